@@ -1,0 +1,199 @@
+"""The public entry point: ``ask(question, history=None)`` and the ``Assistant`` behind it.
+
+An ``Assistant`` loads the index lazily, once, and is safe to use from several
+threads: loading happens under a lock, a loaded snapshot is immutable, and the
+embedder serialises its own calls.  After the index changes (``add_documents``)
+a new snapshot replaces the old one atomically; questions in flight finish on
+the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import answer as A
+from .chat import resolve, validate_history
+from .config import Settings
+from .corpus import LoadError, decode, load_corpus
+from .index import BuildReport, Snapshot, build_index, is_stale, load_snapshot
+from .retrieval import Filters, HybridRetriever
+from .types import Answer, AssistantError, BadQuestionError, Document, Sentence
+from .wiring import make_embedder, make_store
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    snapshot: Snapshot
+    retriever: HybridRetriever
+    sentences: A.SentenceIndex
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_max = 50_000
+
+    # -- loading ------------------------------------------------------------------------------
+    @property
+    def embedder(self):
+        return make_embedder(self.settings)
+
+    def _open_store(self, collection: str):
+        return make_store(self.settings, collection)
+
+    def loaded(self) -> _Loaded:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    snap = load_snapshot(self.settings)
+                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k)
+                    self._loaded = _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
+                loaded = self._loaded
+        return loaded
+
+    def reload(self) -> None:
+        with self._lock:
+            self._loaded = None
+        self.loaded()
+
+    @property
+    def docs(self) -> dict[str, Document]:
+        return self.loaded().snapshot.docs
+
+    def document(self, source: str) -> Document:
+        try:
+            return self.docs[source]
+        except KeyError:
+            raise AssistantError(f"no document {source!r} in the index") from None
+
+    # -- indexing ------------------------------------------------------------------------------
+    def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
+        docs, errors = load_corpus(self.settings.corpus_dir)
+        report = build_index(self.settings, docs, self.embedder, self._open_store, rebuild=rebuild, skipped=errors, progress=progress)
+        with self._lock:
+            self._loaded = None
+        return report
+
+    def ensure_index(self, progress: bool = True) -> BuildReport | None:
+        """Build or update the index when it is missing or out of date with the corpus."""
+        docs, errors = load_corpus(self.settings.corpus_dir)
+        if not is_stale(self.settings, docs):
+            return None
+        return build_index(self.settings, docs, self.embedder, self._open_store, skipped=errors, progress=progress)
+
+    def add_documents(self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20) -> tuple[BuildReport | None, list[LoadError]]:
+        """Save uploaded files into the corpus folder and index them; bad files are refused by name."""
+        corpus = Path(self.settings.corpus_dir)
+        accepted, refused = [], []
+        for name, data in files:
+            base = Path(name).name
+            if not base or base != name.replace("\\", "/").split("/")[-1] or ".." in name.replace("\\", "/").split("/") or base.startswith("."):
+                refused.append(LoadError(name, "unsafe file name (paths and hidden files are not allowed)"))
+                continue
+            if Path(base).suffix.lower() not in (".txt", ".md"):
+                refused.append(LoadError(name, "only .txt and .md files can be added"))
+                continue
+            if len(data) > max_bytes:
+                refused.append(LoadError(name, f"too large ({len(data) / 2**20:.1f} MB; limit {max_bytes / 2**20:.0f} MB)"))
+                continue
+            try:
+                decode(base, data)
+            except ValueError as e:
+                refused.append(LoadError(name, str(e)))
+                continue
+            accepted.append((base, data))
+        if not accepted:
+            return None, refused
+        for base, data in accepted:
+            tmp = corpus / f".{base}.upload"
+            tmp.write_bytes(data)
+            tmp.replace(corpus / base)
+        report = self.index(progress=False)
+        self.reload()
+        return report, refused + report.skipped
+
+    # -- asking --------------------------------------------------------------------------------
+    def _embed_sentences(self, sents: list[Sentence]) -> np.ndarray:
+        keys = [(s.source, s.start, s.end, s.text) for s in sents]
+        missing = []
+        with self._cache_lock:
+            for k in keys:
+                if k not in self._cache:
+                    missing.append(k)
+        if missing:
+            vecs = self.embedder.embed([k[3] for k in missing])
+            with self._cache_lock:
+                for k, v in zip(missing, vecs, strict=True):
+                    self._cache[k] = np.asarray(v, dtype=np.float32)
+                while len(self._cache) > self._cache_max:
+                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            return np.stack([self._cache[k] if k in self._cache else np.zeros(1) for k in keys]) if all(
+                k in self._cache for k in keys
+            ) else np.asarray(self.embedder.embed([k[3] for k in keys]), dtype=np.float32)
+
+    def check_question(self, question) -> tuple[str, str]:
+        if not isinstance(question, str):
+            raise BadQuestionError("the question must be text")
+        q = " ".join(question.split())
+        if not q:
+            raise BadQuestionError("The question is empty: type a question about the sources.")
+        limit = self.settings.max_question_chars
+        if len(q) > limit:
+            return q[:limit], f"Your question was {len(q):,} characters long; only its first {limit:,} were used."
+        return q, ""
+
+    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q, notice = self.check_question(question)
+        hist = validate_history(history)
+        loaded = self.loaded()
+        s = self.settings
+        context = resolve(q, hist)
+        query = f"{q} {context}".strip()
+        q_vec = self.embedder.embed([query])[0]
+        hits = loaded.retriever.search(query, s.top_k_dense, s.top_k_bm25, s.top_chunks, filters, query_vec=q_vec)
+        scored = A.score_sentences(q, context, hits, loaded.sentences, loaded.retriever.bm25, q_vec, self._embed_sentences, s)
+        picked, conflict = A.select(scored, s, q)
+        nearest = loaded.snapshot.docs.get(hits[0].chunk.source) if hits and not picked else None
+        return A.build_answer(
+            q,
+            picked,
+            conflict,
+            loaded.snapshot.docs,
+            nearest,
+            query=query,
+            notice=notice,
+            config_hash=s.config_hash(),
+            latency_ms=(time.perf_counter() - t0) * 1000,
+        )
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Assistant(Settings())
+    return _default
+
+
+def ask(question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
+    """Answer ``question`` from the indexed sources, with exact-span citations."""
+    return default_assistant().ask(question, history, filters)

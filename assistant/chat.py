@@ -1,0 +1,51 @@
+"""Conversation: resolve follow-up questions against the history.
+
+A follow-up ("What did Israel say to that?", "When was this?") carries too
+little to retrieve on.  When a question leans on the history (a pronoun or
+deictic word, an elliptical opener, or very few content words), the previous
+user questions are added to the retrieval query; the current question's own
+terms still weigh double in sentence scoring (see ``answer.query_terms``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .retrieval import tokenize
+from .types import BadQuestionError
+
+_DEICTIC = re.compile(
+    r"\b(it|its|that|this|these|those|they|them|their|he|him|his|she|her|there|then|such|the same|the deal|the plan|"
+    r"the proposal|the truce|the talks|the group|the figure|the number)\b",
+    re.I,
+)
+_ELLIPTIC = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
+
+
+def validate_history(history) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, Sequence) or isinstance(history, str):
+        raise BadQuestionError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
+    out = []
+    for turn in history:
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
+            raise BadQuestionError("each history turn must be {'role': 'user'|'assistant', 'content': str}")
+        out.append({"role": turn["role"], "content": turn["content"]})
+    return out
+
+
+def is_followup(question: str, history: Sequence[dict]) -> bool:
+    if not any(t["role"] == "user" for t in history):
+        return False
+    content_words = tokenize(question)
+    return bool(_DEICTIC.search(question) or _ELLIPTIC.match(question) or len(content_words) <= 2)
+
+
+def resolve(question: str, history: Sequence[dict], turns: int = 2) -> str:
+    """The context to add to a follow-up's retrieval query ('' when it stands alone)."""
+    if not is_followup(question, history):
+        return ""
+    previous = [t["content"] for t in history if t["role"] == "user"][-turns:]
+    return " ".join(previous)

@@ -1,0 +1,179 @@
+"""Command line: ``assistant index|ask|chat|serve|eval``.
+
+Errors meant for users (``AssistantError``) print one readable line and exit 2;
+no traceback.  Settings come from ``ASSISTANT_*`` variables, overridden by flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings, apply_offline_env
+from .types import AssistantError
+
+apply_offline_env()
+
+
+def _settings(args) -> Settings:
+    overrides = {}
+    if getattr(args, "corpus", None):
+        overrides["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    return Settings(**overrides)
+
+
+def _filters(args):
+    from .retrieval import Filters
+
+    return Filters(tuple(args.source or ()), args.date_from or "", args.date_to or "")
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if ans.notice:
+        print(f"Note: {ans.notice}\n")
+    print(ans.text)
+    if ans.citations:
+        print()
+        for c in ans.citations:
+            print(f"[{c.n}] {c.source} [{c.start}:{c.end}] {c.publisher or c.title} {c.date}".rstrip())
+
+
+def cmd_index(args) -> int:
+    from .api import Assistant
+
+    report = Assistant(_settings(args)).index(rebuild=args.rebuild, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .api import Assistant
+
+    question = " ".join(args.question)
+    if question == "-":
+        question = sys.stdin.read()
+    a = Assistant(_settings(args))
+    _print_answer(a.ask(question, filters=_filters(args)), args.json)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from .api import Assistant
+
+    a = Assistant(_settings(args))
+    if not args.no_update:
+        report = a.ensure_index()
+        if report:
+            print(report.summary())
+    history: list[dict] = []
+    print("Ask about the sources (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            q = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not q:
+            return 0
+        try:
+            ans = a.ask(q, history, _filters(args))
+        except AssistantError as e:
+            print(f"Error: {e}")
+            continue
+        _print_answer(ans, False)
+        print()
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
+
+
+def cmd_serve(args) -> int:
+    from .api import Assistant
+
+    a = Assistant(_settings(args))
+    if not args.no_update:
+        report = a.ensure_index()
+        if report:
+            print(report.summary())
+    from .ui import launch
+
+    launch(a, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import run_cli
+
+    return run_cli(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="assistant", description="Answers from your sources, citing exact spans.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp):
+        sp.add_argument("--corpus", help="corpus folder (default: ./corpus; env ASSISTANT_CORPUS_DIR)")
+        sp.add_argument("--index", help="index folder (default: ./index; env ASSISTANT_INDEX_DIR)")
+        return sp
+
+    def filt(sp):
+        sp.add_argument("--source", action="append", help="only this source file (repeatable)")
+        sp.add_argument("--from", dest="date_from", help="only sources dated on/after YYYY[-MM[-DD]]")
+        sp.add_argument("--to", dest="date_to", help="only sources dated on/before YYYY[-MM[-DD]]")
+
+    sp = common(sub.add_parser("index", help="build or update the index (incremental)"))
+    sp.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh collection")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(fn=cmd_index)
+
+    sp = common(sub.add_parser("ask", help="answer one question"))
+    sp.add_argument("question", nargs="+", help="the question ('-' reads it from stdin)")
+    sp.add_argument("--json", action="store_true", help="print the answer as JSON")
+    filt(sp)
+    sp.set_defaults(fn=cmd_ask)
+
+    sp = common(sub.add_parser("chat", help="chat in the terminal (keeps history)"))
+    sp.add_argument("--no-update", action="store_true", help="do not update the index first")
+    filt(sp)
+    sp.set_defaults(fn=cmd_chat)
+
+    sp = common(sub.add_parser("serve", help="start the web UI (updates the index first)"))
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--no-update", action="store_true", help="do not update the index first")
+    sp.set_defaults(fn=cmd_serve)
+
+    sp = common(sub.add_parser("eval", help="run the evaluation cases and write reports"))
+    sp.add_argument("--cases", default=None, help="cases file (default: evals/cases/ceasefire.jsonl)")
+    sp.add_argument("--out", default=None, help="report folder (default: evals/reports)")
+    sp.add_argument("--split", default="all", choices=["all", "tune", "test"])
+    sp.add_argument("--no-baselines", action="store_true", help="skip the baseline pipelines")
+    sp.set_defaults(fn=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except AssistantError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # bad flag values (dates, settings)
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

