@@ -33,6 +33,9 @@ _NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(_NUM_WORDS.split())})\b", re.I)
 _FACT_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
 _SKIP_BEFORE_NOUN = {"more", "additional", "other", "new", "of", "the", "total", "percent", "per"}
 _SYNONYMS = {"captive": "hostage", "death": "killed", "dead": "killed", "people": "people"}
+_YEAR_RE = re.compile(r"\b(19|20)\d\d\b")
+MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+STOP_NAMES = {"what", "who", "whom", "when", "why", "how", "which", "where", "did", "does", "is", "was", "has", "have", "according", "per", "in", "and", "the"}
 QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|count|tally|casualt)", re.I)
 
 
@@ -54,19 +57,42 @@ def answer_kind(question: str) -> str:
         return "number"
     if re.match(r"^(when|what (date|day|month|year)|on what date|since when)\b", q):
         return "date"
-    if re.match(r"^(who|whom|which (official|leader|analyst|expert|person))\b", q):
+    if re.match(r"^(who|whom|which (official|leader|analyst|expert|person)|what (was|is) the name)\b", q):
         return "who"
     return "any"
 
 
-def fits_kind(kind: str, text: str) -> bool:
+def kind_fit(kind: str, text: str, q_tokens: set[str]) -> float:
+    """1.0 when the sentence can hold the kind of answer asked for, less when it cannot."""
     if kind == "number":
-        return bool(_NUMBER_RE.search(text))
+        heads = {n for _, n in figures(text)}
+        if heads & q_tokens:
+            return 1.0
+        return 0.85 if (heads or _NUMBER_RE.search(_YEAR_RE.sub("", text))) else 0.75
     if kind == "date":
-        return bool(_DATE_RE.search(text))
+        return 1.0 if _DATE_RE.search(text) else 0.8
     if kind == "who":
-        return bool(re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\s+[A-Z][a-z]+", text)) or " said" in text
-    return True
+        named = re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\s+[A-Z][a-z]+", text) or " said" in text
+        return 1.0 if named else 0.85
+    return 1.0
+
+
+def constraint_terms(question: str) -> set[str]:
+    """Terms that pin a question to something specific: numbers, years, months, names."""
+    out = set()
+    words = re.findall(r"[\w’'-]+", question)
+    for i, w in enumerate(words):
+        if re.fullmatch(r"\d[\d,.]*", w) or w in MONTH_NAMES:
+            out.add(w.lower().replace(",", ""))
+        elif i > 0 and w[:1].isupper() and w.lower() not in STOP_NAMES:
+            out.update(tokenize(w))
+    return out
+
+
+def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: BM25, common: float = 1.2) -> float:
+    """0.85 per missing rare constraint term (at most two); common terms like 'Israel' never count."""
+    missing = [t for t in constraints if t not in window_tokens and bm25.idf(t) > common]
+    return 0.85 ** min(2, len(missing))
 
 
 @dataclass(frozen=True)
@@ -84,7 +110,12 @@ class SentenceIndex:
     def __init__(self, docs: dict[str, Document]):
         self.by_doc: dict[str, list[Sentence]] = {}
         self.starts: dict[str, list[int]] = {}
+        self.meta_tokens: dict[str, set[str]] = {}
         for source, doc in docs.items():
+            when = human_date(doc.date) if doc.date else ""
+            long_month = {m[:3]: m for m in MONTH_NAMES}
+            when = " ".join(long_month.get(w, w) for w in when.split())
+            self.meta_tokens[source] = set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
             sents = [s for s in split_sentences(doc) if is_citable(s)]
             self.by_doc[source] = sents
             self.starts[source] = [s.start for s in sents]
@@ -140,14 +171,16 @@ def score_sentences(
     dense = vecs @ np.asarray(q_vec, dtype=np.float32)
     q_terms = query_terms(question, context, bm25)
     kind = answer_kind(question)
+    q_tokens = set(tokenize(question))
+    constraints = constraint_terms(question)
     out = []
     for (source, i), s, d in zip(keys, sents, dense, strict=True):
         doc_sents = sindex.by_doc[source]
         window = " ".join(x.text for x in doc_sents[max(0, i - 1) : i + 2])
         lex = 0.75 * lexical_coverage(q_terms, s.text) + 0.25 * lexical_coverage(q_terms, window)
         score = settings.w_dense * float(d) + settings.w_lex * lex
-        if not fits_kind(kind, s.text):
-            score *= 0.8
+        known = set(tokenize(window)) | sindex.meta_tokens.get(source, set())
+        score *= kind_fit(kind, s.text, q_tokens) * constraint_fit(constraints, known, bm25)
         out.append(Scored(s, score, float(d), lex, i))
     out.sort(key=lambda x: (-x.score, x.sentence.source, x.sentence.start))
     return out
@@ -210,6 +243,32 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
+_ANAPHORA = re.compile(r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b")
+_OPENS_QUOTE = re.compile(r"^[“\"]")
+_ATTRIBUTION = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
+
+
+def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
+    """Add the neighbours a picked sentence needs to be read alone.
+
+    The previous sentence when it opens with an anaphor ("During that time, ..."),
+    the next one when it is a quotation that carries the claim (journalism's
+    'X noted that ... . "quote," she said.').  Neighbours merge into one citation.
+    """
+    out = {(p.sentence.source, p.index): p for p in picked}
+    for p in picked:
+        sents = sindex.by_doc[p.sentence.source]
+        i = p.index
+        if i > 0 and _ANAPHORA.match(p.sentence.text) and sents[i - 1].end + 3 >= p.sentence.start:
+            out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1))
+        attributed = _ATTRIBUTION.search(p.sentence.text) or not _OPENS_QUOTE.match(p.sentence.text)
+        if i + 1 < len(sents) and _OPENS_QUOTE.match(sents[i + 1].text) and attributed:
+            if sents[i + 1].start - p.sentence.end <= 3:
+                out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1))
+    order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
+    return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
+
+
 def select(scored: Sequence[Scored], settings: Settings, question: str) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict)."""
     if not scored or scored[0].score < settings.min_score:
@@ -218,7 +277,7 @@ def select(scored: Sequence[Scored], settings: Settings, question: str) -> tuple
     floor = max(settings.min_score, settings.rel_score * best.score)
     strong = [s for s in scored if s.score >= floor]
     if answer_kind(question) == "number":
-        pool = [s for s in scored if s.score >= max(settings.min_score, 0.8 * best.score)]
+        pool = [s for s in scored if s.score >= max(settings.min_score, 0.7 * best.score)]
         conflict = find_conflict(pool, best)
         if conflict:
             return conflict[: settings.max_citations + 2], True

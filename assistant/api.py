@@ -167,6 +167,7 @@ class Assistant:
         hits = loaded.retriever.search(query, s.top_k_dense, s.top_k_bm25, s.top_chunks, filters, query_vec=q_vec)
         scored = A.score_sentences(q, context, hits, loaded.sentences, loaded.retriever.bm25, q_vec, self._embed_sentences, s)
         picked, conflict = A.select(scored, s, q)
+        picked = A.with_context(picked, loaded.sentences)
         nearest = loaded.snapshot.docs.get(hits[0].chunk.source) if hits and not picked else None
         return A.build_answer(
             q,

@@ -48,4 +48,10 @@ def resolve(question: str, history: Sequence[dict], turns: int = 2) -> str:
     if not is_followup(question, history):
         return ""
     previous = [t["content"] for t in history if t["role"] == "user"][-turns:]
-    return " ".join(previous)
+    last_answer = next((t["content"] for t in reversed(history) if t["role"] == "assistant"), "")
+    # the answer names who and what the pronouns point to; its opening is enough
+    return " ".join([*previous, _strip_markers(last_answer)[:300]]).strip()
+
+
+def _strip_markers(text: str) -> str:
+    return re.sub(r"\[\d+\]|\*\*[^*]+\*\*", " ", text)

@@ -55,12 +55,12 @@ class Settings(BaseSettings):
     top_k_bm25: int = 20
     rrf_k: int = 60
     top_chunks: int = 8
-    max_citations: int = 4
+    max_citations: int = 5
     # sentence score = w_dense * cos(question, sentence) + w_lex * lexical coverage
     w_dense: float = 0.6
     w_lex: float = 0.4
-    min_score: float = Field(0.42, description="abstain when the best sentence scores below this")
-    rel_score: float = Field(0.85, description="keep sentences scoring >= rel_score * best")
+    min_score: float = Field(0.345, description="abstain when the best sentence scores below this")
+    rel_score: float = Field(0.7, description="keep sentences scoring >= rel_score * best")
     max_question_chars: int = MAX_QUESTION_CHARS
 
     def index_signature(self) -> dict:

@@ -30,6 +30,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 _CREDIT = re.compile(
     r"^[^\s/][^/\n]{0,60}/[^/\n]{1,60}$"  # "Name/Agency", "REUTERS/Name"
 )
+# In a "Name/Agency" credit both sides of the slash are capitalised ("Evan Vucci/AP");
+# "and/or", "24/7" or "km/h" are ordinary text.
+_CREDIT_SLASH = re.compile(r"(?:^|\s)[^\W\d_][\w.'’-]*/[^\W\d_]")
 _CREDIT_WORDS = re.compile(
     r"(getty images|via reuters|reuters connect|associated press|^photo(graph)?( by|:)|"
     r"^(image|credit|photo) ?(credit)?:)",
@@ -66,7 +69,13 @@ def _is_credit(line: str) -> bool:
         return False
     if _CREDIT_WORDS.search(s) and len(s.split()) <= 12:
         return True
-    return bool(_CREDIT.match(s)) and len(s.split()) <= 10 and "http" not in s
+    if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s):
+        return False
+    m = _CREDIT_SLASH.search(s)
+    if not m:
+        return False
+    left, right = m.group(0).strip().split("/", 1)
+    return left[0].isupper() and right[0].isupper()
 
 
 def detect_boilerplate(text: str) -> tuple[Span, ...]:

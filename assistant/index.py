@@ -111,7 +111,7 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION or "documents" not in data:
+        if not isinstance(data, dict) or data.get("version") != VERSION or "documents" not in data:
             raise ValueError("unknown manifest version")
         return data
     except (ValueError, OSError) as e:
@@ -217,6 +217,8 @@ def build_index(
         store = open_store(collection)
         marker = index_dir / BUILDING
         interrupted = marker.exists()
+        # the collection an interrupted build was writing (a crashed --rebuild leaves a whole one)
+        leftover = marker.read_text(encoding="utf-8").strip() if interrupted else ""
         marker.write_text(collection)
 
         old_docs = old["documents"] if old else {}
@@ -271,6 +273,9 @@ def build_index(
         if prev is not None and prev.get("collection") != collection:
             with contextlib.suppress(Exception):
                 open_store(prev["collection"]).drop()
+        if leftover and leftover != collection and (prev is None or leftover != prev.get("collection")):
+            with contextlib.suppress(Exception):
+                open_store(leftover).drop()
         marker.unlink(missing_ok=True)
         report.chunks_total = len(live)
         report.collection = collection

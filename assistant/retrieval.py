@@ -105,13 +105,15 @@ def date_bounds(value: str) -> tuple[date, date] | None:
     if not m:
         return None
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
-    if mo is None:
-        return date(y, 1, 1), date(y, 12, 31)
-    mo = int(mo)
-    if d is None:
-        last = (date(y + (mo == 12), mo % 12 + 1, 1) - date.resolution) if mo else date(y, 12, 31)
-        return date(y, mo, 1), last
-    return date(y, mo, int(d)), date(y, mo, int(d))
+    try:
+        if mo is None:
+            return date(y, 1, 1), date(y, 12, 31)
+        mo = int(mo)
+        if d is None:
+            return date(y, mo, 1), date(y + (mo == 12), mo % 12 + 1, 1) - date.resolution
+        return date(y, mo, int(d)), date(y, mo, int(d))
+    except ValueError:  # month 13, 30 February, year 0...
+        return None
 
 
 @dataclass(frozen=True)
