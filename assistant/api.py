@@ -126,23 +126,19 @@ class Assistant:
 
     # -- asking --------------------------------------------------------------------------------
     def _embed_sentences(self, sents: list[Sentence]) -> np.ndarray:
-        keys = [(s.source, s.start, s.end, s.text) for s in sents]
-        missing = []
+        """Sentence vectors through a bounded LRU cache (sentences recur across questions)."""
+        keys = [(s.source, s.start, s.text) for s in sents]  # text in the key: edits never hit a stale vector
         with self._cache_lock:
-            for k in keys:
-                if k not in self._cache:
-                    missing.append(k)
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = [(k, s.text) for k, s in zip(keys, sents, strict=True) if k not in found]
         if missing:
-            vecs = self.embedder.embed([k[3] for k in missing])
+            vecs = self.embedder.embed([t for _, t in missing])
             with self._cache_lock:
-                for k, v in zip(missing, vecs, strict=True):
-                    self._cache[k] = np.asarray(v, dtype=np.float32)
+                for (k, _), v in zip(missing, vecs, strict=True):
+                    found[k] = self._cache[k] = np.asarray(v, dtype=np.float32)
                 while len(self._cache) > self._cache_max:
                     self._cache.popitem(last=False)
-        with self._cache_lock:
-            return np.stack([self._cache[k] if k in self._cache else np.zeros(1) for k in keys]) if all(
-                k in self._cache for k in keys
-            ) else np.asarray(self.embedder.embed([k[3] for k in keys]), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
 
     def check_question(self, question) -> tuple[str, str]:
         if not isinstance(question, str):

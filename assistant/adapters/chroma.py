@@ -82,8 +82,7 @@ class ChromaStore:
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), 5000):
-            batch = ids[i : i + 5000]
-            self._guard(lambda: self._store().delete_nodes(node_ids=batch))
+            self._guard(lambda b=ids[i : i + 5000]: self._store().delete_nodes(node_ids=b))
 
     def ids(self) -> set[str]:
         self._store()
@@ -109,7 +108,7 @@ class ChromaStore:
         q = VectorStoreQuery(query_embedding=list(vector), similarity_top_k=k, filters=filters)
         res = self._guard(lambda: self._store().query(q))
         # llama-index reports exp(-distance); cosine distance is 1 - cos.
-        return [(i, 1.0 + math.log(s)) if s > 0 else (i, -1.0) for i, s in zip(res.ids, res.similarities)]
+        return [(i, 1.0 + math.log(s)) if s > 0 else (i, -1.0) for i, s in zip(res.ids, res.similarities, strict=True)]
 
     def drop(self) -> None:
         try:
