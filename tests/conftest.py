@@ -11,6 +11,9 @@ from assistant.config import OFFLINE_ENV
 
 for k, v in OFFLINE_ENV.items():
     os.environ[k] = v
+# Hermetic settings: a developer's exported ASSISTANT_* (e.g. a Chroma URL) must not leak into tests.
+for k in [k for k in os.environ if k.startswith("ASSISTANT_")]:
+    del os.environ[k]
 
 import pytest  # noqa: E402
 

@@ -1,0 +1,294 @@
+"""BM25, tokenizer, reciprocal-rank fusion, filters and the hybrid retriever (in-memory fakes)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from assistant.adapters.memory import HashEmbedder, MemoryStore
+from assistant.chunking import chunk_document
+from assistant.corpus import make_document
+from assistant.retrieval import BM25, Filters, HybridRetriever, date_bounds, rrf, stem, tokenize
+from assistant.types import Chunk, Document
+
+pytestmark = pytest.mark.unit
+
+
+# --- tokenizer and stemming -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,tokens",
+    [
+        pytest.param("Hostages", ["hostage"], id="plural"),
+        pytest.param("hostages'", ["hostage"], id="plural-possessive"),
+        pytest.param("Israel's", ["israel"], id="possessive-ascii"),
+        pytest.param("Israel’s", ["israel"], id="possessive-curly"),
+        pytest.param("policies", ["policy"], id="ies"),
+        pytest.param("ceasefires", ["ceasefire"], id="s"),
+        pytest.param("class status crisis", ["class", "status", "crisis"], id="ss-us-is-kept"),
+        pytest.param("2,000 people", ["2000", "people"], id="thousands-separator"),
+        pytest.param("3.5 percent", ["3.5", "percent"], id="decimal"),
+        pytest.param("The and of", [], id="stopwords-only"),
+        pytest.param("COVID-19", ["covid", "19"], id="hyphen"),
+        pytest.param("Naïve café", ["naïve", "café"], id="accents"),
+        pytest.param("Netanyahu said", ["netanyahu"], id="said-is-a-stopword"),
+        pytest.param("", [], id="empty"),
+        pytest.param("…, — !", [], id="punctuation-only"),
+    ],
+)
+def test_tokenize(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_tokenize_keep_stopwords():
+    assert tokenize("The talks of the week", keep_stopwords=True) == ["the", "talk", "of", "the", "week"]
+
+
+@pytest.mark.parametrize(
+    "word,stemmed",
+    [
+        pytest.param("hostages", "hostage", id="hostages"),
+        pytest.param("ties", "tie", id="short-ies-is-plain-s"),
+        pytest.param("countries", "country", id="countries"),
+        pytest.param("gas", "gas", id="three-letters"),
+        pytest.param("bus", "bus", id="us"),
+        pytest.param("talk", "talk", id="no-suffix"),
+    ],
+)
+def test_stem(word, stemmed):
+    assert stem(word) == stemmed
+
+
+# --- BM25 ---------------------------------------------------------------------------------------------
+
+TEXTS = [
+    "The weather in Doha was hot during the talks.",
+    "Hezbollah fired rockets at northern Israel.",
+    "Qatar and Egypt mediated a hostage exchange.",
+    "Talks in Cairo discussed humanitarian aid and talks about talks.",
+]
+
+
+def test_bm25_ranks_exact_term_document_first():
+    bm = BM25().fit(TEXTS)
+    res = bm.search("Hezbollah", k=10)
+    assert [i for i, _ in res] == [1]
+    assert res[0][1] > 0
+
+
+def test_bm25_plural_query_matches_singular_text():
+    bm = BM25().fit(TEXTS)
+    assert bm.search("hostages exchanged", k=10)[0][0] == 2
+
+
+def test_bm25_more_matching_terms_rank_higher():
+    bm = BM25().fit(TEXTS)
+    res = bm.search("talks Doha weather", k=10)
+    assert res[0][0] == 0  # three terms beat one repeated term
+    assert {i for i, _ in res} == {0, 3}
+
+
+def test_bm25_allowed_and_k():
+    bm = BM25().fit(TEXTS)
+    assert [i for i, _ in bm.search("talks", k=10, allowed={3})] == [3]
+    assert len(bm.search("talks Hezbollah hostage", k=2)) == 2
+    assert bm.search("", k=10) == []
+    assert bm.search("unknownword", k=10) == []
+
+
+def test_bm25_idf_and_score_by_hand():
+    bm = BM25(k1=1.2, b=0.75).fit(["alpha beta", "alpha", "gamma"])
+    assert bm.idf("alpha") == pytest.approx(math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)))
+    assert bm.idf("gamma") > bm.idf("alpha")
+    avgdl = 4 / 3
+    expected = bm.idf("gamma") * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 1 / avgdl))
+    assert bm.search("gamma", k=3) == [(2, pytest.approx(expected))]
+
+
+def test_bm25_ties_are_broken_by_position():
+    bm = BM25().fit(["alpha words", "alpha words", "other"])
+    assert [i for i, _ in bm.search("alpha", k=5)] == [0, 1]
+
+
+def test_bm25_empty_corpus():
+    assert BM25().fit([]).search("anything", k=5) == []
+
+
+# --- reciprocal-rank fusion -------------------------------------------------------------------------
+
+
+def test_rrf_hand_computed_scores_and_order():
+    out = rrf({"bm25": ["a", "b", "c"], "dense": ["b", "d"]}, k=60)
+    expected = [
+        ("b", 1 / 62 + 1 / 61, {"bm25": 2, "dense": 1}),
+        ("a", 1 / 61, {"bm25": 1}),
+        ("d", 1 / 62, {"dense": 2}),
+        ("c", 1 / 63, {"bm25": 3}),
+    ]
+    assert [cid for cid, _, _ in out] == [e[0] for e in expected]
+    for (cid, score, ranks), (_, want, want_ranks) in zip(out, expected, strict=True):
+        assert score == pytest.approx(want, rel=1e-12), cid
+        assert ranks == want_ranks
+
+
+def test_rrf_ties_broken_by_id():
+    out = rrf({"x": ["zeta", "beta"], "y": ["alpha", "gamma"]}, k=10)
+    assert [cid for cid, _, _ in out] == ["alpha", "zeta", "beta", "gamma"]
+    assert out[0][1] == out[1][1] == pytest.approx(1 / 11)
+
+
+def test_rrf_id_found_by_only_one_retriever_can_beat_lower_ranks():
+    out = dict((cid, s) for cid, s, _ in rrf({"bm25": ["solo"], "dense": ["x", "y", "z"]}, k=1))
+    assert out["solo"] == pytest.approx(1 / 2)
+    assert out["x"] == pytest.approx(1 / 2)
+    assert out["z"] == pytest.approx(1 / 4)
+
+
+def test_rrf_empty():
+    assert rrf({"bm25": [], "dense": []}) == []
+
+
+# --- filters ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,bounds",
+    [
+        pytest.param("2024", (date(2024, 1, 1), date(2024, 12, 31)), id="year"),
+        pytest.param("2024-06", (date(2024, 6, 1), date(2024, 6, 30)), id="month"),
+        pytest.param("2024-02", (date(2024, 2, 1), date(2024, 2, 29)), id="leap-february"),
+        pytest.param("2023-12", (date(2023, 12, 1), date(2023, 12, 31)), id="december"),
+        pytest.param("2024-06-24", (date(2024, 6, 24), date(2024, 6, 24)), id="day"),
+        pytest.param(" 2024-6-4 ", (date(2024, 6, 4), date(2024, 6, 4)), id="single-digits-and-spaces"),
+        pytest.param("2024-13", None, id="month-13"),
+        pytest.param("2023-02-29", None, id="not-a-leap-year"),
+        pytest.param("June 2024", None, id="words"),
+        pytest.param("2024/06", None, id="slash"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_date_bounds(value, bounds):
+    assert date_bounds(value) == bounds
+
+
+DOCS = {
+    "day.txt": Document("day.txt", "x", date="2024-06-24"),
+    "month.txt": Document("month.txt", "x", date="2024-06"),
+    "year.txt": Document("year.txt", "x", date="2024"),
+    "old.txt": Document("old.txt", "x", date="2023-12"),
+    "new.txt": Document("new.txt", "x", date="2025-07"),
+    "undated.txt": Document("undated.txt", "x", date=""),
+}
+
+
+@pytest.mark.parametrize(
+    "filters,admitted",
+    [
+        pytest.param(Filters(), set(DOCS), id="no-filter-admits-all-including-undated"),
+        pytest.param(Filters(sources=("old.txt", "undated.txt")), {"old.txt", "undated.txt"}, id="sources"),
+        pytest.param(Filters(date_from="2024"), {"day.txt", "month.txt", "year.txt", "new.txt"}, id="from-year"),
+        pytest.param(Filters(date_to="2023"), {"old.txt"}, id="to-year"),
+        pytest.param(Filters(date_from="2024-06", date_to="2024-06"), {"day.txt", "month.txt", "year.txt"}, id="june-2024"),
+        pytest.param(Filters(date_from="2024-06-25"), {"month.txt", "year.txt", "new.txt"}, id="from-day-after"),
+        pytest.param(Filters(date_to="2024-06-23"), {"month.txt", "year.txt", "old.txt"}, id="to-day-before"),
+        pytest.param(Filters(date_from="2024-06-24", date_to="2024-06-24"), {"day.txt", "month.txt", "year.txt"}, id="exact-day"),
+        pytest.param(Filters(date_from="2024-07", date_to="2025-06"), {"year.txt"}, id="gap"),
+        pytest.param(Filters(sources=("day.txt", "old.txt"), date_from="2024"), {"day.txt"}, id="sources-and-dates"),
+        pytest.param(Filters(sources=("undated.txt",), date_to="2030"), set(), id="undated-excluded-by-date-filter"),
+    ],
+)
+def test_filters_admit(filters, admitted):
+    assert {s for s, d in DOCS.items() if filters.admits(d)} == admitted
+
+
+@pytest.mark.parametrize(
+    "kw", [{"date_from": "June 2024"}, {"date_to": "2024-13"}, {"date_from": "2024-02-30"}, {"date_to": "24"}]
+)
+def test_bad_filter_date_raises_value_error(kw):
+    with pytest.raises(ValueError, match="YYYY, YYYY-MM or YYYY-MM-DD"):
+        Filters(**kw)
+
+
+def test_doc_with_unparsable_date_is_excluded_not_an_error():
+    assert Filters(date_from="2024").admits(Document("bad.txt", "x", date="2024-13")) is False
+
+
+def test_filters_active():
+    assert not Filters().active
+    assert Filters(sources=("a",)).active and Filters(date_to="2024").active
+
+
+# --- hybrid retriever with in-memory fakes ---------------------------------------------------------
+
+FAKE_DOCS = {
+    "truce.txt": ("2023-12", "The November truce saw Hamas release fifty hostages. Israel freed prisoners in exchange."),
+    "lebanon.txt": ("2024-10", "Hezbollah and Israel exchanged fire across the Lebanon border. Villages were evacuated."),
+    "tariffs.txt": ("2025-04", "The tariffs hit stock markets worldwide. Trade partners threatened retaliation."),
+    "undated.txt": ("", "Mediators from Qatar and Egypt shuttled between the parties. Hostages remained in Gaza."),
+}
+
+
+@pytest.fixture
+def hybrid():
+    docs = {s: make_document(s, text, {"date": d}) for s, (d, text) in FAKE_DOCS.items()}
+    chunks = [c for doc in docs.values() for c in chunk_document(doc, 70, 0)]
+    emb, store = HashEmbedder(), MemoryStore()
+    store.add(chunks, emb.embed([c.text for c in chunks]))
+    return HybridRetriever(chunks, docs, store, emb, rrf_k=60)
+
+
+def test_hybrid_exact_term_first(hybrid):
+    hits = hybrid.search("Hezbollah border", top=3)
+    assert hits[0].chunk.source == "lebanon.txt"
+    assert hits[0].chunk.text.startswith("Hezbollah")
+    assert set(hits[0].ranks) == {"bm25", "dense"} and hits[0].ranks["bm25"] == 1
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_hybrid_hit_scores_are_rrf_of_ranks(hybrid):
+    for h in hybrid.search("hostages released in the truce", top=5):
+        assert h.score == pytest.approx(sum(1 / (60 + r) for r in h.ranks.values()))
+
+
+def test_hybrid_source_filter(hybrid):
+    hits = hybrid.search("hostages", top=10, filters=Filters(sources=("undated.txt",)))
+    assert hits and {h.chunk.source for h in hits} == {"undated.txt"}
+
+
+def test_hybrid_date_filter_excludes_undated_and_out_of_range(hybrid):
+    hits = hybrid.search("hostages", top=10, filters=Filters(date_from="2023-11", date_to="2023-12"))
+    assert hits and {h.chunk.source for h in hits} == {"truce.txt"}
+
+
+def test_hybrid_filter_admitting_nothing_returns_no_hits(hybrid):
+    assert hybrid.search("hostages", filters=Filters(date_from="1990", date_to="1991")) == []
+    assert hybrid.allowed_sources(Filters(date_from="1990", date_to="1991")) == []
+    assert hybrid.allowed_sources(None) is None
+
+
+def test_hybrid_top_limits_hits(hybrid):
+    assert len(hybrid.search("the", top=2, k_dense=20, k_bm25=20)) == 2
+
+
+def test_dense_search_ignores_vectors_the_manifest_does_not_list(hybrid):
+    emb = hybrid.embedder
+    ghost = Chunk("ghost-id", "truce.txt", "Hamas release fifty hostages", 0, 1)
+    hybrid.store.add([ghost], emb.embed([ghost.text]))
+    q = emb.embed([ghost.text])[0]
+    assert hybrid.store.query(q, 1)[0][0] == "ghost-id"
+    ids = hybrid.dense_search(q, 20)
+    assert "ghost-id" not in ids and ids
+    assert all(h.chunk.id != "ghost-id" for h in hybrid.search(ghost.text, top=20))
+
+
+def test_hash_embedder_is_deterministic_unit_norm_and_similarity_meaningful():
+    emb = HashEmbedder(dim=64)
+    a, b, c = emb.embed(["hostages released", "hostages released", "stock market tariffs"])
+    assert a == b
+    assert sum(x * x for x in a) == pytest.approx(1.0)
+    near = sum(x * y for x, y in zip(a, emb.embed(["the hostages were released today"])[0], strict=True))
+    far = sum(x * y for x, y in zip(a, c, strict=True))
+    assert near > 0.6 > far
