@@ -22,10 +22,12 @@ How it fits together:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -63,6 +65,7 @@ CSS = """
 #chat .answer.conflict { border-left: 4px solid #d97706; padding-left: 10px; }
 #chat .answer.conflict .banner { background: #fef3c7; color: #92400e; }
 #chat .answer.error { border-left: 4px solid #dc2626; padding-left: 10px; color: #991b1b; }
+#chat .answer.error .banner { background: #fee2e2; color: #991b1b; }
 #chat .answer.pending { color: #6b7280; font-style: italic; }
 #chat .notice { font-size: 0.85em; color: #92400e; margin-bottom: 6px; }
 .cite-marker { font-weight: 600; text-decoration: none !important; color: #1d4ed8 !important; cursor: pointer;
@@ -74,7 +77,7 @@ CSS = """
 #source-panel .src-meta { margin-bottom: 8px; }
 #source-panel .src-title { font-size: 1.1em; font-weight: 600; }
 #source-panel .src-byline { color: #4b5563; font-size: 0.9em; }
-#source-panel .src-where { color: #6b7280; font-size: 0.8em; }
+#source-panel .src-where, #source-panel .src-file { color: #6b7280; font-size: 0.8em; }
 #source-panel .src-warning { color: #92400e; background: #fef3c7; padding: 4px 8px; border-radius: 4px; margin: 6px 0; }
 #source-panel .src-text { position: relative; white-space: pre-wrap; max-height: 420px; overflow-y: auto;
   border: 1px solid #e5e7eb; border-radius: 6px; padding: 10px 12px; font-size: 0.92em; line-height: 1.5; }
@@ -167,7 +170,10 @@ CONFLICT_HEAD = "**Sources differ.**"
 
 
 def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
-    """One assistant message as HTML (the chat's sanitizer keeps tags, classes and hrefs)."""
+    """One assistant message as HTML (the chat's sanitizer keeps tags, classes and hrefs).
+
+    With ``upto`` only the first ``upto`` characters show, with a cursor, and the
+    message has the class ``streaming``."""
     text = ans["text"]
     cits = ans.get("citations", [])
     notice = f'<div class="notice">{esc(ans["notice"])}</div>' if ans.get("notice") else ""
@@ -177,10 +183,14 @@ def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
         kind, banner = "conflict", "Sources differ"
     else:
         kind, banner = "answered", ""
+    if kind == "conflict" and text.startswith(CONFLICT_HEAD):  # the banner says it
+        skip = len(text) - len(text[len(CONFLICT_HEAD) :].lstrip("\n"))
+        text, upto = text[skip:], None if upto is None else max(0, upto - skip)
     body = render_answer_text(text, cits, turn, upto)
-    if kind == "conflict" and body.startswith(esc(CONFLICT_HEAD)):
-        body = body[len(esc(CONFLICT_HEAD)) :].lstrip("\n")
     head = f'<div class="banner">{banner}</div>' if banner else ""
+    if upto is not None:
+        kind += " streaming"
+        body += '<span class="cursor">▍</span>'
     return f'<div class="answer {kind}">{head}{notice}<div class="answer-text">{body}</div></div>'
 
 
@@ -254,7 +264,7 @@ def render_sources_used(ans: dict | None, turn: int) -> str:
         c0 = cs[0]
         marks = " ".join(marker(turn, c["n"]) for c in cs)
         items.append(
-            f"<li>{marks} <b>{esc(c0.get('title') or source)}</b> — {esc(byline(c0))} <span class='src-where'>({esc(source)})</span></li>"
+            f"<li>{marks} <b>{esc(c0.get('title') or source)}</b> — {esc(byline(c0))} <span class='src-file'>({esc(source)})</span></li>"
         )
     return f'<div class="src-used"><h4>Sources used in this answer</h4><ul>{"".join(items)}</ul></div>'
 
@@ -408,8 +418,8 @@ def upload_report(assistant: Assistant, files: Sequence[tuple[str, bytes]], lock
             lines.append(f'<div class="ok">✓ {esc(base)}: {verb}; it can be asked about now.</div>')
         else:
             lines.append(f'<div class="bad">✗ {esc(name)}: not indexed.</div>')
-    for name, reason in bad.items():  # skipped files of the corpus folder itself
-        lines.append(f'<div class="bad">✗ {esc(name)}: {esc(reason)}</div>')
+    for name, reason in bad.items():  # files already in the corpus folder that do not load
+        lines.append(f'<div class="bad">✗ {esc(name)} (in the corpus folder, skipped): {esc(reason)}</div>')
     return "".join(lines)
 
 
@@ -485,7 +495,7 @@ def answer_stream(assistant: Assistant, question: str, convo: list, sources=None
         return
     data = ans.to_dict()
     for cut in stream_cuts(data["text"])[:-1]:
-        yield render_chat(convo, (i, render_answer(data, i, cut) + "▍")), gr.skip(), gr.skip(), gr.skip()
+        yield render_chat(convo, (i, render_answer(data, i, cut))), gr.skip(), gr.skip(), gr.skip()
         time.sleep(STREAM_DELAY)
     turn["answer"] = data
     yield render_chat(convo), convo, gr.skip(), render_panel(assistant, convo, i)
@@ -501,11 +511,21 @@ def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = Non
     return msg, gr.Dropdown(choices=source_choices(assistant)), index_status(assistant), None
 
 
+EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant-exports"
+EXPORT_TTL = 3600  # seconds an exported file is kept
+
+
 def write_export(convo: list):
-    """A Markdown file of the conversation for the download button."""
+    """A Markdown file of the conversation for the download button (old exports are pruned)."""
     if not convo:
         return gr.DownloadButton(value=None, interactive=False)
-    path = Path(tempfile.mkdtemp(prefix="assistant-export-")) / "conversation.md"
+    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - EXPORT_TTL
+    for old in EXPORT_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(dir=EXPORT_DIR)) / "conversation.md"
     path.write_text(export_markdown(convo), encoding="utf-8")
     return gr.DownloadButton(value=str(path), interactive=True)
 
@@ -549,7 +569,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         publisher, author, date, score), query, notice, config_hash, latency_ms."""
         return api_answer(assistant, question, history, filters)
 
-    with gr.Blocks(title="Source-cited assistant", analytics_enabled=False) as app:
+    with gr.Blocks(title="Source-cited assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         convo = gr.State([])
         gr.Markdown("## Ask the sources\nAnswers quote the sources verbatim; every **[n]** opens its exact passage.")
         status = gr.Markdown(index_status(assistant), elem_id="index-status")
@@ -558,11 +578,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 chat = gr.Chatbot(
                     elem_id="chat",
                     label="Conversation",
-                    height=460,
+                    height=560,
                     render_markdown=False,
                     sanitize_html=True,
                     feedback_options=None,
-                    buttons=["copy"],
+                    buttons=[],  # per-message copy would copy the HTML; use "Export as Markdown"
                     placeholder="Ask a question about the sources, e.g. “What ceasefire did France and the US propose in September 2024?”",
                 )
                 with gr.Row():
