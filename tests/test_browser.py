@@ -9,8 +9,8 @@ HTML/JS-looking text is shown literally and runs nothing.  The first test saves
 from __future__ import annotations
 
 import contextlib
-import socket
 import os
+import socket
 from pathlib import Path
 
 import pytest
