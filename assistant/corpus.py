@@ -18,7 +18,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .types import Document, Span
@@ -207,7 +207,3 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[LoadError]]:
             continue
         docs.append(make_document(source, text, meta.get(source)))
     return docs, errors
-
-
-def with_metadata(doc: Document, **fields) -> Document:
-    return replace(doc, **fields)

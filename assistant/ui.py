@@ -434,27 +434,31 @@ def _read_uploads(paths) -> list[tuple[str, bytes]]:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def parse_history_json(history: str | list | None) -> list[dict] | None:
-    if history is None or history == "":
+def _json_arg(value, name: str):
+    """An API argument given as JSON text (or already parsed); None when empty."""
+    if value is None or value == "":
         return None
-    if isinstance(history, str):
+    if isinstance(value, str):
         try:
-            history = json.loads(history)
+            return json.loads(value)
         except json.JSONDecodeError as e:
-            raise AssistantError(f"history is not valid JSON ({e.msg})") from None
+            raise AssistantError(f"{name} is not valid JSON ({e.msg})") from None
+    return value
+
+
+def parse_history_json(history: str | list | None) -> list[dict] | None:
+    history = _json_arg(history, "history")
+    if history is None:
+        return None
     if not isinstance(history, list):
         raise AssistantError("history must be a JSON list of {'role': 'user'|'assistant', 'content': str}")
     return history
 
 
 def parse_filters_json(filters: str | dict | None) -> Filters | None:
-    if filters is None or filters == "":
+    filters = _json_arg(filters, "filters")
+    if filters is None:
         return None
-    if isinstance(filters, str):
-        try:
-            filters = json.loads(filters)
-        except json.JSONDecodeError as e:
-            raise AssistantError(f"filters is not valid JSON ({e.msg})") from None
     if not isinstance(filters, dict):
         raise AssistantError('filters must be a JSON object like {"sources": [...], "date_from": "2024", "date_to": "2024-06"}')
     sources = filters.get("sources") or []
