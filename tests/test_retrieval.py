@@ -10,7 +10,7 @@ import pytest
 from assistant.adapters.memory import HashEmbedder, MemoryStore
 from assistant.chunking import chunk_document
 from assistant.corpus import make_document
-from assistant.retrieval import BM25, Filters, HybridRetriever, date_bounds, rrf, stem, tokenize
+from assistant.retrieval import BM25, Filters, HybridRetriever, convex, date_bounds, rrf, stem, tokenize
 from assistant.types import Chunk, Document
 
 pytestmark = pytest.mark.unit
@@ -248,9 +248,36 @@ def test_hybrid_exact_term_first(hybrid):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_hybrid_hit_scores_are_rrf_of_ranks(hybrid):
-    for h in hybrid.search("hostages released in the truce", top=5):
+def test_hybrid_hit_scores_are_the_configured_fusion(hybrid):
+    q = "hostages released in the truce"
+    bm25, dense = hybrid.bm25_scored(q, 20), hybrid.dense_scored(hybrid.embedder.embed([q])[0], 20)
+    expected = {cid: s for cid, s, _ in convex(bm25, dense, 0.4)}
+    for h in hybrid.search(q, top=5):
+        assert h.score == pytest.approx(expected[h.chunk.id])
+    hybrid.fusion = "rrf"
+    for h in hybrid.search(q, top=5):
         assert h.score == pytest.approx(sum(1 / (60 + r) for r in h.ranks.values()))
+
+
+@pytest.mark.parametrize(
+    "bm25, dense, alpha, expected",
+    [
+        # a: top of bm25 (1.0) and bottom of dense (0.0); b: middle of both; c: only dense, top
+        ([("a", 10.0), ("b", 5.0)], [("c", 0.9), ("b", 0.6), ("a", 0.3)], 0.4, [("c", 0.4), ("a", 0.6), ("b", 0.5 * 0.4 + 0.0)]),
+        ([("a", 3.0)], [], 0.4, [("a", 0.6)]),  # a single score normalises to 1
+        ([], [], 0.4, []),
+    ],
+)
+def test_convex_fusion_hand_computed(bm25, dense, alpha, expected):
+    got = {cid: s for cid, s, _ in convex(bm25, dense, alpha)}
+    assert got == pytest.approx(dict(expected))
+    order = [cid for cid, _, _ in convex(bm25, dense, alpha)]
+    assert order == [cid for cid, _ in sorted(expected, key=lambda x: (-x[1], x[0]))]
+
+
+def test_unknown_fusion_is_refused():
+    with pytest.raises(ValueError, match="fusion"):
+        HybridRetriever([], {}, MemoryStore(), HashEmbedder(), fusion="max")
 
 
 def test_hybrid_source_filter(hybrid):
