@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,14 +240,23 @@ def build_index(
 
         # 1. vectors first (invisible to readers until the manifest lists them)
         old_ids = {cid for d in old_docs.values() for cid, _, _ in d["chunks"]}
-        to_embed = [c for c in to_embed if c.id not in old_ids]
+        # similar lengths share a batch, so the encoder pads little (order does not matter to the store)
+        to_embed = sorted((c for c in to_embed if c.id not in old_ids), key=lambda c: len(c.text))
         bar = _progress(len(to_embed), "embedding", progress)
-        step = max(1, settings.embed_batch * 4)
-        for i in range(0, len(to_embed), step):
-            batch = to_embed[i : i + step]
-            store.add(batch, embedder.embed([c.text for c in batch]))
-            if bar:
-                bar.update(len(batch))
+        step = max(1, settings.embed_batch * 8)
+        # The store writes batch i while the encoder works on batch i+1 (one write in flight).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-add") as writer:
+            pending = None
+            for i in range(0, len(to_embed), step):
+                batch = to_embed[i : i + step]
+                vectors = embedder.embed([c.text for c in batch])
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(store.add, batch, vectors)
+                if bar:
+                    bar.update(len(batch))
+            if pending is not None:
+                pending.result()
         if bar:
             bar.close()
         report.chunks_embedded = len(to_embed)

@@ -245,7 +245,7 @@ def crash_on_add_call(monkeypatch, n: int) -> None:
 
 @pytest.fixture
 def small_batches(built) -> Settings:
-    """Same index, 4 chunks per add() call, so a crash can happen midway."""
+    """Same index, 8 chunks per add() call (embed_batch x 8), so a crash can happen midway."""
     return built.model_copy(update={"embed_batch": 1})
 
 
@@ -266,7 +266,7 @@ def test_crash_midway_keeps_previous_manifest_usable_and_next_build_sweeps(small
     assert (s.index_dir / MANIFEST).read_bytes() == before_bytes
     assert (s.index_dir / BUILDING).exists()
     orphans = store_ids(s) - before_ids
-    assert len(orphans) == 8, "two batches of 4 new vectors were written before the crash"
+    assert len(orphans) == 16, "two batches of 8 new vectors were written before the crash"
     assert before_ids <= store_ids(s)
     a = Assistant(s)
     hits = a.loaded().retriever.search("Cairo talks framework hostages", top=50)
