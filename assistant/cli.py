@@ -1,4 +1,4 @@
-"""Command line: ``assistant index|ask|chat|serve|eval``.
+"""Command line: ``assistant index|ask|chat|serve|eval|bench``.
 
 Errors meant for users (``AssistantError``) print one readable line and exit 2;
 no traceback.  Settings come from ``ASSISTANT_*`` variables, overridden by flags.
@@ -112,6 +112,16 @@ def cmd_eval(args) -> int:
     return run_cli(args, _settings(args))
 
 
+def cmd_bench(args) -> int:
+    from .bench import run
+
+    try:
+        run(args)
+    except RuntimeError as e:  # a download, a child process or the Chroma server failed
+        raise AssistantError(str(e)) from e
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description="Answers from your sources, citing exact spans.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -148,12 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-update", action="store_true", help="do not update the index first")
     sp.set_defaults(fn=cmd_serve)
 
-    sp = common(sub.add_parser("eval", help="run the evaluation cases and write reports"))
+    sp = sub.add_parser("eval", help="run the evaluation cases against the project and baselines; write reports")
+    sp.add_argument("--corpus", help="evaluate on this corpus folder (indexed into a private folder under the index dir)")
+    sp.add_argument("--index", help="index folder to use instead (default: ./index, or a private one for --corpus)")
     sp.add_argument("--cases", default=None, help="cases file (default: evals/cases/ceasefire.jsonl)")
     sp.add_argument("--out", default=None, help="report folder (default: evals/reports)")
     sp.add_argument("--split", default="all", choices=["all", "tune", "test"])
-    sp.add_argument("--no-baselines", action="store_true", help="skip the baseline pipelines")
+    sp.add_argument("--judge", default="lexical", choices=["lexical"], help="citation support judge (offline: lexical)")
+    sp.add_argument("--no-baselines", action="store_true", help="skip the baselines (BM25, dense, plain LlamaIndex)")
     sp.set_defaults(fn=cmd_eval)
+
+    from .bench import add_arguments
+
+    sp = sub.add_parser("bench", help="benchmark ingest, latency, memory and quality from 1k to 100k+ chunks")
+    add_arguments(sp)
+    sp.set_defaults(fn=cmd_bench)
     return p
 
 

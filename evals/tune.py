@@ -29,7 +29,7 @@ def main() -> None:
     for c in cases:
         ans = a.ask(c.question, c.history)
         best = max((x.score for x in ans.citations), default=0.0)
-        rows.append((c, best, evidence_hit(ans.citations, c.gold) if c.answerable else None))
+        rows.append((c, best, evidence_hit(ans.citations, c.passages) if c.answerable else None))
 
     def rates(split, t):
         sub = [r for r in rows if r[0].split == split]
