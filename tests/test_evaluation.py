@@ -264,20 +264,20 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # --- the full eval on the real corpus, and the gate ------------------------------------------------
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
-GATE = {
-    "citation_validity": 1.0,
-    "evidence_hit": 0.5,
-    "evidence_recall": 0.4,
-    "citation_recall": 0.6,
-    "citation_precision": 0.44,
-    "keyword_accuracy": 0.65,
-    "abstention_recall": 0.35,
-    "abstention_precision": 0.7,
-    "hit@5": 0.85,
-    "mrr": 0.75,
-    "ndcg@10": 0.75,
+GATE = {  # measured values (config 0dc9732139c2, evals/reports/summary.md) in comments
+    "citation_validity": 1.0,  # 1.000
+    "evidence_hit": 0.55,  # 0.597
+    "evidence_recall": 0.44,  # 0.484
+    "citation_recall": 0.63,  # 0.684
+    "citation_precision": 0.46,  # 0.506
+    "keyword_accuracy": 0.68,  # 0.736
+    "abstention_recall": 0.39,  # 0.444
+    "abstention_precision": 0.7,  # 0.800
+    "hit@5": 0.92,  # 0.972
+    "mrr": 0.79,  # 0.843
+    "ndcg@10": 0.79,  # 0.843
 }
-GATE_MAX = {"false_abstention": 0.06}
+GATE_MAX = {"false_abstention": 0.06}  # 0.028
 
 
 def check_gate(metrics):
