@@ -317,29 +317,6 @@ def child_embedded(job: dict) -> dict:
     return out
 
 
-class _Embedding:
-    """The project's embedder as a llama-index ``BaseEmbedding`` (same model, same vectors)."""
-
-    @staticmethod
-    def make(embedder):
-        from llama_index.core.embeddings import BaseEmbedding
-
-        class ProjectEmbedding(BaseEmbedding):
-            def _get_query_embedding(self, query):
-                return embedder.embed([query])[0]
-
-            async def _aget_query_embedding(self, query):
-                return embedder.embed([query])[0]
-
-            def _get_text_embedding(self, text):
-                return embedder.embed([text])[0]
-
-            def _get_text_embeddings(self, texts):
-                return embedder.embed(list(texts))
-
-        return ProjectEmbedding(model_name=embedder.name, embed_batch_size=64)
-
-
 def child_llamaindex(job: dict) -> dict:
     from llama_index.core import Document as LIDocument
     from llama_index.core import VectorStoreIndex
@@ -347,6 +324,7 @@ def child_llamaindex(job: dict) -> dict:
 
     from .benchdata import load as load_data
     from .corpus import load_corpus
+    from .evaluation import llama_embedding
     from .wiring import make_embedder
 
     progress = job["progress"]
@@ -356,7 +334,7 @@ def child_llamaindex(job: dict) -> dict:
     docs, _ = load_corpus(settings.corpus_dir)
     t0 = time.perf_counter()
     index = VectorStoreIndex.from_documents(
-        [LIDocument(text=d.text, id_=d.source) for d in docs], embed_model=_Embedding.make(embedder), show_progress=progress
+        [LIDocument(text=d.text, id_=d.source) for d in docs], embed_model=llama_embedding(embedder), show_progress=progress
     )
     build_s = time.perf_counter() - t0
     retriever = index.as_retriever(similarity_top_k=100)
