@@ -22,7 +22,7 @@ import numpy as np
 
 from .chunking import is_citable, split_sentences
 from .config import Settings
-from .retrieval import BM25, tokenize
+from .retrieval import BM25, date_bounds, tokenize
 from .types import Answer, Citation, Document, Hit, Sentence
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -40,9 +40,10 @@ QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|cou
 
 
 def human_date(value: str) -> str:
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value or "")
-    if not m:
-        return value or "undated"
+    """'2024-06-24' -> '24 Jun 2024'; anything that is not a real date -> 'undated' (never raises)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value or "") if isinstance(value, str) else None
+    if not m or date_bounds(value) is None:
+        return "undated"
     y, mo, d = m.groups()
     if not mo:
         return y
@@ -113,6 +114,7 @@ class SentenceIndex:
         self.meta_tokens: dict[str, set[str]] = {}
         for source, doc in docs.items():
             when = human_date(doc.date) if doc.date else ""
+            when = "" if when == "undated" else when
             long_month = {m[:3]: m for m in MONTH_NAMES}
             when = " ".join(long_month.get(w, w) for w in when.split())
             self.meta_tokens[source] = set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
@@ -310,7 +312,9 @@ def _runs(items: list[Scored]) -> list[list[Scored]]:
 
 
 def _who(doc: Document) -> str:
-    return f"{doc.label} ({human_date(doc.date)})"
+    """'Vox (Oct 2024)'; just the label when the date is missing or not a real date."""
+    when = human_date(doc.date)
+    return doc.label if when == "undated" else f"{doc.label} ({when})"
 
 
 def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None) -> tuple[str, list[Citation]]:

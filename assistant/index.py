@@ -8,12 +8,17 @@ lists, so the commit protocol is
 
 1. add vectors for new chunks to the collection (readers ignore them),
 2. atomically replace ``manifest.json`` (``os.replace``),
-3. delete vectors of chunks the new manifest no longer lists.
+3. delete vectors of chunks the new manifest no longer lists, and drop every
+   other collection of this index (replaced by ``--rebuild``, or left by a
+   crashed build): nothing leaks.
 
 A crash at any step leaves the previous or the new manifest, both consistent;
 leftover vectors are swept by the next build (a ``BUILDING`` marker says one
 was interrupted).  ``--rebuild`` writes a fresh collection and switches to it
-in step 2, so the old index stays usable until the new one is complete.
+in step 2, so the old index stays usable until the new one is complete.  Each
+build compares the store with the manifest and embeds again whatever vectors the
+store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
+readers run at load (counts and a sample of ids).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class BuildReport:
     skipped: list[LoadError] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_total: int = 0
+    repaired: int = 0  # chunks whose vectors the store had lost, embedded again
     seconds: float = 0.0
     collection: str = ""
 
@@ -74,7 +80,9 @@ class BuildReport:
             f"Index up to date: {', '.join(parts)}; {self.chunks_embedded} chunks embedded, "
             f"{self.chunks_total} in the index ({self.seconds:.1f} s)."
         ]
-        lines += [f"Skipped {e.source}: {e.reason}" for e in self.skipped]
+        if self.repaired:
+            lines.append(f"Repaired: the vector store had lost {self.repaired} chunks; they were embedded again.")
+        lines += [f"{'Skipped' if e.skipped else 'Warning'} {e.source}: {e.reason}" for e in self.skipped]
         return "\n".join(lines)
 
 
@@ -189,6 +197,65 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled or total == 0, file=sys.stderr)
 
 
+def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: BuildReport) -> tuple[dict[str, dict], list[Chunk]]:
+    """Manifest entries for ``docs`` and the chunks of new or changed files (unchanged ones keep theirs)."""
+    new_docs: dict[str, dict] = {}
+    fresh: list[Chunk] = []
+    for doc in docs:
+        prev_doc = old_docs.get(doc.source)
+        if prev_doc is not None and prev_doc["sha256"] == doc.sha256:
+            report.unchanged.append(doc.source)
+            new_docs[doc.source] = dict(prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date)
+            continue
+        (report.changed if prev_doc is not None else report.added).append(doc.source)
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        new_docs[doc.source] = _doc_to_json(doc, chunks)
+        fresh.extend(chunks)
+    report.deleted = sorted(set(old_docs) - set(new_docs))
+    return new_docs, fresh
+
+
+def _all_chunks(entries: dict[str, dict]) -> list[Chunk]:
+    return [c for source, d in entries.items() for c in _doc_from_json(source, d)[1]]
+
+
+def _embed_into(store: VectorStore, chunks: list[Chunk], embedder: Embedder, settings: Settings, progress: bool) -> None:
+    """Embed and add ``chunks``; the store writes batch i while the encoder works on batch i+1."""
+    # similar lengths share a batch, so the encoder pads little (order does not matter to the store)
+    chunks = sorted(chunks, key=lambda c: len(c.text))
+    bar = _progress(len(chunks), "embedding", progress)
+    step = max(1, settings.embed_batch * 8)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-add") as writer:
+        pending = None
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            vectors = embedder.embed([c.text for c in batch])
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(store.add, batch, vectors)
+            if bar:
+                bar.update(len(batch))
+        if pending is not None:
+            pending.result()
+    if bar:
+        bar.close()
+
+
+def _new_collection(settings: Settings) -> str:
+    sig = json.dumps(settings.index_signature(), sort_keys=True)
+    return f"{settings.collection_prefix}-{content_hash(sig, n=8)}-{int(time.time() * 1000)}"
+
+
+def collect_garbage(store: VectorStore, keep: str) -> list[str]:
+    """Drop every collection of this index except ``keep`` (crashed builds, replaced ones)."""
+    dropped = []
+    for name in store.owned_collections():
+        if name != keep:
+            store.sibling(name).drop()
+            dropped.append(name)
+    return dropped
+
+
 def build_index(
     settings: Settings,
     docs: list[Document],
@@ -199,7 +266,7 @@ def build_index(
     skipped: list[LoadError] | None = None,
     progress: bool = True,
 ) -> BuildReport:
-    """Bring the index in ``settings.index_dir`` in line with ``docs``."""
+    """Bring the index in ``settings.index_dir`` in line with ``docs`` (see the module docstring)."""
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
     report = BuildReport(skipped=list(skipped or []))
@@ -207,64 +274,26 @@ def build_index(
         old = None if rebuild else read_manifest(index_dir)
         if old is not None:
             check_signature(old, settings, index_dir)
-        prev = None
-        with contextlib.suppress(IndexMissingError):
-            prev = read_manifest(index_dir)
-        sig = settings.index_signature()
-        if old is None:
-            collection = f"{settings.collection_prefix}-{content_hash(json.dumps(sig, sort_keys=True), n=8)}-{int(time.time() * 1000)}"
-        else:
-            collection = old["collection"]
+        collection = old["collection"] if old else _new_collection(settings)
         store = open_store(collection)
-        marker = index_dir / BUILDING
-        interrupted = marker.exists()
-        # the collection an interrupted build was writing (a crashed --rebuild leaves a whole one)
-        leftover = marker.read_text(encoding="utf-8").strip() if interrupted else ""
-        marker.write_text(collection)
+        (index_dir / BUILDING).write_text(collection)
 
-        old_docs = old["documents"] if old else {}
-        new_docs: dict[str, dict] = {}
-        to_embed: list[Chunk] = []
-        for doc in docs:
-            prev_doc = old_docs.get(doc.source)
-            if prev_doc is not None and prev_doc["sha256"] == doc.sha256:
-                report.unchanged.append(doc.source)
-                entry = dict(prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date)
-                new_docs[doc.source] = entry
-                continue
-            (report.changed if prev_doc is not None else report.added).append(doc.source)
-            chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            new_docs[doc.source] = _doc_to_json(doc, chunks)
-            to_embed.extend(chunks)
-        report.deleted = sorted(set(old_docs) - set(new_docs))
-
-        # 1. vectors first (invisible to readers until the manifest lists them)
-        old_ids = {cid for d in old_docs.values() for cid, _, _ in d["chunks"]}
-        # similar lengths share a batch, so the encoder pads little (order does not matter to the store)
-        to_embed = sorted((c for c in to_embed if c.id not in old_ids), key=lambda c: len(c.text))
-        bar = _progress(len(to_embed), "embedding", progress)
-        step = max(1, settings.embed_batch * 8)
-        # The store writes batch i while the encoder works on batch i+1 (one write in flight).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-add") as writer:
-            pending = None
-            for i in range(0, len(to_embed), step):
-                batch = to_embed[i : i + step]
-                vectors = embedder.embed([c.text for c in batch])
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(store.add, batch, vectors)
-                if bar:
-                    bar.update(len(batch))
-            if pending is not None:
-                pending.result()
-        if bar:
-            bar.close()
-        report.chunks_embedded = len(to_embed)
+        new_docs, fresh = _plan(docs, old["documents"] if old else {}, settings, report)
+        # 1. vectors first (invisible to readers until the manifest lists them); chunks already
+        #    stored (by a crashed build, or unchanged) are not embedded again, and chunks the
+        #    store lost (a deleted or damaged store) are embedded again: that is the repair.
+        have = store.ids()
+        kept = {c.id for c in fresh} | {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}
+        lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
+        todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}
+        report.repaired = len({c.id for c in lost})
+        _embed_into(store, list(todo.values()), embedder, settings, progress)
+        report.chunks_embedded = len(todo)
 
         # 2. switch readers to the new manifest, atomically
         manifest = {
             "version": VERSION,
-            "signature": sig,
+            "signature": settings.index_signature(),
             "collection": collection,
             "embedder_dim": getattr(embedder, "dim", None),
             "built_at": time.time(),
@@ -272,22 +301,27 @@ def build_index(
         }
         _write_atomic(index_dir / MANIFEST, manifest)
 
-        # 3. drop what the manifest no longer lists
-        live = {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}
-        if interrupted:
-            stale = store.ids() - live
-        else:
-            stale = old_ids - live
+        # 3. drop what the manifest no longer lists, and every other collection of this index
+        stale = (have | set(todo)) - kept
         if stale:
             store.delete(sorted(stale))
-        if prev is not None and prev.get("collection") != collection:
-            with contextlib.suppress(Exception):
-                open_store(prev["collection"]).drop()
-        if leftover and leftover != collection and (prev is None or leftover != prev.get("collection")):
-            with contextlib.suppress(Exception):
-                open_store(leftover).drop()
-        marker.unlink(missing_ok=True)
-        report.chunks_total = len(live)
+        collect_garbage(store, collection)
+        (index_dir / BUILDING).unlink(missing_ok=True)
+        report.chunks_total = len(kept)
         report.collection = collection
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def verify_store(snapshot: Snapshot, store: VectorStore, sample: int = 32) -> str:
+    """'' when the store holds the snapshot's vectors; else what is wrong (counts and a sample of ids)."""
+    want = len(snapshot.chunks)
+    if want == 0:
+        return ""
+    have = store.count()
+    step = max(1, want // sample)
+    probe = [c.id for c in snapshot.chunks[::step][:sample]]
+    absent = len(probe) - len(store.present(probe))
+    if have >= want and not absent:
+        return ""
+    return f"the vector store holds {have:,} vectors for {want:,} chunks ({absent} of {len(probe)} sampled chunks missing)"

@@ -34,6 +34,22 @@ class VectorStore(Protocol):
         """(chunk id, cosine similarity), best first; ``sources`` restricts to those files."""
         ...
 
+    def count(self) -> int:
+        """How many vectors the collection holds."""
+        ...
+
+    def present(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` the collection holds."""
+        ...
+
     def drop(self) -> None:
         """Delete the whole collection."""
+        ...
+
+    def owned_collections(self) -> list[str]:
+        """Names of every collection of this index in the same backend (this one included)."""
+        ...
+
+    def sibling(self, name: str) -> VectorStore:
+        """Another collection of the same backend and index."""
         ...

@@ -152,9 +152,15 @@ class Filters:
     date_to: str = ""
 
     def __post_init__(self):
-        for v in (self.date_from, self.date_to):
+        if not isinstance(self.sources, tuple) or not all(isinstance(s, str) for s in self.sources):
+            raise ValueError("sources must be a list of file names (text)")
+        for label, v in (("from", self.date_from), ("to", self.date_to)):
+            if not isinstance(v, str):
+                raise ValueError(f"the {label} date must be text like 2024-06, got {v!r}")
             if v and date_bounds(v) is None:
-                raise ValueError(f"bad date {v!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+                raise ValueError(f"bad {label} date {v!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+        if self.date_from and self.date_to and date_bounds(self.date_from)[0] > date_bounds(self.date_to)[1]:
+            raise ValueError(f"the from date ({self.date_from}) is after the to date ({self.date_to})")
 
     @property
     def active(self) -> bool:

@@ -391,14 +391,14 @@ def index_status(assistant: Assistant) -> str:
     return f"{n} source{'s' if n != 1 else ''} indexed."
 
 
-def upload_report(assistant: Assistant, files: Sequence[tuple[str, bytes]], lock: threading.Lock | None = None) -> str:
+def upload_report(assistant: Assistant, files: Sequence[tuple[str, bytes]], lock: threading.Lock | None = None, replace: bool = False) -> str:
     """Add files to the corpus and index; one HTML line per file (never raises)."""
     if not files:
         return ""
     lock = lock or threading.Lock()
     try:
         with lock:
-            report, refused = assistant.add_documents(files)
+            report, refused = assistant.add_documents(files, replace=replace)
     except AssistantError as e:
         return f'<div class="bad">Could not add the files: {esc(str(e))}</div>'
     except Exception as e:  # a store or disk failure: say so, keep the app alive
@@ -443,6 +443,8 @@ def _json_arg(value, name: str):
             return json.loads(value)
         except json.JSONDecodeError as e:
             raise AssistantError(f"{name} is not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise AssistantError(f"{name} is nested too deeply") from None
     return value
 
 
@@ -455,15 +457,29 @@ def parse_history_json(history: str | list | None) -> list[dict] | None:
     return history
 
 
+FILTER_KEYS = ("sources", "date_from", "date_to")
+
+
 def parse_filters_json(filters: str | dict | None) -> Filters | None:
+    """The API's filters argument, with strict types: every wrong value is one readable error."""
     filters = _json_arg(filters, "filters")
     if filters is None:
         return None
+    shape = '{"sources": ["file.txt", ...], "date_from": "2024", "date_to": "2024-06"}'
     if not isinstance(filters, dict):
-        raise AssistantError('filters must be a JSON object like {"sources": [...], "date_from": "2024", "date_to": "2024-06"}')
+        raise AssistantError(f"filters must be a JSON object like {shape}")
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise AssistantError(f"unknown filter key(s) {', '.join(map(repr, unknown))}: use {shape}")
     sources = filters.get("sources") or []
     if isinstance(sources, str):
         sources = [sources]
+    if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+        raise AssistantError(f"filters.sources must be a list of file names, got {json.dumps(filters.get('sources'))}")
+    for key in ("date_from", "date_to"):
+        v = filters.get(key)
+        if v is not None and not isinstance(v, str):
+            raise AssistantError(f'filters.{key} must be a text date such as "2024-06", got {json.dumps(v)}')
     try:
         return make_filters(sources, filters.get("date_from"), filters.get("date_to"))
     except ValueError as e:
@@ -505,13 +521,13 @@ def answer_stream(assistant: Assistant, question: str, convo: list, sources=None
     yield render_chat(convo), convo, gr.skip(), render_panel(assistant, convo, i)
 
 
-def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = None) -> tuple:
+def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = None, replace: bool = False) -> tuple:
     """The upload handler: (report html, source-filter update, status, cleared file input)."""
     try:
         files = _read_uploads(paths)
     except OSError as e:
         return f'<div class="bad">Could not read the upload: {esc(str(e))}</div>', gr.skip(), gr.skip(), None
-    msg = upload_report(assistant, files, lock)
+    msg = upload_report(assistant, files, lock, bool(replace))
     return msg, gr.Dropdown(choices=source_choices(assistant)), index_status(assistant), None
 
 
@@ -539,6 +555,9 @@ def api_answer(assistant: Assistant, question: str, history: str = "", filters: 
         return assistant.ask(question, parse_history_json(history), parse_filters_json(filters)).to_dict()
     except (AssistantError, ValueError) as e:
         raise gr.Error(str(e), print_exception=False) from None
+    except Exception as e:  # a bug: say so in one line; the details go to the server log once
+        log.exception("the ask API failed")
+        raise gr.Error(f"Something went wrong while answering ({type(e).__name__}).", print_exception=False) from None
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -558,8 +577,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def clear():
         return [], [], f'<div class="src-empty">{PANEL_HINT}</div>', gr.DownloadButton(value=None, interactive=False)
 
-    def on_upload(paths):
-        return handle_upload(assistant, paths, upload_lock)
+    def on_upload(paths, replace):
+        return handle_upload(assistant, paths, upload_lock, replace)
 
     def refresh():
         return gr.Dropdown(choices=source_choices(assistant)), index_status(assistant)
@@ -617,6 +636,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     files = gr.File(
                         label="Upload .txt or .md files (UTF-8, up to 5 MB each)", file_count="multiple", elem_id="upload"
                     )
+                    replace_box = gr.Checkbox(False, label="Replace files that have the same name", elem_id="upload-replace")
                     upload_msg = gr.HTML("", elem_id="upload-report", js_on_load=None)
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(
@@ -645,7 +665,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         panel.cite(show_citation, convo, panel, api_visibility="private", show_progress="hidden", concurrency_limit=None)
         clear_btn.click(clear, None, [chat, convo, panel, export_btn], api_visibility="private")
         chat.clear(clear, None, [chat, convo, panel, export_btn], api_visibility="private")  # the chat's own trash icon
-        files.upload(on_upload, files, [upload_msg, sources_dd, status, files], api_visibility="private")
+        files.upload(on_upload, [files, replace_box], [upload_msg, sources_dd, status, files], api_visibility="private")
         app.load(refresh, None, [sources_dd, status], api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="answer")
     return app

@@ -5,6 +5,9 @@ The only module that knows which adapter backs which interface.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +48,22 @@ def make_embedder(settings: Settings, for_index: bool = False) -> Embedder:
 
 
 _clients: dict = {}
+OWNER_FILE = "index-id"
+
+
+def index_owner(settings: Settings) -> str:
+    """A stable id for the index folder, tagging its collections on a shared Chroma server."""
+    path = Path(settings.index_dir) / OWNER_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # first writer wins, even with two processes at once
+        tmp.unlink(missing_ok=True)
+        return path.read_text(encoding="utf-8").strip()
 
 
 def make_store(settings: Settings, collection: str) -> VectorStore:
@@ -53,6 +72,7 @@ def make_store(settings: Settings, collection: str) -> VectorStore:
     key = settings.chroma_url or str(settings.index_dir.resolve() / "chroma")
     client = _clients.get(key)
     if client is None:
-        client = make_client(settings.index_dir / "chroma", settings.chroma_url)
+        client = make_client(settings.index_dir / "chroma", settings.chroma_url, settings.chroma_timeout)
         _clients[key] = client
-    return ChromaStore(client, collection)
+    owner = index_owner(settings) if settings.chroma_url else ""
+    return ChromaStore(client, collection, owner, settings.collection_prefix)

@@ -368,7 +368,7 @@ def test_build_index_directly_with_explicit_store_factory(hash_settings):
     stores: dict[str, MemoryStore] = {}
 
     def open_store(name: str) -> MemoryStore:
-        return stores.setdefault(name, MemoryStore())
+        return stores.setdefault(name, MemoryStore(name))
 
     docs, errors = load_corpus(hash_settings.corpus_dir)
     report = build_index(hash_settings, docs, HashEmbedder(), open_store, skipped=errors, progress=False)

@@ -9,60 +9,121 @@ llama-index are imported here only, on first use.
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
 from ..types import Chunk, StoreUnavailableError
 
+OWNER_KEY = "assistant_index"  # collection metadata: which index folder a server collection belongs to
+_import_lock = threading.Lock()
+_modules: dict[str, object] = {}
 
-def make_client(path: Path | None = None, url: str = ""):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
 
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if url:
-        u = urlparse(url if "://" in url else f"http://{url}")
-        host, port = u.hostname or "127.0.0.1", u.port or 8000
+def vendor(name: str):
+    """Import a vendor module once, under a lock.
+
+    Two threads importing llama-index for the first time at once (the first
+    upload and the first question after ``serve`` starts) deadlock on its
+    circular imports; importing here, serialised, never does.
+    """
+    mod = _modules.get(name)
+    if mod is None:
+        with _import_lock:
+            mod = _modules.get(name) or importlib.import_module(name)
+            _modules[name] = mod
+    return mod
+
+
+def warm_up() -> None:
+    """Import every vendor module the store uses (call before serving requests from threads)."""
+    for name in ("chromadb", "llama_index.core.schema", "llama_index.core.vector_stores.types", "llama_index.vector_stores.chroma"):
+        vendor(name)
+
+
+def _unreachable(url: str, host: str, port: int, why: str) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"Chroma server at {url} is not reachable ({why}). "
+        f"Start it with `chroma run --path index/chroma-server --host {host} --port {port}`, "
+        "or unset ASSISTANT_CHROMA_URL to use the embedded store."
+    )
+
+
+def _http_client(url: str, timeout: float, settings):
+    """A Chroma HttpClient whose every request gives up after ``timeout`` seconds."""
+    chromadb = vendor("chromadb")
+    u = urlparse(url if "://" in url else f"http://{url}")
+    host, port = u.hostname or "127.0.0.1", u.port or 8000
+    base = f"{u.scheme or 'http'}://{host}:{port}"
+    try:  # our own heartbeat first: the client's constructor has no timeout of its own
+        with urllib.request.urlopen(f"{base}/api/v2/heartbeat", timeout=timeout) as r:
+            r.read()
+    except Exception as e:
+        raise _unreachable(url, host, port, type(e).__name__) from e
+    box: dict = {}
+
+    def connect():
         try:
-            client = chromadb.HttpClient(host=host, port=port, ssl=u.scheme == "https", settings=settings)
-            client.heartbeat()
-        except Exception as e:
-            raise StoreUnavailableError(
-                f"Chroma server at {url} is not reachable ({type(e).__name__}). "
-                f"Start it with `chroma run --path index/chroma-server --host {host} --port {port}`, "
-                "or unset ASSISTANT_CHROMA_URL to use the embedded store."
-            ) from e
-        return client
+            box["client"] = chromadb.HttpClient(host=host, port=port, ssl=u.scheme == "https", settings=settings)
+        except Exception as e:  # noqa: BLE001 - re-raised below, in the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=connect, daemon=True, name="chroma-connect")
+    worker.start()
+    worker.join(timeout)
+    if "client" not in box:
+        why = type(box["error"]).__name__ if "error" in box else f"no answer within {timeout:g} s"
+        raise _unreachable(url, host, port, why) from box.get("error")
+    client = box["client"]
+    # chromadb builds its httpx session with timeout=None; a frozen server would block forever.
+    client._server._session.timeout = vendor("httpx").Timeout(timeout)
+    return client
+
+
+def make_client(path: Path | None = None, url: str = "", timeout: float = 5.0):
+    settings = vendor("chromadb.config").Settings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        return _http_client(url, timeout, settings)
     assert path is not None
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    return vendor("chromadb").PersistentClient(path=str(path), settings=settings)
 
 
 class ChromaStore:
-    """``VectorStore`` over one Chroma collection."""
+    """``VectorStore`` over one Chroma collection.
 
-    def __init__(self, client, collection: str):
+    ``owner`` names the index folder the collection belongs to.  An embedded
+    store lives inside that folder, so every collection with the prefix is its
+    own (``owner`` is empty); on a shared server only collections tagged with
+    this owner count as ours, so garbage collection never touches another index's.
+    """
+
+    def __init__(self, client, collection: str, owner: str = "", prefix: str = "chunks"):
         self.client = client
         self.name = collection
+        self.owner = owner
+        self.prefix = prefix
         self._collection = None
         self._vs = None
 
     def _store(self):
         if self._vs is None:
-            from llama_index.vector_stores.chroma import ChromaVectorStore
-
+            chroma_vs = vendor("llama_index.vector_stores.chroma").ChromaVectorStore
+            extra = {"metadata": {OWNER_KEY: self.owner}} if self.owner else {}
             self._collection = self._guard(
                 lambda: self.client.get_or_create_collection(
-                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, **extra
                 )
             )
-            self._vs = ChromaVectorStore(chroma_collection=self._collection)
+            self._vs = chroma_vs(chroma_collection=self._collection)
         return self._vs
 
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        from llama_index.core.schema import TextNode
+        TextNode = vendor("llama_index.core.schema").TextNode  # noqa: N806
 
         nodes = [
             TextNode(
@@ -92,13 +153,29 @@ class ChromaStore:
         self._store()
         return self._guard(self._collection.count)
 
+    def present(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        self._store()
+        return set(self._guard(lambda: self._collection.get(ids=list(ids), include=[])["ids"]))
+
+    def owned_collections(self) -> list[str]:
+        cols = self._guard(self.client.list_collections)
+        out = []
+        for c in cols:
+            name = getattr(c, "name", c)
+            meta = getattr(c, "metadata", None) or {}
+            if name.startswith(f"{self.prefix}-") and (not self.owner or meta.get(OWNER_KEY) == self.owner):
+                out.append(name)
+        return sorted(out)
+
+    def sibling(self, name: str) -> ChromaStore:
+        return ChromaStore(self.client, name, self.owner, self.prefix)
+
     def query(self, vector, k, sources=None):
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
+        types = vendor("llama_index.core.vector_stores.types")
+        FilterOperator, MetadataFilter, MetadataFilters = types.FilterOperator, types.MetadataFilter, types.MetadataFilters  # noqa: N806
+        VectorStoreQuery = types.VectorStoreQuery  # noqa: N806
 
         filters = None
         if sources is not None:
@@ -127,6 +204,10 @@ class ChromaStore:
             raise
         except Exception as e:
             msg = str(e)
-            if any(w in msg.lower() for w in ("connect", "connection", "timed out", "refused")):
-                raise StoreUnavailableError(f"Chroma server stopped answering: {msg}") from e
+            name = type(e).__name__
+            if "Timeout" in name or any(w in msg.lower() for w in ("connect", "connection", "timed out", "refused")):
+                raise StoreUnavailableError(
+                    f"Chroma server stopped answering ({name}: {msg or 'no answer in time'}). "
+                    "Check that `chroma run` is up and responsive, or unset ASSISTANT_CHROMA_URL to use the embedded store."
+                ) from e
             raise

@@ -37,9 +37,16 @@ class HashEmbedder:
 
 
 class MemoryStore:
-    """Brute-force cosine search over vectors held in memory."""
+    """Brute-force cosine search over vectors held in memory.
 
-    def __init__(self):
+    Stores made by ``sibling`` share one registry, like collections of one Chroma
+    client, so garbage collection of collections can be tested without Chroma.
+    """
+
+    def __init__(self, name: str = "memory", registry: dict | None = None):
+        self.name = name
+        self._registry = registry if registry is not None else {}
+        self._registry[name] = self
         self._vecs: dict[str, np.ndarray] = {}
         self._source: dict[str, str] = {}
 
@@ -56,6 +63,18 @@ class MemoryStore:
     def ids(self) -> set[str]:
         return set(self._vecs)
 
+    def count(self) -> int:
+        return len(self._vecs)
+
+    def present(self, ids):
+        return {i for i in ids if i in self._vecs}
+
+    def owned_collections(self) -> list[str]:
+        return sorted(self._registry)
+
+    def sibling(self, name: str) -> MemoryStore:
+        return self._registry.get(name) or MemoryStore(name, self._registry)
+
     def query(self, vector, k, sources=None):
         keep = set(sources) if sources is not None else None
         q = np.asarray(vector, dtype=np.float32)
@@ -65,3 +84,4 @@ class MemoryStore:
     def drop(self) -> None:
         self._vecs.clear()
         self._source.clear()
+        self._registry.pop(self.name, None)
