@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import uuid
 from functools import cache
 from pathlib import Path
@@ -48,6 +49,7 @@ def make_embedder(settings: Settings, for_index: bool = False) -> Embedder:
 
 
 _clients: dict = {}
+_clients_lock = threading.Lock()  # two first requests at once must share one client
 OWNER_FILE = "index-id"
 
 
@@ -70,9 +72,10 @@ def make_store(settings: Settings, collection: str) -> VectorStore:
     from .adapters.chroma import ChromaStore, make_client
 
     key = settings.chroma_url or str(settings.index_dir.resolve() / "chroma")
-    client = _clients.get(key)
-    if client is None:
-        client = make_client(settings.index_dir / "chroma", settings.chroma_url, settings.chroma_timeout)
-        _clients[key] = client
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = make_client(settings.index_dir / "chroma", settings.chroma_url, settings.chroma_timeout)
+            _clients[key] = client
     owner = index_owner(settings) if settings.chroma_url else ""
-    return ChromaStore(client, collection, owner, settings.collection_prefix)
+    return ChromaStore(client, collection, owner, settings.collection_prefix, settings.chroma_url)

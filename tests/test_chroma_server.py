@@ -2,74 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
+import json
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import CHROMA, Server, free_port, heartbeat
 
 from assistant.adapters.chroma import make_client
 from assistant.api import Assistant
-from assistant.config import OFFLINE_ENV, Settings
+from assistant.config import Settings
 from assistant.types import StoreUnavailableError
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
-class Server:
-    def __init__(self, path: Path, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._log_fh = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self._log_fh,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **OFFLINE_ENV},
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"chroma exited with {self.proc.returncode}:\n{self.log.read_text(errors='replace')[-2000:]}")
-            if heartbeat(self.port):
-                return
-            time.sleep(0.25)
-        pytest.fail(f"chroma did not answer its heartbeat within {timeout} s:\n{self.log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-        self._log_fh.close()
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @pytest.fixture
@@ -122,3 +70,38 @@ def test_index_and_ask_through_a_chroma_server_then_lose_it(chroma_server, tmp_p
     dead = settings.model_copy(update={"chroma_url": f"http://127.0.0.1:{free_port()}"})
     with pytest.raises(StoreUnavailableError, match="not reachable"):
         Assistant(dead).ask("How many hostages were released during the November truce?")
+
+
+def test_frozen_chroma_server_gives_a_clear_error_within_the_timeout_then_recovers(chroma_server, tmp_path):
+    """Defect 2: a server that stops answering (SIGSTOP) made ask() wait forever."""
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", chroma_url=chroma_server.url, embedder="hash", chroma_timeout=2.0)
+    a = Assistant(settings)
+    a.index(progress=False)
+    assert a.ask("How many hostages were released during the November truce?").citations
+
+    chroma_server.freeze()
+    try:
+        for make in (lambda: a, lambda: Assistant(settings)):  # a warm client, and a fresh one connecting
+            t0 = time.monotonic()
+            with pytest.raises(StoreUnavailableError) as ei:
+                make().ask("How many hostages were released during the November truce?")
+            waited = time.monotonic() - t0
+            assert waited < 2.0 * 2 + 1, f"waited {waited:.1f} s with a 2 s timeout"
+            assert "not reachable" in str(ei.value) and "chroma run" in str(ei.value)
+    finally:
+        chroma_server.thaw()
+    ans = a.ask("How many hostages were released during the November truce?")
+    assert ans.citations, "the same assistant answers again once the server is back; no restart needed"
+
+
+def test_garbage_collection_on_a_shared_server_keeps_other_indexes(chroma_server, tmp_path):
+    """Defect 7 on a server: crashed/replaced collections are dropped, another index's never are."""
+    mine = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "mine", chroma_url=chroma_server.url, embedder="hash")
+    theirs = mine.model_copy(update={"index_dir": tmp_path / "theirs"})
+    Assistant(theirs).index(progress=False)
+    first = Assistant(mine).index(progress=False).collection
+    second = Assistant(mine).index(rebuild=True, progress=False).collection
+    names = {getattr(c, "name", c) for c in make_client(url=chroma_server.url).list_collections()}
+    their_collection = json.loads((theirs.index_dir / "manifest.json").read_text())["collection"]
+    assert first not in names and second in names and their_collection in names
+    assert Assistant(theirs).ask("How many hostages were released during the November truce?").citations

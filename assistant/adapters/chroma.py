@@ -46,6 +46,7 @@ def warm_up() -> None:
 
 
 def _unreachable(url: str, host: str, port: int, why: str) -> StoreUnavailableError:
+    """The one message for a server that is down, refuses, or stops answering."""
     return StoreUnavailableError(
         f"Chroma server at {url} is not reachable ({why}). "
         f"Start it with `chroma run --path index/chroma-server --host {host} --port {port}`, "
@@ -102,8 +103,9 @@ class ChromaStore:
     this owner count as ours, so garbage collection never touches another index's.
     """
 
-    def __init__(self, client, collection: str, owner: str = "", prefix: str = "chunks"):
+    def __init__(self, client, collection: str, owner: str = "", prefix: str = "chunks", url: str = ""):
         self.client = client
+        self.url = url
         self.name = collection
         self.owner = owner
         self.prefix = prefix
@@ -170,7 +172,7 @@ class ChromaStore:
         return sorted(out)
 
     def sibling(self, name: str) -> ChromaStore:
-        return ChromaStore(self.client, name, self.owner, self.prefix)
+        return ChromaStore(self.client, name, self.owner, self.prefix, self.url)
 
     def query(self, vector, k, sources=None):
         types = vendor("llama_index.core.vector_stores.types")
@@ -196,18 +198,15 @@ class ChromaStore:
             pass
         self._collection = self._vs = None
 
-    @staticmethod
-    def _guard(fn):
+    def _guard(self, fn):
         try:
             return fn()
         except StoreUnavailableError:
             raise
         except Exception as e:
-            msg = str(e)
-            name = type(e).__name__
+            msg, name = str(e), type(e).__name__
             if "Timeout" in name or any(w in msg.lower() for w in ("connect", "connection", "timed out", "refused")):
-                raise StoreUnavailableError(
-                    f"Chroma server stopped answering ({name}: {msg or 'no answer in time'}). "
-                    "Check that `chroma run` is up and responsive, or unset ASSISTANT_CHROMA_URL to use the embedded store."
-                ) from e
+                u = urlparse(self.url if "://" in self.url else f"http://{self.url}")
+                why = f"{name}: {msg}" if msg else name
+                raise _unreachable(self.url or "the configured URL", u.hostname or "127.0.0.1", u.port or 8000, why) from e
             raise
