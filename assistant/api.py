@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as A
-from .chat import resolve, validate_history
+from .chat import clean_text, resolve, validate_history
 from .config import Settings
 from .corpus import LoadError, check_upload, load_corpus
 from .index import BuildReport, Snapshot, build_index, is_stale, load_snapshot, verify_store
@@ -172,7 +172,7 @@ class Assistant:
     def check_question(self, question) -> tuple[str, str]:
         if not isinstance(question, str):
             raise BadQuestionError("the question must be text")
-        q = " ".join(question.split())
+        q = " ".join(clean_text(question).split())
         if not q:
             raise BadQuestionError("The question is empty: type a question about the sources.")
         limit = self.settings.max_question_chars

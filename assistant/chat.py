@@ -23,6 +23,11 @@ _DEICTIC = re.compile(
 _ELLIPTIC = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
 
 
+def clean_text(text: str) -> str:
+    """Text any encoder accepts: a lone surrogate (a Python str or a JSON escape can hold one) becomes '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def validate_history(history) -> list[dict]:
     if history is None:
         return []
@@ -32,7 +37,7 @@ def validate_history(history) -> list[dict]:
     for turn in history:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
             raise BadQuestionError("each history turn must be {'role': 'user'|'assistant', 'content': str}")
-        out.append({"role": turn["role"], "content": turn["content"]})
+        out.append({"role": turn["role"], "content": clean_text(turn["content"])})
     return out
 
 

@@ -152,6 +152,8 @@ class Filters:
     date_to: str = ""
 
     def __post_init__(self):
+        if isinstance(self.sources, list):
+            object.__setattr__(self, "sources", tuple(self.sources))
         if not isinstance(self.sources, tuple) or not all(isinstance(s, str) for s in self.sources):
             raise ValueError("sources must be a list of file names (text)")
         for label, v in (("from", self.date_from), ("to", self.date_to)):
