@@ -172,10 +172,12 @@ def test_holdout_variant_turns_chosen_cases_into_silent_near_misses():
         held = holdout(draft, share)
         gone = {c.id.removesuffix("-nm") for c in held.cases}
         assert all(c.type == "near_miss" and not c.answerable for c in held.cases)
+        left = "".join(d.text for d in held.docs)  # a document left empty is dropped
         for c in draft.cases:
             for quote in _quotes(draft.docs[0], c):
-                assert (quote in held.docs[0].text) is (c.id not in gone)
-    assert len(holdout(draft, 1.0).cases) == 4 and holdout(draft, 0.0).cases == ()
+                assert (quote in left) is (c.id not in gone)
+    assert len(holdout(draft, 1.0).cases) == 4 and holdout(draft, 1.0).docs == ()
+    assert holdout(draft, 0.0).cases == () and holdout(draft, 0.0).docs == draft.docs
 
 
 def test_written_files_are_read_by_the_existing_loader(tmp_path):
