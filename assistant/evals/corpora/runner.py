@@ -120,6 +120,8 @@ def markdown(payload: dict) -> str:
         "time retrieval only).",
         "",
     ]
+    if payload.get("pending"):
+        lines += [f"Not run yet (interrupted or still running): {', '.join(payload['pending'])}.", ""]
     for v in payload["variants"]:
         lines += [f"## {v['corpus']} ({v['cases']} cases, {v['chunks']} chunks)", ""]
         lines += ["| system | " + " | ".join(label for _, label in COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
@@ -132,18 +134,20 @@ def markdown(payload: dict) -> str:
 def run(out: Path, only: list[str] | None, split: str = "all", report: Path | None = None, llamaindex: bool = True) -> int:
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     wanted = [n for n in manifest if not only or n in only or n.removesuffix("-holdout") in only]
+    wanted.sort(key=lambda n: manifest[n]["chars"])  # small corpora first: an interrupted run has the most figures
     if not wanted:
         raise SystemExit(f"nothing to run: build first (python -m assistant.evals.corpora build); have {list(manifest)}")
     t0 = time.perf_counter()
     variants = []
+    report = Path(report or REPORT_DIR)
+    report.mkdir(parents=True, exist_ok=True)
     for name in wanted:
         print(f"run {name} ...", file=sys.stderr, flush=True)
         variants.append(run_variant(manifest[name], split, llamaindex))
-    payload = {"split": split, "seconds": time.perf_counter() - t0, "variants": variants}
-    report = Path(report or REPORT_DIR)
-    report.mkdir(parents=True, exist_ok=True)
-    md = markdown(payload)
-    (report / "multigenre.md").write_text(md, encoding="utf-8")
-    (report / "multigenre.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+        # written after every variant, so an interrupted run still leaves the finished corpora's figures
+        payload = {"split": split, "seconds": time.perf_counter() - t0, "variants": variants, "pending": wanted[len(variants) :]}
+        md = markdown(payload)
+        (report / "multigenre.md").write_text(md, encoding="utf-8")
+        (report / "multigenre.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     print(md)
     return 0
