@@ -148,6 +148,6 @@ def run(out: Path, only: list[str] | None, split: str = "all", report: Path | No
         payload = {"split": split, "seconds": time.perf_counter() - t0, "variants": variants, "pending": wanted[len(variants) :]}
         md = markdown(payload)
         (report / "multigenre.md").write_text(md, encoding="utf-8")
-        (report / "multigenre.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+        (report / "multigenre.json").write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(md)
     return 0
