@@ -1,0 +1,237 @@
+"""The UI's event handlers and API argument parsing: one per user action, errors as messages.
+
+Each handler takes the ``Assistant`` and plain values, returns what the
+components show, and never raises: an ``AssistantError`` becomes a readable
+message; anything else is logged once and shown as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import gradio as gr
+
+from ..retrieval import Filters, date_bounds
+from ..types import Answer, AssistantError
+from .render import byline, esc, export_markdown, history_of, render_answer, render_chat, render_panel, stream_cuts
+
+if TYPE_CHECKING:
+    from ..api import Assistant
+
+log = logging.getLogger(__name__)
+
+STREAM_DELAY = 0.02  # seconds between partial renders
+
+
+def make_filters(sources: Sequence[str] | None, date_from: str | None, date_to: str | None) -> Filters | None:
+    """Filters from the form; raises ``ValueError`` with a readable message."""
+    df, dt = (date_from or "").strip(), (date_to or "").strip()
+    for label, v in (("From", df), ("To", dt)):
+        if not v:
+            continue
+        try:
+            ok = date_bounds(v) is not None
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{label} date “{v}” is not a valid date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2024-06).")
+    if df and dt and date_bounds(df)[0] > date_bounds(dt)[1]:
+        raise ValueError(f"The From date ({df}) is after the To date ({dt}).")
+    f = Filters(tuple(sources or ()), df, dt)
+    return f if f.active else None
+
+
+def source_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    try:
+        docs = assistant.docs
+    except AssistantError:
+        return []
+    out = []
+    for source, d in sorted(docs.items(), key=lambda kv: (kv[1].title or kv[0]).lower()):
+        out.append((f"{d.title or source} — {byline(d)}", source))
+    return out
+
+
+def index_status(assistant: Assistant) -> str:
+    try:
+        n = len(assistant.docs)
+    except AssistantError as e:
+        return f"⚠️ {e}"
+    return f"{n} source{'s' if n != 1 else ''} indexed."
+
+
+def upload_report(
+    assistant: Assistant, files: Sequence[tuple[str, bytes]], lock: threading.Lock | None = None, replace: bool = False
+) -> str:
+    """Add files to the corpus and index; one HTML line per file (never raises)."""
+    if not files:
+        return ""
+    lock = lock or threading.Lock()
+    try:
+        with lock:
+            report, refused = assistant.add_documents(files, replace=replace)
+    except AssistantError as e:
+        return f'<div class="bad">Could not add the files: {esc(str(e))}</div>'
+    except Exception as e:  # a store or disk failure: say so, keep the app alive
+        log.exception("add_documents failed")
+        return f'<div class="bad">Could not add the files ({esc(type(e).__name__)}: {esc(str(e))}).</div>'
+    lines = []
+    bad = {e.source: e.reason for e in refused}
+    done = set(report.added + report.changed + report.unchanged) if report else set()
+    for name, _ in files:
+        base = Path(name.replace("\\", "/")).name
+        if name in bad:
+            lines.append(f'<div class="bad">✗ {esc(name)}: {esc(bad.pop(name))}</div>')
+        elif base in bad:
+            lines.append(f'<div class="bad">✗ {esc(name)}: {esc(bad.pop(base))}</div>')
+        elif report is not None and base in done:
+            verb = "added" if base in report.added else "updated" if base in report.changed else "already indexed (unchanged)"
+            lines.append(f'<div class="ok">✓ {esc(base)}: {verb}; it can be asked about now.</div>')
+        else:
+            lines.append(f'<div class="bad">✗ {esc(name)}: not indexed.</div>')
+    for name, reason in bad.items():  # files already in the corpus folder that do not load
+        lines.append(f'<div class="bad">✗ {esc(name)} (in the corpus folder, skipped): {esc(reason)}</div>')
+    return "".join(lines)
+
+
+def _read_uploads(paths) -> list[tuple[str, bytes]]:
+    out = []
+    for p in paths or []:
+        path = Path(getattr(p, "name", p))
+        out.append((path.name, path.read_bytes()))
+    return out
+
+
+def _json_arg(value, name: str):
+    """An API argument given as JSON text (or already parsed); None when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as e:
+            raise AssistantError(f"{name} is not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise AssistantError(f"{name} is nested too deeply") from None
+    return value
+
+
+def parse_history_json(history: str | list | None) -> list[dict] | None:
+    history = _json_arg(history, "history")
+    if history is None:
+        return None
+    if not isinstance(history, list):
+        raise AssistantError("history must be a JSON list of {'role': 'user'|'assistant', 'content': str}")
+    return history
+
+
+FILTER_KEYS = ("sources", "date_from", "date_to")
+
+
+def parse_filters_json(filters: str | dict | None) -> Filters | None:
+    """The API's filters argument, with strict types: every wrong value is one readable error."""
+    filters = _json_arg(filters, "filters")
+    if filters is None:
+        return None
+    shape = '{"sources": ["file.txt", ...], "date_from": "2024", "date_to": "2024-06"}'
+    if not isinstance(filters, dict):
+        raise AssistantError(f"filters must be a JSON object like {shape}")
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise AssistantError(f"unknown filter key(s) {', '.join(map(repr, unknown))}: use {shape}")
+    sources = filters.get("sources") or []
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+        raise AssistantError(f"filters.sources must be a list of file names, got {json.dumps(filters.get('sources'))}")
+    for key in ("date_from", "date_to"):
+        v = filters.get(key)
+        if v is not None and not isinstance(v, str):
+            raise AssistantError(f'filters.{key} must be a text date such as "2024-06", got {json.dumps(v)}')
+    try:
+        return make_filters(sources, filters.get("date_from"), filters.get("date_to"))
+    except ValueError as e:
+        raise AssistantError(str(e)) from None
+
+
+def answer_stream(assistant: Assistant, question: str, convo: list, sources=None, date_from="", date_to="") -> Iterator[tuple]:
+    """The chat handler: yields (chat, convo, textbox, panel) while the answer is revealed.
+
+    ``convo`` is this session's state; it is copied, never shared.  Errors become
+    a readable chat message (no traceback)."""
+    convo = list(convo or [])
+    turn = {"question": " ".join((question or "").split()), "answer": None, "error": None}
+    if not turn["question"]:
+        gr.Warning("Type a question about the sources first.")
+        yield render_chat(convo), convo, "", gr.skip()
+        return
+    convo.append(turn)
+    i = len(convo) - 1
+    yield render_chat(convo), convo, "", gr.skip()
+    try:
+        filters = make_filters(sources, date_from, date_to)
+        if filters is not None and not any(filters.admits(d) for d in assistant.docs.values()):
+            raise AssistantError("No source matches the chosen filters; widen the date range or pick other sources.")
+        ans: Answer = assistant.ask(question, history_of(convo[:i]), filters)
+    except (AssistantError, ValueError) as e:
+        turn["error"] = str(e)
+    except Exception as e:  # never show a traceback in the chat
+        log.exception("answering failed")
+        turn["error"] = f"Something went wrong while answering ({type(e).__name__}: {e}). Details are in the server log."
+    if turn["error"]:
+        yield render_chat(convo), convo, gr.skip(), gr.skip()
+        return
+    data = ans.to_dict()
+    for cut in stream_cuts(data["text"])[:-1]:
+        yield render_chat(convo, (i, render_answer(data, i, cut))), gr.skip(), gr.skip(), gr.skip()
+        time.sleep(STREAM_DELAY)
+    turn["answer"] = data
+    yield render_chat(convo), convo, gr.skip(), render_panel(assistant, convo, i)
+
+
+def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = None, replace: bool = False) -> tuple:
+    """The upload handler: (report html, source-filter update, status, cleared file input)."""
+    try:
+        files = _read_uploads(paths)
+    except OSError as e:
+        return f'<div class="bad">Could not read the upload: {esc(str(e))}</div>', gr.skip(), gr.skip(), None
+    msg = upload_report(assistant, files, lock, bool(replace))
+    return msg, gr.Dropdown(choices=source_choices(assistant)), index_status(assistant), None
+
+
+EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant-exports"
+EXPORT_TTL = 3600  # seconds an exported file is kept
+
+
+def write_export(convo: list):
+    """A Markdown file of the conversation for the download button (old exports are pruned)."""
+    if not convo:
+        return gr.DownloadButton(value=None, interactive=False)
+    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - EXPORT_TTL
+    for old in EXPORT_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(dir=EXPORT_DIR)) / "conversation.md"
+    path.write_text(export_markdown(convo), encoding="utf-8")
+    return gr.DownloadButton(value=str(path), interactive=True)
+
+
+def api_answer(assistant: Assistant, question: str, history: str = "", filters: str = "") -> dict:
+    try:
+        return assistant.ask(question, parse_history_json(history), parse_filters_json(filters)).to_dict()
+    except (AssistantError, ValueError) as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    except Exception as e:  # a bug: say so in one line; the details go to the server log once
+        log.exception("the ask API failed")
+        raise gr.Error(f"Something went wrong while answering ({type(e).__name__}).", print_exception=False) from None
