@@ -1,16 +1,18 @@
-"""Chroma vector store, reached through llama-index's ``ChromaVectorStore``.
+"""Chroma vector store: vectors and filter fields only, through chromadb's own client.
 
 Embedded ``PersistentClient`` under the index folder by default, or a Chroma
-server (``chroma run``) when a URL is given.  Collections are created with no
-embedding function and cosine space: we always pass vectors ourselves, so
-Chroma never tries to download its default ONNX model.  chromadb and
-llama-index are imported here only, on first use.
+server (``chroma run``) when a URL is given, with a timeout on every request.
+Collections are created with no embedding function and cosine space: we always
+pass vectors ourselves, so Chroma never tries to download its default ONNX model.
+Text is not stored in Chroma (the manifest holds it, with exact offsets), which
+keeps insertion cheap while the encoder needs both cores.  chromadb is imported
+here only, on first use (llama-index glue for the baselines lives in
+``adapters/llama.py``).
 """
 
 from __future__ import annotations
 
 import importlib
-import math
 import threading
 import urllib.request
 from collections.abc import Sequence
@@ -27,9 +29,9 @@ _modules: dict[str, object] = {}
 def vendor(name: str):
     """Import a vendor module once, under a lock.
 
-    Two threads importing llama-index for the first time at once (the first
-    upload and the first question after ``serve`` starts) deadlock on its
-    circular imports; importing here, serialised, never does.
+    Two threads importing a large vendor package for the first time at once
+    (the first upload and the first question after ``serve`` starts) deadlocked
+    on llama-index's circular imports; importing here, serialised, never does.
     """
     mod = _modules.get(name)
     if mod is None:
@@ -41,7 +43,7 @@ def vendor(name: str):
 
 def warm_up() -> None:
     """Import every vendor module the store uses (call before serving requests from threads)."""
-    for name in ("chromadb", "llama_index.core.schema", "llama_index.core.vector_stores.types", "llama_index.vector_stores.chroma"):
+    for name in ("chromadb", "chromadb.config", "httpx"):
         vendor(name)
 
 
@@ -110,56 +112,58 @@ class ChromaStore:
         self.owner = owner
         self.prefix = prefix
         self._collection = None
-        self._vs = None
 
-    def _store(self):
-        if self._vs is None:
-            chroma_vs = vendor("llama_index.vector_stores.chroma").ChromaVectorStore
+    def _coll(self):
+        if self._collection is None:
             extra = {"metadata": {OWNER_KEY: self.owner}} if self.owner else {}
             self._collection = self._guard(
                 lambda: self.client.get_or_create_collection(
                     self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, **extra
                 )
             )
-            self._vs = chroma_vs(chroma_collection=self._collection)
-        return self._vs
+        return self._collection
 
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        TextNode = vendor("llama_index.core.schema").TextNode  # noqa: N806
+        """Vectors and the few fields filters need; no documents (the manifest holds the text).
 
-        nodes = [
-            TextNode(
-                id_=c.id,
-                text=c.text,
-                embedding=list(v),
-                start_char_idx=c.start,
-                end_char_idx=c.end,
-                metadata={"source": c.source, "start": c.start, "end": c.end, "date": c.date},
-                excluded_embed_metadata_keys=["source", "start", "end", "date"],
-            )
-            for c, v in zip(chunks, vectors, strict=True)
-        ]
-        if nodes:
-            self._guard(lambda: self._store().add(nodes))
+        Writing text as Chroma documents (as llama-index's ``ChromaVectorStore`` does,
+        twice: as the document and inside ``_node_content``) made insertion about 3x
+        slower, competing with the encoder for the two cores during ingest.
+        """
+        if not chunks:
+            return
+        metas = [{"source": c.source, "start": c.start, "end": c.end, "date": c.date} for c in chunks]
+        ids = [c.id for c in chunks]
+        vecs = [list(v) for v in vectors]
+        if len(vecs) != len(ids):
+            raise ValueError(f"{len(ids)} chunks but {len(vecs)} vectors")
+        self._guard(lambda: self._coll().upsert(ids=ids, embeddings=vecs, metadatas=metas))
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), 5000):
-            self._guard(lambda b=ids[i : i + 5000]: self._store().delete_nodes(node_ids=b))
+            self._guard(lambda b=ids[i : i + 5000]: self._coll().delete(ids=b))
+
+    def query(self, vector, k, sources=None):
+        if sources is not None and not sources:
+            return []
+        where = {"source": {"$in": list(sources)}} if sources is not None else None
+        if k <= 0:
+            return []
+        res = self._guard(lambda: self._coll().query(query_embeddings=[list(vector)], n_results=k, where=where, include=["distances"]))
+        # cosine space: distance = 1 - cos
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def ids(self) -> set[str]:
-        self._store()
-        return set(self._guard(lambda: self._collection.get(include=[])["ids"]))
+        return set(self._guard(lambda: self._coll().get(include=[])["ids"]))
 
     def count(self) -> int:
-        self._store()
-        return self._guard(self._collection.count)
+        return self._guard(lambda: self._coll().count())
 
     def present(self, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()
-        self._store()
-        return set(self._guard(lambda: self._collection.get(ids=list(ids), include=[])["ids"]))
+        return set(self._guard(lambda: self._coll().get(ids=list(ids), include=[])["ids"]))
 
     def owned_collections(self) -> list[str]:
         cols = self._guard(self.client.list_collections)
@@ -174,21 +178,6 @@ class ChromaStore:
     def sibling(self, name: str) -> ChromaStore:
         return ChromaStore(self.client, name, self.owner, self.prefix, self.url)
 
-    def query(self, vector, k, sources=None):
-        types = vendor("llama_index.core.vector_stores.types")
-        FilterOperator, MetadataFilter, MetadataFilters = types.FilterOperator, types.MetadataFilter, types.MetadataFilters  # noqa: N806
-        VectorStoreQuery = types.VectorStoreQuery  # noqa: N806
-
-        filters = None
-        if sources is not None:
-            if not sources:
-                return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN)])
-        q = VectorStoreQuery(query_embedding=list(vector), similarity_top_k=k, filters=filters)
-        res = self._guard(lambda: self._store().query(q))
-        # llama-index reports exp(-distance); cosine distance is 1 - cos.
-        return [(i, 1.0 + math.log(s)) if s > 0 else (i, -1.0) for i, s in zip(res.ids, res.similarities, strict=True)]
-
     def drop(self) -> None:
         try:
             self._guard(lambda: self.client.delete_collection(self.name))
@@ -196,7 +185,7 @@ class ChromaStore:
             raise
         except Exception:
             pass
-        self._collection = self._vs = None
+        self._collection = None
 
     def _guard(self, fn):
         try:
