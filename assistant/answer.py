@@ -22,33 +22,17 @@ import numpy as np
 
 from .chunking import is_citable, split_sentences
 from .config import Settings
-from .retrieval import BM25, tokenize
+from .ports import KeywordIndex
+from .text import MONTH_NAMES, YEAR, human_date, mentions_date, tokenize
 from .types import Answer, Citation, Document, Hit, Sentence
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
-_DATE_RE = re.compile(rf"\b(?:{_MONTH_RE}|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last (?:week|month|year)|this (?:week|month|year))\b")
 _NUM_WORDS = "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
 _NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(_NUM_WORDS.split())})\b", re.I)
 _FACT_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
 _SKIP_BEFORE_NOUN = {"more", "additional", "other", "new", "of", "the", "total", "percent", "per"}
 _SYNONYMS = {"captive": "hostage", "death": "killed", "dead": "killed", "people": "people"}
-_YEAR_RE = re.compile(r"\b(19|20)\d\d\b")
-MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 STOP_NAMES = {"what", "who", "whom", "when", "why", "how", "which", "where", "did", "does", "is", "was", "has", "have", "according", "per", "in", "and", "the"}
 QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|count|tally|casualt)", re.I)
-
-
-def human_date(value: str) -> str:
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value or "")
-    if not m:
-        return value or "undated"
-    y, mo, d = m.groups()
-    if not mo:
-        return y
-    if not d:
-        return f"{MONTHS[int(mo) - 1]} {y}"
-    return f"{int(d)} {MONTHS[int(mo) - 1]} {y}"
 
 
 def answer_kind(question: str) -> str:
@@ -68,9 +52,9 @@ def kind_fit(kind: str, text: str, q_tokens: set[str]) -> float:
         heads = {n for _, n in figures(text)}
         if heads & q_tokens:
             return 1.0
-        return 0.85 if (heads or _NUMBER_RE.search(_YEAR_RE.sub("", text))) else 0.75
+        return 0.85 if (heads or _NUMBER_RE.search(YEAR.sub("", text))) else 0.75
     if kind == "date":
-        return 1.0 if _DATE_RE.search(text) else 0.8
+        return 1.0 if mentions_date(text) else 0.8
     if kind == "who":
         named = re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\s+[A-Z][a-z]+", text) or " said" in text
         return 1.0 if named else 0.85
@@ -89,7 +73,7 @@ def constraint_terms(question: str) -> set[str]:
     return out
 
 
-def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: BM25, common: float = 1.2) -> float:
+def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: KeywordIndex, common: float = 1.2) -> float:
     """0.85 per missing rare constraint term (at most two); common terms like 'Israel' never count."""
     missing = [t for t in constraints if t not in window_tokens and bm25.idf(t) > common]
     return 0.85 ** min(2, len(missing))
@@ -139,7 +123,7 @@ def lexical_coverage(q_terms: dict[str, float], text: str) -> float:
     return sum(w for t, w in q_terms.items() if t in toks) / total
 
 
-def query_terms(question: str, context: str, bm25: BM25) -> dict[str, float]:
+def query_terms(question: str, context: str, bm25: KeywordIndex) -> dict[str, float]:
     """idf weights of the question's terms; terms from follow-up context count half."""
     terms: dict[str, float] = {}
     for t in set(tokenize(context)):
@@ -154,7 +138,7 @@ def score_sentences(
     context: str,
     hits: Sequence[Hit],
     sindex: SentenceIndex,
-    bm25: BM25,
+    bm25: KeywordIndex,
     q_vec: Sequence[float],
     embed_sentences: Callable[[list[Sentence]], np.ndarray],
     settings: Settings,
@@ -207,7 +191,7 @@ def figures(text: str) -> list[tuple[str, str]]:
     out = []
     for m in _FACT_RE.finditer(text):
         num = m.group(1)
-        if re.fullmatch(r"(19|20)\d\d", num):
+        if YEAR.fullmatch(num):
             continue  # a year
         noun = _head_noun(m.group(2))
         if noun:

@@ -58,7 +58,7 @@ class Assistant:
             with self._lock:
                 if self._loaded is None:
                     snap = load_snapshot(self.settings)
-                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k, self.settings.fusion, self.settings.fusion_alpha)
+                    retriever = HybridRetriever(snap.chunks, snap.docs, self._open_store(snap.collection), self.embedder, self.settings.rrf_k, self.settings.fusion, self.settings.fusion_alpha, snap.keyword)
                     self._loaded = _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
                 loaded = self._loaded
         return loaded

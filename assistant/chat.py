@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .retrieval import tokenize
+from .text import tokenize
 from .types import BadQuestionError
 
 _DEICTIC = re.compile(

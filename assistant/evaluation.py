@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .config import ROOT, Settings
-from .retrieval import tokenize
+from .text import tokenize
 from .types import Answer, AssistantError, Citation, Document
 
 DEFAULT_CASES = ROOT / "evals" / "cases" / "ceasefire.jsonl"
@@ -408,7 +408,7 @@ class ChunkBaseline:
         r = self.assistant.loaded().retriever
         t0 = time.perf_counter()
         if self.name == "bm25":
-            top = [r.chunks[i] for i, _ in r.bm25.search(case.question, 10)]
+            top = [r.by_id[cid] for cid in r.bm25_search(case.question, 10)]
         else:
             top = [r.by_id[cid] for cid in r.dense_search(r.embedder.embed([case.question])[0], 10)]
         ms = (time.perf_counter() - t0) * 1000

@@ -32,7 +32,8 @@ from pathlib import Path
 from .chunking import chunk_document
 from .config import Settings
 from .corpus import LoadError
-from .ports import Embedder, VectorStore
+from .keywords import load_keyword_index, save_keyword_index
+from .ports import Embedder, KeywordIndex, VectorStore
 from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Span, content_hash
 
 MANIFEST = "manifest.json"
@@ -49,6 +50,7 @@ class Snapshot:
     docs: dict[str, Document]
     chunks: list[Chunk]
     built_at: float
+    keyword: KeywordIndex | None = None  # BM25 over ``chunks``, saved beside the manifest
 
 
 @dataclass
@@ -144,7 +146,8 @@ def load_snapshot(settings: Settings) -> Snapshot:
         doc, cs = _doc_from_json(source, d)
         docs[source] = doc
         chunks.extend(cs)
-    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0))
+    keyword = load_keyword_index(settings, chunks)
+    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword)
 
 
 def is_stale(settings: Settings, docs: list[Document]) -> bool:
@@ -271,6 +274,7 @@ def build_index(
             "documents": new_docs,
         }
         _write_atomic(index_dir / MANIFEST, manifest)
+        save_keyword_index(settings, manifest)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
 
         # 3. drop what the manifest no longer lists
         live = {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}

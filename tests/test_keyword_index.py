@@ -1,0 +1,179 @@
+"""Contract tests for every ``KeywordIndex`` (pure-Python fake and bm25s), and its folder beside the manifest."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.adapters.bm25s_index import Bm25sIndex
+from assistant.adapters.memory import MemoryKeywordIndex
+from assistant.config import Settings
+from assistant.keywords import keyword_dir, load_keyword_index, save_keyword_index
+from assistant.types import Chunk
+
+pytestmark = pytest.mark.unit
+
+IMPLEMENTATIONS = [
+    pytest.param(MemoryKeywordIndex, id="memory"),
+    pytest.param(lambda: Bm25sIndex(stemmer=None), id="bm25s-light"),
+    pytest.param(lambda: Bm25sIndex(stemmer="english"), id="bm25s-snowball"),
+]
+TEXTS = [
+    "The weather in Doha was hot during the talks.",
+    "Hezbollah fired rockets at northern Israel.",
+    "Qatar and Egypt mediated a hostage exchange.",
+    "Talks in Cairo discussed humanitarian aid and talks about talks.",
+]
+IDS = ["doha", "hezbollah", "qatar", "cairo"]
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def make(request):
+    return request.param
+
+
+def same(got, want) -> bool:
+    """Same ids in the same order, scores equal up to float rounding."""
+    return [c for c, _ in got] == [c for c, _ in want] and [s for _, s in got] == pytest.approx([s for _, s in want])
+
+
+def fitted(make, texts=TEXTS, ids=IDS):
+    return make().fit(ids, texts)
+
+
+@pytest.mark.parametrize(
+    "query,k,allowed,expected",
+    [
+        pytest.param("Hezbollah", 10, None, ["hezbollah"], id="exact-term"),
+        pytest.param("hostages exchanged", 10, None, ["qatar"], id="plural-query-singular-text"),
+        pytest.param("talks Doha weather", 10, None, ["doha", "cairo"], id="more-terms-beat-repeats"),
+        pytest.param("talks", 10, {"cairo"}, ["cairo"], id="allowed"),
+        pytest.param("talks", 10, set(), [], id="nothing-allowed"),
+        pytest.param("talks Hezbollah hostage", 2, None, ["hezbollah", "qatar"], id="k-cuts-rare-terms-first"),
+        pytest.param("", 10, None, [], id="empty-query"),
+        pytest.param("the and of", 10, None, [], id="stopwords-only"),
+        pytest.param("unknownword", 10, None, [], id="unknown-term"),
+        pytest.param("talks", 0, None, [], id="k-zero"),
+    ],
+)
+def test_search(make, query, k, allowed, expected):
+    assert [cid for cid, _ in fitted(make).search(query, k, allowed)] == expected
+
+
+def test_scores_are_okapi_bm25_by_hand(make):
+    index = make().fit(["ab", "a", "g"], ["alpha beta", "alpha", "gamma"])
+    assert index.idf("alpha") == pytest.approx(math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)))
+    assert index.idf("gamma") > index.idf("alpha")
+    avgdl = 4 / 3
+    expected = index.idf("gamma") * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 1 / avgdl))
+    assert index.search("gamma", 3) == [("g", pytest.approx(expected))]
+
+
+def test_unknown_term_has_the_highest_idf(make):
+    index = fitted(make)
+    assert index.idf("zzzz") == pytest.approx(math.log(1 + (4 + 0.5) / 0.5))
+    assert index.idf("zzzz") > index.idf("talk")
+
+
+def test_ties_keep_fit_order(make):
+    index = make().fit(["x", "y", "z"], ["alpha words", "alpha words", "other"])
+    assert [cid for cid, _ in index.search("alpha", 5)] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "ids,texts",
+    [
+        pytest.param([], [], id="empty-corpus"),
+        pytest.param(["a", "b"], ["the of", ""], id="no-terms-at-all"),
+    ],
+)
+def test_degenerate_corpora(make, ids, texts):
+    index = make().fit(ids, texts)
+    assert index.search("anything", 5) == []
+    assert index.idf("anything") > 0
+
+
+def test_fit_rejects_mismatched_lengths(make):
+    with pytest.raises(ValueError):
+        make().fit(["a"], ["one", "two"])
+
+
+@pytest.mark.parametrize(
+    "ids,texts",
+    [
+        pytest.param(IDS, TEXTS, id="small"),
+        pytest.param([], [], id="empty"),
+        pytest.param([f"c{i}" for i in range(300)], [f"word{i % 17} common text {i}" for i in range(300)], id="300-docs"),
+    ],
+)
+def test_save_load_round_trip(make, tmp_path, ids, texts):
+    index = make().fit(ids, texts)
+    index.save(tmp_path / "kw")
+    again = type(index).load(tmp_path / "kw")
+    assert again.ids == ids
+    for q in ("talks", "word3 common", "hostage Doha", ""):
+        assert same(again.search(q, 7), index.search(q, 7))
+    assert again.idf("common") == pytest.approx(index.idf("common"))
+
+
+def test_light_bm25s_equals_the_memory_index():
+    ids, texts = [f"c{i}" for i in range(60)], [f"talk{i % 5} hostage{i % 3} words {'x ' * (i % 7)}" for i in range(60)]
+    a, b = MemoryKeywordIndex().fit(ids, texts), Bm25sIndex(stemmer=None).fit(ids, texts)
+    for q in ("talk1 hostage2", "words", "x talk3"):
+        assert same(b.search(q, 20), a.search(q, 20))
+
+
+def test_snowball_merges_more_forms_than_light_stemming():
+    texts = ["Hamas released the captives.", "Nothing here."]
+    assert Bm25sIndex(stemmer="english").fit(["a", "b"], texts).search("release", 5)[0][0] == "a"
+    assert Bm25sIndex(stemmer=None).fit(["a", "b"], texts).search("release", 5) == []
+
+
+# --- the folder beside the manifest ---------------------------------------------------------------
+
+
+def _manifest(texts: dict[str, str]) -> dict:
+    return {"documents": {s: {"text": t, "chunks": [[f"{s}#0", 0, len(t)]]} for s, t in texts.items()}}
+
+
+def _chunks(manifest: dict) -> list[Chunk]:
+    return [Chunk(cid, s, d["text"][a:b], a, b) for s, d in manifest["documents"].items() for cid, a, b in d["chunks"]]
+
+
+def test_saved_after_a_build_loaded_memory_mapped_and_old_builds_swept(tmp_path):
+    settings = Settings(index_dir=tmp_path)
+    first = _manifest({"a.txt": "Hostages were released.", "b.txt": "Rockets hit the north."})
+    old = save_keyword_index(settings, first)
+    second = _manifest({"a.txt": "Hostages were released.", "c.txt": "A new truce."})
+    new = save_keyword_index(settings, second)
+    assert new != old and new.is_dir() and not old.exists()
+    assert new == keyword_dir(tmp_path, [c.id for c in _chunks(second)], settings.keyword_stemmer)
+    index = load_keyword_index(settings, _chunks(second))
+    assert type(index.search("truce", 1)[0][1]) is float and index.search("truce", 1)[0][0] == "c.txt#0"
+    assert type(index._model.scores["data"]).__name__ == "memmap"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda d: None, id="missing-folder"),
+        pytest.param(lambda d: (d.mkdir(), (d / "keyword.json").write_text("{not json")), id="corrupt-folder"),
+    ],
+)
+def test_load_rebuilds_and_saves_when_the_folder_is_missing_or_bad(tmp_path, damage):
+    settings = Settings(index_dir=tmp_path)
+    chunks = _chunks(_manifest({"a.txt": "Hostages were released.", "b.txt": "Rockets hit the north."}))
+    path = keyword_dir(tmp_path, [c.id for c in chunks], settings.keyword_stemmer)
+    damage(path)  # as after a crash between the manifest write and the keyword write
+    index = load_keyword_index(settings, chunks)
+    assert index.search("rockets", 5)[0][0] == "b.txt#0"
+    assert Bm25sIndex.load(path).ids == [c.id for c in chunks]
+
+
+def test_another_stemmer_setting_gets_its_own_folder(tmp_path):
+    chunks = _chunks(_manifest({"a.txt": "Hostages were released."}))
+    ids = [c.id for c in chunks]
+    assert keyword_dir(tmp_path, ids, "english") != keyword_dir(tmp_path, ids, "")
+    index = load_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer=""), chunks)
+    assert index.search("release", 5) == []  # light stemming does not merge released/release
