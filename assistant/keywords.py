@@ -28,8 +28,8 @@ from .types import Chunk, content_hash
 PREFIX = "keyword-"
 
 
-def make_keyword_index(stemmer: str = "english") -> KeywordIndex:
-    """The production keyword index: bm25s, Snowball-stemmed when ``stemmer`` names a language ('' = light only)."""
+def make_keyword_index(stemmer: str = "") -> KeywordIndex:
+    """The production keyword index: bm25s; also Snowball-stemmed when ``stemmer`` names a language."""
     from .adapters.bm25s_index import Bm25sIndex
 
     return Bm25sIndex(stemmer=stemmer or None)

@@ -29,7 +29,7 @@ FORMAT = 1
 
 
 class Bm25sIndex:
-    def __init__(self, k1: float = 1.2, b: float = 0.75, stemmer: str | None = "english"):
+    def __init__(self, k1: float = 1.2, b: float = 0.75, stemmer: str | None = None):
         self.k1, self.b, self.stemmer_name = k1, b, stemmer
         self._stemmer = None
         self._model = None  # bm25s.BM25, None while empty
