@@ -26,12 +26,34 @@ from .ports import KeywordIndex
 from .text import MONTH_NAMES, YEAR, human_date, mentions_date, tokenize
 from .types import Answer, Citation, Document, Hit, Sentence
 
-_NUM_WORDS = "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
+_NUM_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
+)
 _NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(_NUM_WORDS.split())})\b", re.I)
 _FACT_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
 _SKIP_BEFORE_NOUN = {"more", "additional", "other", "new", "of", "the", "total", "percent", "per"}
 _SYNONYMS = {"captive": "hostage", "death": "killed", "dead": "killed", "people": "people"}
-STOP_NAMES = {"what", "who", "whom", "when", "why", "how", "which", "where", "did", "does", "is", "was", "has", "have", "according", "per", "in", "and", "the"}
+STOP_NAMES = {
+    "what",
+    "who",
+    "whom",
+    "when",
+    "why",
+    "how",
+    "which",
+    "where",
+    "did",
+    "does",
+    "is",
+    "was",
+    "has",
+    "have",
+    "according",
+    "per",
+    "in",
+    "and",
+    "the",
+}
 QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|count|tally|casualt)", re.I)
 
 
@@ -88,24 +110,45 @@ class Scored:
     index: int  # position in its document's sentence list
 
 
+class _Lazy(dict):
+    """A dict that computes a missing key's value once, on first lookup (``[]``; ``get`` never computes)."""
+
+    def __init__(self, compute: Callable):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)  # two threads may both compute it: same value
+        return value
+
+
 class SentenceIndex:
-    """Citable sentences per document, for mapping chunk spans to sentences."""
+    """Citable sentences per document, for mapping chunk spans to sentences.
+
+    Built lazily, one document at a time, when a question first retrieves it:
+    splitting every document at load cost most of a second at 100k chunks.
+    """
 
     def __init__(self, docs: dict[str, Document]):
-        self.by_doc: dict[str, list[Sentence]] = {}
-        self.starts: dict[str, list[int]] = {}
-        self.meta_tokens: dict[str, set[str]] = {}
-        for source, doc in docs.items():
-            when = human_date(doc.date) if doc.date else ""
-            long_month = {m[:3]: m for m in MONTH_NAMES}
-            when = " ".join(long_month.get(w, w) for w in when.split())
-            self.meta_tokens[source] = set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
-            sents = [s for s in split_sentences(doc) if is_citable(s)]
-            self.by_doc[source] = sents
-            self.starts[source] = [s.start for s in sents]
+        self.docs = docs
+        self.by_doc: dict[str, list[Sentence]] = _Lazy(self._sentences)
+        self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
+        self.meta_tokens: dict[str, set[str]] = _Lazy(self._meta_tokens)
+
+    def _sentences(self, source: str) -> list[Sentence]:
+        return [s for s in split_sentences(self.docs[source]) if is_citable(s)]
+
+    def _meta_tokens(self, source: str) -> set[str]:
+        doc = self.docs[source]
+        when = human_date(doc.date) if doc.date else ""
+        long_month = {m[:3]: m for m in MONTH_NAMES}
+        when = " ".join(long_month.get(w, w) for w in when.split())
+        return set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
-        sents, starts = self.by_doc.get(source, []), self.starts.get(source, [])
+        if source not in self.docs:
+            return []
+        sents, starts = self.by_doc[source], self.starts[source]
         i = bisect.bisect_left(starts, start)
         out = []
         while i < len(sents) and sents[i].start < end:
@@ -163,7 +206,7 @@ def score_sentences(
         window = " ".join(x.text for x in doc_sents[max(0, i - 1) : i + 2])
         lex = 0.75 * lexical_coverage(q_terms, s.text) + 0.25 * lexical_coverage(q_terms, window)
         score = settings.w_dense * float(d) + settings.w_lex * lex
-        known = set(tokenize(window)) | sindex.meta_tokens.get(source, set())
+        known = set(tokenize(window)) | sindex.meta_tokens[source]
         score *= kind_fit(kind, s.text, q_tokens) * constraint_fit(constraints, known, bm25)
         out.append(Scored(s, score, float(d), lex, i))
     out.sort(key=lambda x: (-x.score, x.sentence.source, x.sentence.start))
@@ -227,7 +270,9 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-_ANAPHORA = re.compile(r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b")
+_ANAPHORA = re.compile(
+    r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b"
+)
 _OPENS_QUOTE = re.compile(r"^[“\"]")
 _ATTRIBUTION = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
 
@@ -297,7 +342,9 @@ def _who(doc: Document) -> str:
     return f"{doc.label} ({human_date(doc.date)})"
 
 
-def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None) -> tuple[str, list[Citation]]:
+def compose(
+    picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None
+) -> tuple[str, list[Citation]]:
     if not picked:
         text = "The sources do not answer this question."
         if nearest is not None:
@@ -310,7 +357,9 @@ def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nea
         a, b = run[0].sentence.start, run[-1].sentence.end
         n = len(citations) + 1
         citations.append(
-            Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run))
+            Citation(
+                n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run)
+            )
         )
         return f"“{doc.text[a:b]}” [{n}]"
 
@@ -331,6 +380,8 @@ def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nea
     return "\n\n".join(paras), citations
 
 
-def build_answer(question: str, picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None, **extra) -> Answer:
+def build_answer(
+    question: str, picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None, **extra
+) -> Answer:
     text, citations = compose(picked, conflict, docs, nearest)
     return Answer(text=text, citations=citations, abstained=not citations, conflict=conflict and bool(citations), **extra)

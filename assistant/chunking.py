@@ -17,9 +17,49 @@ from collections.abc import Iterator
 from .types import Chunk, Document, Sentence, Span, content_hash
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "rep", "sen", "gov",
-    "pres", "no", "vs", "etc", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e", "u.s", "u.k", "u.n", "d.c", "approx", "est",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "rep",
+    "sen",
+    "gov",
+    "pres",
+    "no",
+    "vs",
+    "etc",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.n",
+    "d.c",
+    "approx",
+    "est",
 }
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opener.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
@@ -75,7 +115,7 @@ def is_citable(sentence: Sentence) -> bool:
     words = t.split()
     if len(words) < 4:
         return False
-    ends_like_sentence = t[-1] in ".!?\"”’)…" or t.endswith(("”.", '".'))
+    ends_like_sentence = t[-1] in '.!?"”’)…' or t.endswith(("”.", '".'))
     return ends_like_sentence or len(words) >= 14
 
 

@@ -15,6 +15,10 @@ from typing import Protocol
 
 from .types import Chunk
 
+# Keyword scores equal to this many decimals are a tie, broken by fit order: implementations sum
+# the same terms in different orders, so equal scores can differ in their last bits.
+TIE_DIGITS = 9
+
 
 class Embedder(Protocol):
     name: str
@@ -49,8 +53,8 @@ class KeywordIndex(Protocol):
     def fit(self, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex: ...
 
     def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
-        """(id, score) of the ``k`` best texts holding a query term, best first, ties in fit order;
-        ``allowed`` restricts to those ids."""
+        """(id, score) of the ``k`` best texts holding a query term, best first, ties (``TIE_DIGITS``) in fit
+        order; ``allowed`` restricts to those ids."""
         ...
 
     def idf(self, term: str) -> float:

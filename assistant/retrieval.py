@@ -144,7 +144,15 @@ class HybridRetriever:
     def dense_search(self, query_vec: Sequence[float], k: int, sources: list[str] | None = None) -> list[str]:
         return [cid for cid, _ in self.dense_scored(query_vec, k, sources)]
 
-    def search(self, query: str, k_dense: int = 20, k_bm25: int = 20, top: int = 8, filters: Filters | None = None, query_vec: Sequence[float] | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k_dense: int = 20,
+        k_bm25: int = 20,
+        top: int = 8,
+        filters: Filters | None = None,
+        query_vec: Sequence[float] | None = None,
+    ) -> list[Hit]:
         sources = self.allowed_sources(filters)
         if sources == []:
             return []

@@ -129,14 +129,44 @@ def test_smoke_bench_1k_chunks(tmp_path):
 
     cache = ROOT / "evals" / "cache" / "scale"  # downloads and the embedding cache are reused between runs
     out = tmp_path / "reports"
-    argv = ["bench", "--sizes", "1000", "--out", str(out), "--cache", str(cache), "--cache-from", "0", "--queries", "60",
-            "--latency-queries", "10", "--clients", "4", "--per-client", "5", "--raw-sample", "200", "--quiet"]
+    argv = [
+        "bench",
+        "--sizes",
+        "1000",
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--cache-from",
+        "0",
+        "--queries",
+        "60",
+        "--latency-queries",
+        "10",
+        "--clients",
+        "4",
+        "--per-client",
+        "5",
+        "--raw-sample",
+        "200",
+        "--quiet",
+    ]
     assert main(argv) == 0
     report = json.loads((out / "bench.json").read_text())
     (row,) = report["sizes"]
     assert 1000 <= row["chunks"] < 1100 and row["sources"] == ["kjv"]
-    for key in ("chunks_per_s", "raw_chunks_per_s", "index_mb", "peak_rss_mb", "ask_p50_ms", "ask_p95_ms",
-                "server_ask_p50_ms", "server_ask_p95_ms", "reindex_one_s", "dense_p50_ms"):
+    for key in (
+        "chunks_per_s",
+        "raw_chunks_per_s",
+        "index_mb",
+        "peak_rss_mb",
+        "ask_p50_ms",
+        "ask_p95_ms",
+        "server_ask_p50_ms",
+        "server_ask_p95_ms",
+        "reindex_one_s",
+        "dense_p50_ms",
+    ):
         assert row[key] > 0, key
     assert set(row["quality"]) == set(SYSTEMS)
     for q in row["quality"].values():

@@ -235,7 +235,10 @@ def test_compare_names_the_best_baseline_and_each_ones_citation_length():
         {"project": 180.0, "bm25": 870.4},
     )
     assert lines[0] == "- **evidence_hit**: project 0.600 vs best baseline dense 0.200."
-    assert lines[1] == "- **evidence_overlap**: bm25 0.900 beats the project 0.700 (bm25 cites 870 characters per citation, the project 180)."
+    assert (
+        lines[1]
+        == "- **evidence_overlap**: bm25 0.900 beats the project 0.700 (bm25 cites 870 characters per citation, the project 180)."
+    )
     assert lines[2].startswith("- **p50_ms**: bm25 0.1 beats the project 40.0")
 
 
@@ -252,7 +255,9 @@ def test_findings_come_from_the_figures():
     }  # fmt: skip
     got = findings(payload)
     assert got[0].startswith("**Acceptance met:**")
-    assert got[1] == "The citation-precision lead depends on the judge's threshold: at min coverage 0.5, x 0.550 vs project 0.500."
+    assert (
+        got[1] == "The citation-precision lead depends on the judge's threshold: at min coverage 0.5, x 0.550 vs project 0.500."
+    )
     assert got[2] == "By question type, a baseline has the higher citation precision on conflict: x 0.500 vs project 0.300."
     assert "of 3 answered answerable cases, 1 cite the gold passage itself; 1 cite it only" in got[3] and "(c2)" in got[3]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ports import TIE_DIGITS
 from ..text import tokenize
 
 META = "keyword.json"
@@ -115,10 +116,11 @@ class Bm25sIndex:
 
 
 def _top(scores: np.ndarray, k: int) -> list[int]:
-    """Rows of the ``k`` best positive scores, best first, ties by row (the order ``fit`` saw)."""
+    """Rows of the ``k`` best positive scores, best first, ties (to ``TIE_DIGITS``) by row, the order ``fit`` saw."""
     rows = np.flatnonzero(scores > 0)
+    rounded = np.round(scores, TIE_DIGITS)
     if len(rows) > k:  # keep the k best and every row tied with the k-th, then sort those
-        kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
-        rows = rows[scores[rows] >= kth]
-    order = np.lexsort((rows, -scores[rows]))
+        kth = np.partition(rounded[rows], len(rows) - k)[len(rows) - k]
+        rows = rows[rounded[rows] >= kth]
+    order = np.lexsort((rows, -rounded[rows]))
     return rows[order][:k].tolist()

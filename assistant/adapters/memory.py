@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ports import TIE_DIGITS
 from ..text import tokenize
 from ..types import Chunk
 
@@ -106,14 +107,14 @@ class MemoryKeywordIndex:
     def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
         keep = None if allowed is None else set(allowed)
         scores: dict[int, float] = defaultdict(float)
-        for term in set(tokenize(query)):
+        for term in sorted(set(tokenize(query))):  # a fixed order: float sums do not depend on hash seeds
             idf = self.idf(term)
             for i, tf in self.postings.get(term, ()):
                 if keep is not None and self.ids[i] not in keep:
                     continue
                 norm = tf + self.k1 * (1 - self.b + self.b * self.doc_len[i] / (self.avgdl or 1))
                 scores[i] += idf * tf * (self.k1 + 1) / norm
-        best = sorted(scores.items(), key=lambda x: (-x[1], x[0]))[: max(k, 0)]
+        best = sorted(scores.items(), key=lambda x: (-round(x[1], TIE_DIGITS), x[0]))[: max(k, 0)]
         return [(self.ids[i], s) for i, s in best]
 
     def save(self, path: Path) -> None:

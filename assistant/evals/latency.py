@@ -60,7 +60,9 @@ def _cold(index_dir: Path, runs: int = 2) -> list[float]:
     out = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run([str(exe), "ask", "How many hostages were released in November?"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(exe), "ask", "How many hostages were released in November?"], env=env, check=True, capture_output=True
+        )
         out.append(time.perf_counter() - t0)
     return out
 

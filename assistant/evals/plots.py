@@ -14,7 +14,16 @@ TYPE_PANELS = (
     ("keyword_accuracy", "Keyword accuracy"),
     ("abstained", "Abstained (right on unanswerable, wrong elsewhere)"),
 )
-HEADLINE = ("evidence_hit", "evidence_overlap", "citation_precision", "citation_recall", "keyword_accuracy", "hit@5", "mrr", "ndcg@10")
+HEADLINE = (
+    "evidence_hit",
+    "evidence_overlap",
+    "citation_precision",
+    "citation_recall",
+    "keyword_accuracy",
+    "hit@5",
+    "mrr",
+    "ndcg@10",
+)
 
 
 def _pyplot():

@@ -80,7 +80,7 @@ def compare(project: dict, baselines: dict[str, dict], keys: Sequence[str], char
             lines.append(f"- **{k}**: project {_fmt(k, p)} vs best baseline {best_name} {_fmt(k, best)}.")
         else:
             size = ""
-            if chars and best_name in chars and "project" in chars:
+            if chars and not lower and best_name in chars and "project" in chars:
                 size = f" ({best_name} cites {chars[best_name]:.0f} characters per citation, the project {chars['project']:.0f})"
             lines.append(f"- **{k}**: {best_name} {_fmt(k, best)} beats the project {_fmt(k, p)}{size}.")
     return lines
@@ -88,7 +88,9 @@ def compare(project: dict, baselines: dict[str, dict], keys: Sequence[str], char
 
 def acceptance_note(project: dict, baselines: dict[str, dict]) -> str:
     """Does the project beat every baseline on evidence hit and citation precision?  The figures, either way."""
-    pairs = [(k, n, b[k]) for k in ACCEPTANCE_KEYS for n, b in baselines.items() if b.get(k) is not None and project.get(k) is not None]
+    pairs = [
+        (k, n, b[k]) for k in ACCEPTANCE_KEYS for n, b in baselines.items() if b.get(k) is not None and project.get(k) is not None
+    ]
     losses = [(k, n, v) for k, n, v in pairs if project[k] < v - 1e-9]
     ties = [(k, n, v) for k, n, v in pairs if abs(project[k] - v) <= 1e-9]
     if not losses and not ties:
@@ -194,7 +196,10 @@ def _baselines_section(payload: dict) -> list[str]:
     lines = ["## Project vs baselines", "", format_table({"project": m, **base}, SUMMARY_KEYS), ""]
     li = payload.get("llamaindex")
     if li:
-        lines += [f"LlamaIndex made {li['nodes']} nodes in {li['build_s']:.1f} s; {li['dropped']} node spans did not reproduce their text and were dropped.", ""]
+        lines += [
+            f"LlamaIndex made {li['nodes']} nodes in {li['build_s']:.1f} s; {li['dropped']} node spans did not reproduce their text and were dropped.",
+            "",
+        ]
     chars = citation_chars(payload)
     lines += ["### What the project adds", "", *compare(m, base, SUMMARY_KEYS, chars), ""]
     return lines + _sensitivity_table(payload)

@@ -127,7 +127,18 @@ def judge_sensitivity(results_by_system: dict[str, Sequence[CaseResult]], thresh
     return out
 
 
-_COMPACT = ("id", "type", "split", "abstained", "evidence_hit", "evidence_overlap", "citation_recall", "citation_precision", "keywords", "ms")
+_COMPACT = (
+    "id",
+    "type",
+    "split",
+    "abstained",
+    "evidence_hit",
+    "evidence_overlap",
+    "citation_recall",
+    "citation_precision",
+    "keywords",
+    "ms",
+)
 
 
 def _compact(row: dict) -> dict:

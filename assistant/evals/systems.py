@@ -45,7 +45,9 @@ class CaseResult:
         c, a = self.case, self.answer
         passages = c.passages or c.gold
         judged = c.answerable and c.claims
-        recall, precision = alce_scores(c.claims, [x.quote for x in a.citations], judge or LexicalJudge()) if judged else (None, None)
+        recall, precision = (
+            alce_scores(c.claims, [x.quote for x in a.citations], judge or LexicalJudge()) if judged else (None, None)
+        )
         only = (lambda v: v) if c.answerable else (lambda v: None)  # noqa: E731
         return {
             "id": c.id,

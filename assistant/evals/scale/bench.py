@@ -163,9 +163,13 @@ def _sizes(s: str) -> list[int]:
 
 
 def add_arguments(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--sizes", type=_sizes, default=[1000, 10000, 100000], help="chunk counts, comma-separated (default 1000,10000,100000)")
+    sp.add_argument(
+        "--sizes", type=_sizes, default=[1000, 10000, 100000], help="chunk counts, comma-separated (default 1000,10000,100000)"
+    )
     sp.add_argument("--out", default=str(DEFAULT_OUT), help="report folder (default evals/reports/scale)")
-    sp.add_argument("--cache", default=str(DEFAULT_CACHE), help="downloads, corpora, indexes and embedding cache (default evals/cache/scale)")
+    sp.add_argument(
+        "--cache", default=str(DEFAULT_CACHE), help="downloads, corpora, indexes and embedding cache (default evals/cache/scale)"
+    )
     sp.add_argument("--chunk-size", type=int, default=250, help="characters per chunk (default 250)")
     sp.add_argument("--overlap", type=int, default=0, help="sentences shared by neighbouring chunks (default 0)")
     sp.add_argument("--cache-from", type=int, default=50000, help="sizes from this many chunks up use the embedding cache")

@@ -50,7 +50,10 @@ def _figure_rows() -> list[tuple[str, object]]:
     rows += [
         ("LlamaIndex default: nodes / build s", li),
         ("load test: clients x questions", lambda r: _load(r, lambda x: f"{x['clients']} x {x['questions'] // x['clients']}")),
-        ("load test: answered / errors / bad citations", lambda r: _load(r, lambda x: f"{x['answered']} / {x['errors']} / {x['invalid_citations']}")),
+        (
+            "load test: answered / errors / bad citations",
+            lambda r: _load(r, lambda x: f"{x['answered']} / {x['errors']} / {x['invalid_citations']}"),
+        ),
         ("load test: throughput q/s, p95 ms", lambda r: _load(r, lambda x: f"{x['throughput_qps']:.1f}, {x['p95_ms']:.0f}")),
     ]
     return rows
@@ -100,7 +103,10 @@ def plot(report: dict, out: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     _lines(axes[0], xs, rows, [(lambda r, k=k: r.get(k), label, style) for k, label, style in LATENCY_LINES])
     axes[0].set(xscale="log", yscale="log", xlabel="chunks in the index", ylabel="ms", title="Latency against corpus size")
-    ingest = [(lambda r: r["chunks_per_s"], "pipeline ingest", "o-"), (lambda r: r["raw_chunks_per_s"], "raw sentence-transformers", "s--")]
+    ingest = [
+        (lambda r: r["chunks_per_s"], "pipeline ingest", "o-"),
+        (lambda r: r["raw_chunks_per_s"], "raw sentence-transformers", "s--"),
+    ]
     _lines(axes[1], xs, rows, ingest)
     axes[1].set(xscale="log", xlabel="chunks in the index", ylabel="chunks/s", title="Ingest throughput")
     quality = [(lambda r, s=s: r["quality"].get(s, {}).get("ndcg@10"), s, "o-") for s in SYSTEMS]

@@ -29,7 +29,16 @@ class ChromaServer:
 
     def _start(self) -> None:
         exe = Path(sys.executable).with_name("chroma")
-        cmd = [str(exe) if exe.exists() else "chroma", "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            str(exe) if exe.exists() else "chroma",
+            "run",
+            "--path",
+            str(self.path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
