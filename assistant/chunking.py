@@ -93,11 +93,16 @@ def _split_line(text: str, a: int, e: int) -> Iterator[tuple[int, int]]:
             if word in _ABBREV or (len(word) == 1 and word.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
                 continue
         yield start, end
-        start = end
-        while start < e and text[start].isspace():
-            start += 1
+        start = _skip_space(text, end, e)
     if start < e:
         yield start, e
+
+
+def _skip_space(text: str, i: int, e: int) -> int:
+    """The first position at or after ``i`` (before ``e``) that is not whitespace."""
+    while i < e and text[i].isspace():
+        i += 1
+    return i
 
 
 def split_sentences(doc: Document) -> list[Sentence]:
@@ -125,9 +130,7 @@ def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:
         cut = text.rfind(" ", a + 1, a + size)
         cut = cut if cut > a else a + size
         yield a, cut
-        a = cut
-        while a < e and text[a].isspace():
-            a += 1
+        a = _skip_space(text, cut, e)
     if a < e:
         yield a, e
 

@@ -5,7 +5,9 @@ few column slices and a sum; the matrix is saved with the index and opened with
 ``mmap``, so loading 100k chunks reads a vocabulary file instead of re-tokenizing
 the corpus.  Terms are ``text.tokenize``'s (stopwords dropped, light stemming),
 then, when ``stemmer`` names a language, Snowball-stemmed by PyStemmer, which
-merges more forms ("released"/"release") at the cost of some false merges.
+merges more forms ("released"/"release") at the cost of some false merges (off
+by default: on the eval it raised evidence hit and lowered abstention recall;
+see README "Evaluation").
 
 Scores are Okapi BM25 with Lucene's idf, ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``,
 in float64, so with ``stemmer=None`` they equal ``MemoryKeywordIndex``'s.

@@ -16,19 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..types import Answer, Citation, Document
+from . import metrics as m
 from .cases import Case
 from .judges import LexicalJudge
-from .metrics import (
-    SupportJudge,
-    alce_scores,
-    citation_validity,
-    conflict_coverage,
-    evidence_hit,
-    evidence_overlap,
-    evidence_recall,
-    keyword_hit,
-    rank_metrics,
-)
+from .metrics import SupportJudge
 
 BASELINES = ("bm25", "dense", "llamaindex")
 
@@ -46,7 +37,7 @@ class CaseResult:
         passages = c.passages or c.gold
         judged = c.answerable and c.claims
         recall, precision = (
-            alce_scores(c.claims, [x.quote for x in a.citations], judge or LexicalJudge()) if judged else (None, None)
+            m.alce_scores(c.claims, [x.quote for x in a.citations], judge or LexicalJudge()) if judged else (None, None)
         )
         only = (lambda v: v) if c.answerable else (lambda v: None)  # noqa: E731
         return {
@@ -56,16 +47,16 @@ class CaseResult:
             "question": c.question,
             "answerable": c.answerable,
             "abstained": a.abstained,
-            "validity": citation_validity(a.citations, docs),
-            "evidence_hit": only(evidence_hit(a.citations, passages)),
-            "evidence_hit_quote": only(evidence_hit(a.citations, c.gold)),
-            "evidence_overlap": only(evidence_overlap(a.citations, passages)),
-            "evidence_recall": only(evidence_recall(a.citations, passages)),
+            "validity": m.citation_validity(a.citations, docs),
+            "evidence_hit": only(m.evidence_hit(a.citations, passages)),
+            "evidence_hit_quote": only(m.evidence_hit(a.citations, c.gold)),
+            "evidence_overlap": only(m.evidence_overlap(a.citations, passages)),
+            "evidence_recall": only(m.evidence_recall(a.citations, passages)),
             "citation_recall": recall,
             "citation_precision": precision,
-            "keywords": only(keyword_hit(a.text, c.keywords)),
-            "conflict_coverage": conflict_coverage(a.text, c.figures, a.citations) if c.figures else None,
-            **(rank_metrics(self.ranked, c.gold) if c.answerable else {}),
+            "keywords": only(m.keyword_hit(a.text, c.keywords)),
+            "conflict_coverage": m.conflict_coverage(a.text, c.figures, a.citations) if c.figures else None,
+            **(m.rank_metrics(self.ranked, c.gold) if c.answerable else {}),
             "ms": round(self.ms, 1),
             "answer": a.text,
             "citations": [x.to_dict() for x in a.citations],
