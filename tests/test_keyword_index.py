@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import pytest
 
 from assistant.adapters.bm25s_index import Bm25sIndex
-from assistant.adapters.memory import MemoryKeywordIndex
+from assistant.adapters.memory import HashEmbedder, MemoryKeywordIndex, MemoryStore
 from assistant.config import Settings
+from assistant.corpus import make_document
+from assistant.index import build_index, load_snapshot
 from assistant.keywords import keyword_dir, load_keyword_index, save_keyword_index
 from assistant.types import Chunk
 
@@ -177,3 +180,31 @@ def test_another_stemmer_setting_gets_its_own_folder(tmp_path):
     assert keyword_dir(tmp_path, ids, "english") != keyword_dir(tmp_path, ids, "")
     index = load_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer=""), chunks)
     assert index.search("release", 5) == []  # light stemming does not merge released/release
+
+
+def _build(settings: Settings, texts: dict[str, str], store: MemoryStore) -> None:
+    docs = [make_document(name, text) for name, text in texts.items()]
+    build_index(settings, docs, HashEmbedder(), lambda _collection: store, progress=False)
+
+
+def test_build_index_writes_the_keyword_folder_and_load_snapshot_opens_it(tmp_path):
+    settings, store = Settings(index_dir=tmp_path, embedder="hash"), MemoryStore()
+    _build(settings, {"a.txt": "Hamas released the hostages in November.", "b.txt": "Rockets hit the north."}, store)
+    (first,) = tmp_path.glob("keyword-*")
+    snap = load_snapshot(settings)
+    assert [c.id for c in snap.chunks] == snap.keyword.ids
+    assert snap.chunks[[c.id for c in snap.chunks].index(snap.keyword.search("hostages", 1)[0][0])].source == "a.txt"
+    _build(settings, {"a.txt": "Hamas released the hostages in November.", "c.txt": "A truce began."}, store)
+    (second,) = tmp_path.glob("keyword-*")  # the old build's folder is swept
+    assert second != first
+    assert {c.source for c in load_snapshot(settings).chunks} == {"a.txt", "c.txt"}
+    assert load_snapshot(settings).keyword.search("rockets", 5) == []
+
+
+def test_load_snapshot_rebuilds_a_keyword_folder_lost_after_the_manifest_write(tmp_path):
+    settings = Settings(index_dir=tmp_path, embedder="hash")
+    _build(settings, {"a.txt": "Hamas released the hostages in November."}, MemoryStore())
+    (folder,) = tmp_path.glob("keyword-*")
+    shutil.rmtree(folder)  # a crash between the manifest write and the keyword write
+    assert load_snapshot(settings).keyword.search("november", 1)
+    assert folder.is_dir()
