@@ -65,7 +65,8 @@ def save_keyword_index(settings: Settings, manifest: dict) -> Path:
     dest = keyword_dir(settings.index_dir, ids, settings.keyword_stemmer)
     if not dest.exists():
         _write(make_keyword_index(settings.keyword_stemmer).fit(ids, texts), dest)
-    for old in Path(settings.index_dir).glob(f"{PREFIX}*"):
+    index_dir = Path(settings.index_dir)
+    for old in [*index_dir.glob(f"{PREFIX}*"), *index_dir.glob(f".{PREFIX}*.tmp")]:  # older builds, crashed writes
         if old != dest:  # a reader that has it open keeps its memory map (POSIX)
             shutil.rmtree(old, ignore_errors=True)
     return dest

@@ -148,9 +148,11 @@ def test_saved_after_a_build_loaded_memory_mapped_and_old_builds_swept(tmp_path)
     settings = Settings(index_dir=tmp_path)
     first = _manifest({"a.txt": "Hostages were released.", "b.txt": "Rockets hit the north."})
     old = save_keyword_index(settings, first)
+    crashed = tmp_path / ".keyword-0123.99.1.tmp"  # a write that died before its rename
+    crashed.mkdir()
     second = _manifest({"a.txt": "Hostages were released.", "c.txt": "A new truce."})
     new = save_keyword_index(settings, second)
-    assert new != old and new.is_dir() and not old.exists()
+    assert new != old and new.is_dir() and not old.exists() and not crashed.exists()
     assert new == keyword_dir(tmp_path, [c.id for c in _chunks(second)], settings.keyword_stemmer)
     index = load_keyword_index(settings, _chunks(second))
     assert type(index.search("truce", 1)[0][1]) is float and index.search("truce", 1)[0][0] == "c.txt#0"
