@@ -59,12 +59,24 @@ def _write(index: KeywordIndex, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _previous(settings: Settings, dest: Path) -> KeywordIndex:
+    """The newest earlier build's index, so an update re-analyzes only new chunks; an empty one if none loads."""
+    make = make_keyword_index(settings.keyword_stemmer)
+    folders = sorted((p for p in Path(settings.index_dir).glob(f"{PREFIX}*") if p != dest), key=lambda p: p.stat().st_mtime)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            index = type(make).load(folder)
+            if index.stemmer_name == make.stemmer_name:  # another analyzer's terms cannot be reused
+                return index
+    return make
+
+
 def save_keyword_index(settings: Settings, manifest: dict) -> Path:
     """Build the keyword index of a just-written manifest, and drop the folders of older builds."""
     ids, texts = _manifest_chunks(manifest)
     dest = keyword_dir(settings.index_dir, ids, settings.keyword_stemmer)
     if not dest.exists():
-        _write(make_keyword_index(settings.keyword_stemmer).fit(ids, texts), dest)
+        _write(_previous(settings, dest).update(ids, texts), dest)
     index_dir = Path(settings.index_dir)
     for old in [*index_dir.glob(f"{PREFIX}*"), *index_dir.glob(f".{PREFIX}*.tmp")]:  # older builds, crashed writes
         if old != dest:  # a reader that has it open keeps its memory map (POSIX)

@@ -52,6 +52,10 @@ class KeywordIndex(Protocol):
 
     def fit(self, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex: ...
 
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
+        """A new index over (ids, texts), equal to a fresh ``fit``, reusing what this one knows of equal ids."""
+        ...
+
     def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(id, score) of the ``k`` best texts holding a query term, best first, ties (``TIE_DIGITS``) in fit
         order; ``allowed`` restricts to those ids."""

@@ -120,6 +120,41 @@ def test_save_load_round_trip(make, tmp_path, ids, texts):
     assert again.idf("common") == pytest.approx(index.idf("common"))
 
 
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        pytest.param((IDS, TEXTS), (IDS[1:] + ["new"], TEXTS[1:] + ["New talks on hostages in Doha."]), id="one-out-one-in"),
+        pytest.param((IDS, TEXTS), (["x", "y"], ["Rockets again.", "Talks again."]), id="all-new"),
+        pytest.param(([], []), (IDS, TEXTS), id="from-empty"),
+        pytest.param((IDS, TEXTS), ([], []), id="to-empty"),
+        pytest.param((IDS, TEXTS), (IDS[::-1], TEXTS[::-1]), id="same-texts-reordered"),
+    ],
+)
+@pytest.mark.parametrize("saved", [pytest.param(False, id="in-memory"), pytest.param(True, id="loaded-from-disk")])
+def test_update_equals_a_fresh_fit(make, tmp_path, before, after, saved):
+    old = make().fit(*before)
+    if saved:
+        old.save(tmp_path / "kw")
+        old = type(old).load(tmp_path / "kw")
+    updated, fresh = old.update(*after), make().fit(*after)
+    assert updated.ids == fresh.ids
+    for q in ("talks", "hostages Doha", "rockets", "new"):
+        assert same(updated.search(q, 10), fresh.search(q, 10))
+    assert updated.idf("talk") == pytest.approx(fresh.idf("talk"))
+
+
+def test_update_reanalyzes_only_unknown_ids():
+    old = Bm25sIndex().fit(IDS, TEXTS)
+    seen = []
+    real = Bm25sIndex._analyze
+    Bm25sIndex._analyze = lambda self, text: seen.append(text) or real(self, text)
+    try:
+        old.update([*IDS, "new"], [*TEXTS, "Fresh text."])
+    finally:
+        Bm25sIndex._analyze = real
+    assert seen == ["Fresh text."]
+
+
 def test_light_bm25s_equals_the_memory_index():
     ids, texts = [f"c{i}" for i in range(60)], [f"talk{i % 5} hostage{i % 3} words {'x ' * (i % 7)}" for i in range(60)]
     a, b = MemoryKeywordIndex().fit(ids, texts), Bm25sIndex(stemmer=None).fit(ids, texts)
@@ -176,6 +211,14 @@ def test_load_rebuilds_and_saves_when_the_folder_is_missing_or_bad(tmp_path, dam
     assert Bm25sIndex.load(path).ids == [c.id for c in chunks]
 
 
+def test_a_build_never_reuses_terms_of_another_stemmer(tmp_path):
+    manifest = _manifest({"a.txt": "Hamas released the captives."})
+    save_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer="english"), manifest)
+    light = Settings(index_dir=tmp_path, keyword_stemmer="")
+    save_keyword_index(light, manifest)
+    assert load_keyword_index(light, _chunks(manifest)).search("release", 5) == []
+
+
 def test_another_stemmer_setting_gets_its_own_folder(tmp_path):
     chunks = _chunks(_manifest({"a.txt": "Hostages were released."}))
     ids = [c.id for c in chunks]
@@ -210,3 +253,13 @@ def test_load_snapshot_rebuilds_a_keyword_folder_lost_after_the_manifest_write(t
     shutil.rmtree(folder)  # a crash between the manifest write and the keyword write
     assert load_snapshot(settings).keyword.search("november", 1)
     assert folder.is_dir()
+
+
+def test_updates_do_not_grow_the_vocabulary_without_bound():
+    index = Bm25sIndex().fit(IDS, TEXTS)
+    for tree in ("ash", "birch", "cedar", "elm", "oak"):  # every text replaced each time
+        index = index.update([f"{tree}-{c}" for c in "abc"], [f"{tree} {c}stone beta" for c in "abc"])
+    live = {t for t in index._model.vocab_dict if t and index.idf(t) < index.idf("never-seen")}
+    assert live == {"oak", "astone", "bstone", "cstone", "beta"}
+    assert len(index._model.vocab_dict) <= 2 * len(live) + 1  # dead terms are dropped once they are the majority
+    assert [c for c, _ in index.search("bstone", 5)] == ["oak-b"]

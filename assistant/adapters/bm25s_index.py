@@ -28,7 +28,8 @@ from ..ports import TIE_DIGITS
 from ..text import tokenize
 
 META = "keyword.json"
-FORMAT = 1
+DOC_TERMS, DOC_STARTS = "doc_terms.npy", "doc_starts.npy"
+FORMAT = 2
 
 
 class Bm25sIndex:
@@ -38,6 +39,9 @@ class Bm25sIndex:
         self._model = None  # bm25s.BM25, None while empty
         self.ids: list[str] = []
         self._row: dict[str, int] = {}
+        # every text's term ids, concatenated, and where each text starts: ``update`` reuses them
+        self._doc_terms: np.ndarray | None = None
+        self._doc_starts: np.ndarray | None = None
 
     # -- analysis ------------------------------------------------------------------------------
     def _stem(self, terms: list[str]) -> list[str]:
@@ -56,15 +60,57 @@ class Bm25sIndex:
     def fit(self, ids: Sequence[str], texts: Sequence[str]) -> Bm25sIndex:
         if len(ids) != len(texts):
             raise ValueError("ids and texts must have the same length")
+        return self._fit_terms(ids, [self._analyze(t) for t in texts])
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> Bm25sIndex:
+        """A new index over (ids, texts), re-analyzing only the texts of ids this one does not hold.
+
+        Ids are content hashes, so a known id has the same text, and its term ids are reused as
+        they are (new terms are appended to the vocabulary).  Same result as ``fit``; when terms
+        no text uses any more outnumber the others, the vocabulary is rebuilt from scratch.
+        """
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        fresh = type(self)(self.k1, self.b, self.stemmer_name)
+        if self._model is None or self._doc_terms is None:
+            return fresh.fit(ids, texts)
+        vocab = dict(self._model.vocab_dict)
+        terms, starts = self._doc_terms, self._doc_starts
+        docs = []
+        for cid, text in zip(ids, texts, strict=True):
+            r = self._row.get(cid)
+            if r is None:
+                docs.append([vocab.setdefault(t, len(vocab)) for t in fresh._analyze(text)])
+            else:
+                docs.append(terms[starts[r] : starts[r + 1]].tolist())
+        fresh._fit_ids(ids, docs, vocab)
+        if fresh._model is not None and fresh._dead_terms() > len(vocab) / 2:
+            words = [""] * len(vocab)
+            for term, tid in vocab.items():
+                words[tid] = term
+            fresh._fit_terms(ids, [[words[i] for i in d] for d in docs])
+        return fresh
+
+    def _fit_terms(self, ids: Sequence[str], docs: list[list[str]]) -> Bm25sIndex:
+        vocab: dict[str, int] = {}
+        return self._fit_ids(ids, [[vocab.setdefault(t, len(vocab)) for t in d] for d in docs], vocab)
+
+    def _fit_ids(self, ids: Sequence[str], docs: list[list[int]], vocab: dict[str, int]) -> Bm25sIndex:
+        """Index texts given as term ids (``vocab`` maps every term to an id in 0..len-1)."""
         self.ids, self._row = list(ids), {cid: i for i, cid in enumerate(ids)}
-        tokens = [self._analyze(t) for t in texts]
-        self._model = None
-        if any(tokens):  # bm25s needs at least one term (the average length divides)
+        self._model = self._doc_terms = self._doc_starts = None
+        if any(docs):  # bm25s needs at least one term (the average length divides)
             import bm25s
 
             self._model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene", dtype="float64")
-            self._model.index(tokens, show_progress=False)
+            self._model.index((docs, vocab), show_progress=False)
+            self._doc_terms = np.fromiter((i for d in docs for i in d), dtype=np.int32, count=sum(map(len, docs)))
+            self._doc_starts = np.cumsum([0, *map(len, docs)], dtype=np.int64)
         return self
+
+    def _dead_terms(self) -> int:
+        """Vocabulary terms no text holds (left by updates that dropped texts)."""
+        return int(np.count_nonzero(np.diff(self._model.scores["indptr"]) == 0))
 
     def _term_ids(self, terms: Collection[str]) -> list[int]:
         vocab = self._model.vocab_dict
@@ -99,6 +145,8 @@ class Bm25sIndex:
         path.mkdir(parents=True)
         if self._model is not None:
             self._model.save(path, show_progress=False)
+            np.save(path / DOC_TERMS, self._doc_terms)
+            np.save(path / DOC_STARTS, self._doc_starts)
         meta = {"format": FORMAT, "k1": self.k1, "b": self.b, "stemmer": self.stemmer_name, "ids": self.ids}
         (path / META).write_text(json.dumps(meta), encoding="utf-8")
 
@@ -114,6 +162,8 @@ class Bm25sIndex:
             import bm25s
 
             self._model = bm25s.BM25.load(path, mmap=True, show_progress=False)
+            self._doc_terms = np.load(Path(path) / DOC_TERMS, mmap_mode="r")
+            self._doc_starts = np.load(Path(path) / DOC_STARTS, mmap_mode="r")
         return self
 
 

@@ -99,6 +99,10 @@ class MemoryKeywordIndex:
         self.avgdl = (sum(self.doc_len) / len(self.doc_len)) if self.doc_len else 0.0
         return self
 
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> MemoryKeywordIndex:
+        """A new index over (ids, texts); the fake simply fits again (the result ``update`` must equal)."""
+        return type(self)(self.k1, self.b).fit(ids, texts)
+
     def idf(self, term: str) -> float:
         n = len(self.doc_len)
         df = len(self.postings.get(term, ()))
