@@ -18,10 +18,12 @@ browser:
 run: $(STAMP)
 	$(VENV)/bin/assistant serve
 
-test: $(STAMP) browser
+# lint runs first: a test run on unformatted or failing-lint code stops before the suite.
+test: lint browser
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests evals
+	$(VENV)/bin/ruff format --check assistant tests evals
 
 .PHONY: install browser run test lint

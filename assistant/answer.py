@@ -22,34 +22,39 @@ import numpy as np
 
 from .chunking import is_citable, split_sentences
 from .config import Settings
-from .retrieval import BM25, date_bounds, tokenize
+from .ports import KeywordIndex
+from .text import MONTH_NAMES, YEAR, human_date, mentions_date, tokenize
 from .types import Answer, Citation, Document, Hit, Sentence
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
-_DATE_RE = re.compile(rf"\b(?:{_MONTH_RE}|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last (?:week|month|year)|this (?:week|month|year))\b")
-_NUM_WORDS = "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
+_NUM_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
+)
 _NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(_NUM_WORDS.split())})\b", re.I)
 _FACT_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
 _SKIP_BEFORE_NOUN = {"more", "additional", "other", "new", "of", "the", "total", "percent", "per"}
 _SYNONYMS = {"captive": "hostage", "death": "killed", "dead": "killed", "people": "people"}
-_YEAR_RE = re.compile(r"\b(19|20)\d\d\b")
-MONTH_NAMES = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-STOP_NAMES = {"what", "who", "whom", "when", "why", "how", "which", "where", "did", "does", "is", "was", "has", "have", "according", "per", "in", "and", "the"}
+STOP_NAMES = {
+    "what",
+    "who",
+    "whom",
+    "when",
+    "why",
+    "how",
+    "which",
+    "where",
+    "did",
+    "does",
+    "is",
+    "was",
+    "has",
+    "have",
+    "according",
+    "per",
+    "in",
+    "and",
+    "the",
+}
 QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|count|tally|casualt)", re.I)
-
-
-def human_date(value: str) -> str:
-    """'2024-06-24' -> '24 Jun 2024'; anything that is not a real date -> 'undated' (never raises)."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value or "") if isinstance(value, str) else None
-    if not m or date_bounds(value) is None:
-        return "undated"
-    y, mo, d = m.groups()
-    if not mo:
-        return y
-    if not d:
-        return f"{MONTHS[int(mo) - 1]} {y}"
-    return f"{int(d)} {MONTHS[int(mo) - 1]} {y}"
 
 
 def answer_kind(question: str) -> str:
@@ -69,9 +74,9 @@ def kind_fit(kind: str, text: str, q_tokens: set[str]) -> float:
         heads = {n for _, n in figures(text)}
         if heads & q_tokens:
             return 1.0
-        return 0.85 if (heads or _NUMBER_RE.search(_YEAR_RE.sub("", text))) else 0.75
+        return 0.85 if (heads or _NUMBER_RE.search(YEAR.sub("", text))) else 0.75
     if kind == "date":
-        return 1.0 if _DATE_RE.search(text) else 0.8
+        return 1.0 if mentions_date(text) else 0.8
     if kind == "who":
         named = re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\s+[A-Z][a-z]+", text) or " said" in text
         return 1.0 if named else 0.85
@@ -90,7 +95,7 @@ def constraint_terms(question: str) -> set[str]:
     return out
 
 
-def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: BM25, common: float = 1.2) -> float:
+def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: KeywordIndex, common: float = 1.2) -> float:
     """0.85 per missing rare constraint term (at most two); common terms like 'Israel' never count."""
     missing = [t for t in constraints if t not in window_tokens and bm25.idf(t) > common]
     return 0.85 ** min(2, len(missing))
@@ -105,25 +110,46 @@ class Scored:
     index: int  # position in its document's sentence list
 
 
+class _Lazy(dict):
+    """A dict that computes a missing key's value once, on first lookup (``[]``; ``get`` never computes)."""
+
+    def __init__(self, compute: Callable):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)  # two threads may both compute it: same value
+        return value
+
+
 class SentenceIndex:
-    """Citable sentences per document, for mapping chunk spans to sentences."""
+    """Citable sentences per document, for mapping chunk spans to sentences.
+
+    Built lazily, one document at a time, when a question first retrieves it:
+    splitting every document at load cost most of a second at 100k chunks.
+    """
 
     def __init__(self, docs: dict[str, Document]):
-        self.by_doc: dict[str, list[Sentence]] = {}
-        self.starts: dict[str, list[int]] = {}
-        self.meta_tokens: dict[str, set[str]] = {}
-        for source, doc in docs.items():
-            when = human_date(doc.date) if doc.date else ""
-            when = "" if when == "undated" else when
-            long_month = {m[:3]: m for m in MONTH_NAMES}
-            when = " ".join(long_month.get(w, w) for w in when.split())
-            self.meta_tokens[source] = set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
-            sents = [s for s in split_sentences(doc) if is_citable(s)]
-            self.by_doc[source] = sents
-            self.starts[source] = [s.start for s in sents]
+        self.docs = docs
+        self.by_doc: dict[str, list[Sentence]] = _Lazy(self._sentences)
+        self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
+        self.meta_tokens: dict[str, set[str]] = _Lazy(self._meta_tokens)
+
+    def _sentences(self, source: str) -> list[Sentence]:
+        return [s for s in split_sentences(self.docs[source]) if is_citable(s)]
+
+    def _meta_tokens(self, source: str) -> set[str]:
+        doc = self.docs[source]
+        when = human_date(doc.date) if doc.date else ""
+        when = "" if when == "undated" else when
+        long_month = {m[:3]: m for m in MONTH_NAMES}
+        when = " ".join(long_month.get(w, w) for w in when.split())
+        return set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
-        sents, starts = self.by_doc.get(source, []), self.starts.get(source, [])
+        if source not in self.docs:
+            return []
+        sents, starts = self.by_doc[source], self.starts[source]
         i = bisect.bisect_left(starts, start)
         out = []
         while i < len(sents) and sents[i].start < end:
@@ -141,7 +167,7 @@ def lexical_coverage(q_terms: dict[str, float], text: str) -> float:
     return sum(w for t, w in q_terms.items() if t in toks) / total
 
 
-def query_terms(question: str, context: str, bm25: BM25) -> dict[str, float]:
+def query_terms(question: str, context: str, bm25: KeywordIndex) -> dict[str, float]:
     """idf weights of the question's terms; terms from follow-up context count half."""
     terms: dict[str, float] = {}
     for t in set(tokenize(context)):
@@ -156,7 +182,7 @@ def score_sentences(
     context: str,
     hits: Sequence[Hit],
     sindex: SentenceIndex,
-    bm25: BM25,
+    bm25: KeywordIndex,
     q_vec: Sequence[float],
     embed_sentences: Callable[[list[Sentence]], np.ndarray],
     settings: Settings,
@@ -181,7 +207,7 @@ def score_sentences(
         window = " ".join(x.text for x in doc_sents[max(0, i - 1) : i + 2])
         lex = 0.75 * lexical_coverage(q_terms, s.text) + 0.25 * lexical_coverage(q_terms, window)
         score = settings.w_dense * float(d) + settings.w_lex * lex
-        known = set(tokenize(window)) | sindex.meta_tokens.get(source, set())
+        known = set(tokenize(window)) | sindex.meta_tokens[source]
         score *= kind_fit(kind, s.text, q_tokens) * constraint_fit(constraints, known, bm25)
         out.append(Scored(s, score, float(d), lex, i))
     out.sort(key=lambda x: (-x.score, x.sentence.source, x.sentence.start))
@@ -209,7 +235,7 @@ def figures(text: str) -> list[tuple[str, str]]:
     out = []
     for m in _FACT_RE.finditer(text):
         num = m.group(1)
-        if re.fullmatch(r"(19|20)\d\d", num):
+        if YEAR.fullmatch(num):
             continue  # a year
         noun = _head_noun(m.group(2))
         if noun:
@@ -245,7 +271,9 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-_ANAPHORA = re.compile(r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b")
+_ANAPHORA = re.compile(
+    r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b"
+)
 _OPENS_QUOTE = re.compile(r"^[“\"]")
 _ATTRIBUTION = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
 
@@ -317,7 +345,9 @@ def _who(doc: Document) -> str:
     return doc.label if when == "undated" else f"{doc.label} ({when})"
 
 
-def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None) -> tuple[str, list[Citation]]:
+def compose(
+    picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None
+) -> tuple[str, list[Citation]]:
     if not picked:
         text = "The sources do not answer this question."
         if nearest is not None:
@@ -330,7 +360,9 @@ def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nea
         a, b = run[0].sentence.start, run[-1].sentence.end
         n = len(citations) + 1
         citations.append(
-            Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run))
+            Citation(
+                n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run)
+            )
         )
         return f"“{doc.text[a:b]}” [{n}]"
 
@@ -351,6 +383,8 @@ def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nea
     return "\n\n".join(paras), citations
 
 
-def build_answer(question: str, picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None, **extra) -> Answer:
+def build_answer(
+    question: str, picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None, **extra
+) -> Answer:
     text, citations = compose(picked, conflict, docs, nearest)
     return Answer(text=text, citations=citations, abstained=not citations, conflict=conflict and bool(citations), **extra)

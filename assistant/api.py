@@ -72,7 +72,7 @@ class Assistant:
                 "Run `assistant index` to repair it (only the missing vectors are embedded again)."
             )
         s = self.settings
-        retriever = HybridRetriever(snap.chunks, snap.docs, store, self.embedder, s.rrf_k, s.fusion, s.fusion_alpha)
+        retriever = HybridRetriever(snap.chunks, snap.docs, store, self.embedder, s.rrf_k, s.fusion, s.fusion_alpha, snap.keyword)
         return _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
 
     def warm_up(self) -> None:
@@ -102,7 +102,15 @@ class Assistant:
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
         docs, errors = load_corpus(self.settings.corpus_dir)
-        report = build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, rebuild=rebuild, skipped=errors, progress=progress)
+        report = build_index(
+            self.settings,
+            docs,
+            make_embedder(self.settings, for_index=True),
+            self._open_store,
+            rebuild=rebuild,
+            skipped=errors,
+            progress=progress,
+        )
         with self._lock:
             self._loaded = None
         return report
@@ -116,7 +124,9 @@ class Assistant:
                 return None
             except IndexMissingError:  # a damaged store: the build below repairs it
                 pass
-        report = build_index(self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress)
+        report = build_index(
+            self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress
+        )
         with self._lock:
             self._loaded = None
         return report

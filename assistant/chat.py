@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .retrieval import tokenize
+from .text import tokenize
 from .types import BadQuestionError
 
 _DEICTIC = re.compile(
@@ -35,7 +35,11 @@ def validate_history(history) -> list[dict]:
         raise BadQuestionError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
     out = []
     for turn in history:
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
             raise BadQuestionError("each history turn must be {'role': 'user'|'assistant', 'content': str}")
         out.append({"role": turn["role"], "content": clean_text(turn["content"])})
     return out

@@ -17,9 +17,49 @@ from collections.abc import Iterator
 from .types import Chunk, Document, Sentence, Span, content_hash
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "rep", "sen", "gov",
-    "pres", "no", "vs", "etc", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e", "u.s", "u.k", "u.n", "d.c", "approx", "est",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "rep",
+    "sen",
+    "gov",
+    "pres",
+    "no",
+    "vs",
+    "etc",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.n",
+    "d.c",
+    "approx",
+    "est",
 }
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opener.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
@@ -53,11 +93,16 @@ def _split_line(text: str, a: int, e: int) -> Iterator[tuple[int, int]]:
             if word in _ABBREV or (len(word) == 1 and word.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
                 continue
         yield start, end
-        start = end
-        while start < e and text[start].isspace():
-            start += 1
+        start = _skip_space(text, end, e)
     if start < e:
         yield start, e
+
+
+def _skip_space(text: str, i: int, e: int) -> int:
+    """The first position at or after ``i`` (before ``e``) that is not whitespace."""
+    while i < e and text[i].isspace():
+        i += 1
+    return i
 
 
 def split_sentences(doc: Document) -> list[Sentence]:
@@ -75,7 +120,7 @@ def is_citable(sentence: Sentence) -> bool:
     words = t.split()
     if len(words) < 4:
         return False
-    ends_like_sentence = t[-1] in ".!?\"”’)…" or t.endswith(("”.", '".'))
+    ends_like_sentence = t[-1] in '.!?"”’)…' or t.endswith(("”.", '".'))
     return ends_like_sentence or len(words) >= 14
 
 
@@ -85,9 +130,7 @@ def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:
         cut = text.rfind(" ", a + 1, a + size)
         cut = cut if cut > a else a + size
         yield a, cut
-        a = cut
-        while a < e and text[a].isspace():
-            a += 1
+        a = _skip_space(text, cut, e)
     if a < e:
         yield a, e
 

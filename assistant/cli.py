@@ -108,13 +108,13 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import run_cli
+    from .evals.runner import run_cli
 
     return run_cli(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from .bench import run
+    from .evals.scale.bench import run
 
     try:
         run(args)
@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-baselines", action="store_true", help="skip the baselines (BM25, dense, plain LlamaIndex)")
     sp.set_defaults(fn=cmd_eval)
 
-    from .bench import add_arguments
+    from .evals.scale.bench import add_arguments
 
     sp = sub.add_parser("bench", help="benchmark ingest, latency, memory and quality from 1k to 100k+ chunks")
     add_arguments(sp)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     top_k_dense: int = 20
     top_k_bm25: int = 20
+    keyword_stemmer: str = Field(
+        "", description="Snowball language for keyword search (PyStemmer, e.g. english); empty = text.stem only"
+    )
     fusion: str = Field("convex", description="'convex' (alpha*dense + (1-alpha)*bm25, min-max normalised) or 'rrf'")
     fusion_alpha: float = 0.4
     rrf_k: int = 60

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .retrieval import date_bounds
+from .text import date_bounds
 from .types import Document, Span
 
 SUFFIXES = (".txt", ".md")
@@ -70,7 +70,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _is_credit(line: str) -> bool:
     s = line.strip()
-    if not s or len(s) > 90 or s[-1] in ".!?:;\"”":
+    if not s or len(s) > 90 or s[-1] in '.!?:;"”':
         return False
     if _CREDIT_WORDS.search(s) and len(s.split()) <= 12:
         return True
@@ -191,7 +191,9 @@ def clean_metadata(source: str, raw) -> tuple[dict, list[LoadError]]:
         iso = _iso_date(raw["date"])
         if iso is None:
             warnings.append(
-                LoadError(source, f"{METADATA_FILE}: bad date {raw['date']!r} ignored (use YYYY, YYYY-MM or YYYY-MM-DD)", skipped=False)
+                LoadError(
+                    source, f"{METADATA_FILE}: bad date {raw['date']!r} ignored (use YYYY, YYYY-MM or YYYY-MM-DD)", skipped=False
+                )
             )
         else:
             out["date"] = iso
@@ -254,7 +256,9 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
+        if p.is_file()
+        and p.suffix.lower() in SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
     )
 
 

@@ -37,7 +37,8 @@ from pathlib import Path
 from .chunking import chunk_document
 from .config import Settings
 from .corpus import LoadError
-from .ports import Embedder, VectorStore
+from .keywords import load_keyword_index, save_keyword_index
+from .ports import Embedder, KeywordIndex, VectorStore
 from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Span, content_hash
 
 MANIFEST = "manifest.json"
@@ -54,6 +55,7 @@ class Snapshot:
     docs: dict[str, Document]
     chunks: list[Chunk]
     built_at: float
+    keyword: KeywordIndex | None = None  # BM25 over ``chunks``, saved beside the manifest
 
 
 @dataclass
@@ -143,8 +145,7 @@ def load_snapshot(settings: Settings) -> Snapshot:
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         raise IndexMissingError(
-            f"No index found at {settings.index_dir}. Build it with `assistant index` "
-            f"(corpus: {settings.corpus_dir})."
+            f"No index found at {settings.index_dir}. Build it with `assistant index` (corpus: {settings.corpus_dir})."
         )
     check_signature(manifest, settings, settings.index_dir)
     docs, chunks = {}, []
@@ -152,7 +153,8 @@ def load_snapshot(settings: Settings) -> Snapshot:
         doc, cs = _doc_from_json(source, d)
         docs[source] = doc
         chunks.extend(cs)
-    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0))
+    keyword = load_keyword_index(settings, chunks)
+    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword)
 
 
 def is_stale(settings: Settings, docs: list[Document]) -> bool:
@@ -300,6 +302,7 @@ def build_index(
             "documents": new_docs,
         }
         _write_atomic(index_dir / MANIFEST, manifest)
+        save_keyword_index(settings, manifest)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
 
         # 3. drop what the manifest no longer lists, and every other collection of this index
         stale = (have | set(todo)) - kept

@@ -1,17 +1,23 @@
-"""The narrow interfaces behind each side effect: embedding and vector storage.
+"""The narrow interfaces behind each side effect: embedding, vector storage, keyword search.
 
 Core code receives these as arguments; ``wiring.py`` builds concrete ones from
 settings.  Each has an in-process fake for fast unit tests (``adapters/memory.py``)
 and a real implementation (``adapters/sentence_transformers.py``,
-``adapters/chroma.py``); the same contract tests run against both stores.
+``adapters/chroma.py``, ``adapters/bm25s_index.py``); the same contract tests run
+against both stores and both keyword indexes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from .types import Chunk
+
+# Keyword scores equal to this many decimals are a tie, broken by fit order: implementations sum
+# the same terms in different orders, so equal scores can differ in their last bits.
+TIE_DIGITS = 9
 
 
 class Embedder(Protocol):
@@ -52,4 +58,34 @@ class VectorStore(Protocol):
 
     def sibling(self, name: str) -> VectorStore:
         """Another collection of the same backend and index."""
+        ...
+
+
+class KeywordIndex(Protocol):
+    """BM25 over a fixed list of (id, text): ``fit`` once, then ``search``; saved next to the manifest."""
+
+    ids: list[str]  # in fit order
+
+    def fit(self, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex: ...
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
+        """A new index over (ids, texts), equal to a fresh ``fit``, reusing what this one knows of equal ids."""
+        ...
+
+    def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """(id, score) of the ``k`` best texts holding a query term, best first, ties (``TIE_DIGITS``) in fit
+        order; ``allowed`` restricts to those ids."""
+        ...
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of one term as ``text.tokenize`` produces it (0 docs hold it: the maximum)."""
+        ...
+
+    def save(self, path: Path) -> None:
+        """Write the index into the folder ``path`` (created; its content is replaced)."""
+        ...
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex:
+        """An index ``save`` wrote; large arrays may stay on disk (memory-mapped)."""
         ...

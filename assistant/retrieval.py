@@ -1,8 +1,9 @@
-"""Hybrid retrieval: BM25 over chunk text + dense search, fused by reciprocal rank.
+"""Hybrid retrieval: BM25 over chunk text + dense search, fused into one ranking.
 
-BM25 is a small in-memory inverted index (pure Python, no side effects), rebuilt
-from the index manifest at load; dense search is whatever ``VectorStore`` is
-passed in.  The two lists are fused by a convex combination of min-max
+Keyword search is whatever ``KeywordIndex`` is passed in (bm25s, built at index
+time and memory-mapped at load, see ``keywords.py``; built from the chunks when
+none is given); dense search is whatever ``VectorStore`` is passed in.  The two
+lists are fused by a convex combination of min-max
 normalised scores (``alpha`` on dense), which beat reciprocal-rank fusion on the
 Nave->KJV benchmark at 1k and 100k chunks (tuned on one half of the queries,
 checked on the other; see README "Performance"); RRF stays available
@@ -11,84 +12,14 @@ checked on the other; see README "Performance"); RRF stays available
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .ports import Embedder, VectorStore
+from .ports import Embedder, KeywordIndex, VectorStore
+from .text import date_bounds
 from .types import Chunk, Document, Hit
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
-    that the their theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours yourself yourselves
-    also said says say according did does do many much """.split()
-)
-_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match plurals and possessives."""
-    for suffix in ("’s", "'s"):
-        if word.endswith(suffix):
-            word = word[: -len(suffix)]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
-    toks = [t.lower().replace(",", "") for t in _TOKEN.findall(text)]
-    return [stem(t) for t in toks if keep_stopwords or t not in STOPWORDS]
-
-
-class BM25:
-    """Okapi BM25 over a fixed list of texts: ``fit`` once, then ``search``."""
-
-    def __init__(self, k1: float = 1.2, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        self.doc_len: list[int] = []
-        self.avgdl = 0.0
-
-    def fit(self, texts: Iterable[str]) -> BM25:
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.doc_len = []
-        for i, text in enumerate(texts):
-            toks = tokenize(text)
-            self.doc_len.append(len(toks))
-            for term, tf in Counter(toks).items():
-                postings[term].append((i, tf))
-        self.postings = dict(postings)
-        self.avgdl = (sum(self.doc_len) / len(self.doc_len)) if self.doc_len else 0.0
-        return self
-
-    def idf(self, term: str) -> float:
-        n = len(self.doc_len)
-        df = len(self.postings.get(term, ()))
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def search(self, query: str, k: int = 10, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        scores: dict[int, float] = defaultdict(float)
-        for term in set(tokenize(query)):
-            plist = self.postings.get(term)
-            if not plist:
-                continue
-            idf = self.idf(term)
-            for i, tf in plist:
-                if allowed is not None and i not in allowed:
-                    continue
-                norm = tf + self.k1 * (1 - self.b + self.b * self.doc_len[i] / (self.avgdl or 1))
-                scores[i] += idf * tf * (self.k1 + 1) / norm
-        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
 
 
 def rrf(rankings: dict[str, Sequence[str]], k: int = 60) -> list[tuple[str, float, dict[str, int]]]:
@@ -124,23 +55,6 @@ def convex(
             ranks[cid][name] = r
     scores = {cid: alpha * nd.get(cid, 0.0) + (1 - alpha) * nb.get(cid, 0.0) for cid in ranks}
     return [(cid, sc, ranks[cid]) for cid, sc in sorted(scores.items(), key=lambda x: (-x[1], x[0]))]
-
-
-def date_bounds(value: str) -> tuple[date, date] | None:
-    """'2024' / '2024-06' / '2024-06-24' -> (first day, last day); None if unparsable."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", value.strip())
-    if not m:
-        return None
-    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
-    try:
-        if mo is None:
-            return date(y, 1, 1), date(y, 12, 31)
-        mo = int(mo)
-        if d is None:
-            return date(y, mo, 1), date(y + (mo == 12), mo % 12 + 1, 1) - date.resolution
-        return date(y, mo, int(d)), date(y, mo, int(d))
-    except ValueError:  # month 13, 30 February, year 0...
-        return None
 
 
 @dataclass(frozen=True)
@@ -193,6 +107,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         fusion: str = "convex",
         alpha: float = 0.4,
+        keyword: KeywordIndex | None = None,
     ):
         if fusion not in ("convex", "rrf"):
             raise ValueError(f"unknown fusion {fusion!r}: use 'convex' or 'rrf'")
@@ -204,7 +119,16 @@ class HybridRetriever:
         self.fusion = fusion
         self.alpha = alpha
         self.by_id = {c.id: c for c in self.chunks}
-        self.bm25 = BM25().fit(c.text for c in self.chunks)
+        if keyword is None:
+            from .keywords import make_keyword_index
+
+            keyword = make_keyword_index().fit([c.id for c in self.chunks], [c.text for c in self.chunks])
+        self.keyword = keyword
+
+    @property
+    def bm25(self) -> KeywordIndex:
+        """The keyword index (its ``idf`` weights the question's terms in ``answer``)."""
+        return self.keyword
 
     def allowed_sources(self, filters: Filters | None) -> list[str] | None:
         if filters is None or not filters.active:
@@ -215,8 +139,8 @@ class HybridRetriever:
         allowed = None
         if sources is not None:
             keep = set(sources)
-            allowed = {i for i, c in enumerate(self.chunks) if c.source in keep}
-        return [(self.chunks[i].id, score) for i, score in self.bm25.search(query, k, allowed)]
+            allowed = {c.id for c in self.chunks if c.source in keep}
+        return self.keyword.search(query, k, allowed)
 
     def dense_scored(self, query_vec: Sequence[float], k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
         # The store may hold chunks of an unfinished build; only the manifest's count.
@@ -228,7 +152,15 @@ class HybridRetriever:
     def dense_search(self, query_vec: Sequence[float], k: int, sources: list[str] | None = None) -> list[str]:
         return [cid for cid, _ in self.dense_scored(query_vec, k, sources)]
 
-    def search(self, query: str, k_dense: int = 20, k_bm25: int = 20, top: int = 8, filters: Filters | None = None, query_vec: Sequence[float] | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k_dense: int = 20,
+        k_bm25: int = 20,
+        top: int = 8,
+        filters: Filters | None = None,
+        query_vec: Sequence[float] | None = None,
+    ) -> list[Hit]:
         sources = self.allowed_sources(filters)
         if sources == []:
             return []

@@ -14,7 +14,8 @@ import argparse
 
 from assistant.api import Assistant
 from assistant.config import Settings
-from assistant.evaluation import DEFAULT_CASES, evidence_hit, load_cases
+from assistant.evals.cases import DEFAULT_CASES, load_cases
+from assistant.evals.metrics import evidence_hit
 
 
 def main() -> None:

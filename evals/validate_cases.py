@@ -9,6 +9,7 @@ exact substring of its source file (and not only found in page boilerplate), tha
 keywords/figures are backed by the gold quotes. Prints counts per type and split.
 Exits 1 on any error. Standard library only.
 """
+
 import argparse
 import collections
 import json
@@ -169,8 +170,7 @@ def check_case(c, where, docs, spans, errors, warnings):
         if not starts:
             err(f"gold[{i}] quote is not an exact substring of {src}: {q[:80]!r}")
             continue
-        clean = [s for s in starts
-                 if not any(s < e and s + len(q) > b for b, e in spans[src])]
+        clean = [s for s in starts if not any(s < e and s + len(q) > b for b, e in spans[src])]
         if not clean:
             err(f"gold[{i}] quote only occurs in boilerplate of {src}: {q[:80]!r}")
         if not (QUOTE_MIN <= len(q) <= QUOTE_MAX):
@@ -261,8 +261,7 @@ def main():
                 errors.append(f"{where}: duplicate id {cid!r} (first at {ids[cid]})")
             else:
                 ids[cid] = where
-            qkey = (str(c.get("question", "")).strip().lower(),
-                    json.dumps(c.get("history"), ensure_ascii=False, sort_keys=True))
+            qkey = (str(c.get("question", "")).strip().lower(), json.dumps(c.get("history"), ensure_ascii=False, sort_keys=True))
             if qkey in questions:
                 errors.append(f"{where}: duplicate question (first at {questions[qkey]})")
             else:

@@ -13,10 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from assistant import bench as B
 from assistant.adapters.cache import CachedEmbedder
 from assistant.adapters.memory import HashEmbedder
 from assistant.config import ROOT, Settings
+from assistant.evals import metrics as M
+from assistant.evals.scale import bench as B
+from assistant.evals.scale.report import SYSTEMS
 from assistant.wiring import make_embedder
 
 
@@ -37,10 +39,8 @@ def test_select_docs(counts, n, expected):
 
 
 @pytest.mark.unit
-def test_verse_ranking_keeps_rank_order_without_repeats():
-    spans = {("a", 0, 10): ["v1", "v2"], ("b", 0, 5): ["v9"], ("a", 5, 20): ["v2", "v3"]}
-    ranked = B.verse_ranking(list(spans), lambda d, s, e: spans[(d, s, e)])
-    assert ranked == ["v1", "v2", "v9", "v3"]
+def test_unique_in_order_keeps_rank_order_without_repeats():
+    assert M.unique_in_order([["v1", "v2"], ["v9"], ["v2", "v3"], []]) == ["v1", "v2", "v9", "v3"]
 
 
 @pytest.mark.unit
@@ -55,7 +55,7 @@ def test_verse_ranking_keeps_rank_order_without_repeats():
     ],
 )
 def test_rank_scores_hand_computed(ranked, relevant, ndcg, mrr, recall):
-    got = B.rank_scores(ranked, frozenset(relevant))
+    got = M.rank_scores(ranked, frozenset(relevant))
     assert got["ndcg@10"] == pytest.approx(ndcg)
     assert got["mrr@10"] == pytest.approx(mrr)
     assert got["recall@100"] == pytest.approx(recall)
@@ -64,18 +64,31 @@ def test_rank_scores_hand_computed(ranked, relevant, ndcg, mrr, recall):
 @pytest.mark.unit
 def test_rank_scores_refuses_a_query_without_judgments():
     with pytest.raises(ValueError):
-        B.rank_scores(["a"], frozenset())
+        M.rank_scores(["a"], frozenset())
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("values, p, expected", [([3, 1, 2], 50, 2), ([1, 2, 3, 4], 95, 4), ([5], 99, 5)])
+@pytest.mark.parametrize(
+    "values, p, expected",
+    [
+        pytest.param([3, 1, 2], 50, 2, id="median"),
+        pytest.param([1, 2, 3, 4], 95, 4, id="p95-small"),
+        pytest.param(list(range(1, 101)), 95, 95, id="p95-of-100"),
+        pytest.param([5], 99, 5, id="one-value"),
+    ],
+)
 def test_percentile(values, p, expected):
-    assert B.percentile(values, p) == expected
+    assert M.percentile(values, p) == expected
+
+
+@pytest.mark.unit
+def test_percentile_of_nothing_is_nan_not_zero():
+    assert math.isnan(M.percentile([], 50))
 
 
 @pytest.mark.unit
 def test_write_corpus_mirrors_documents(tmp_path):
-    from assistant.benchdata import BenchDoc
+    from assistant.evals.scale.sources import BenchDoc
 
     B.write_corpus([BenchDoc("kjv/Gen/001.txt", "In the beginning.\n", "kjv"), BenchDoc("r.txt", "a\r\nb", "reuters")], tmp_path)
     B.write_corpus([BenchDoc("r.txt", "a\r\nb", "reuters")], tmp_path)
@@ -114,18 +127,48 @@ def test_smoke_bench_1k_chunks(tmp_path):
     """`assistant bench --sizes 1000` end to end, with every figure the full run reports."""
     from assistant.cli import main
 
-    cache = ROOT / "bench" / "cache"  # downloads and the embedding cache are reused between runs
+    cache = ROOT / "evals" / "cache" / "scale"  # downloads and the embedding cache are reused between runs
     out = tmp_path / "reports"
-    argv = ["bench", "--sizes", "1000", "--out", str(out), "--cache", str(cache), "--cache-from", "0", "--queries", "60",
-            "--latency-queries", "10", "--clients", "4", "--per-client", "5", "--raw-sample", "200", "--quiet"]
+    argv = [
+        "bench",
+        "--sizes",
+        "1000",
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--cache-from",
+        "0",
+        "--queries",
+        "60",
+        "--latency-queries",
+        "10",
+        "--clients",
+        "4",
+        "--per-client",
+        "5",
+        "--raw-sample",
+        "200",
+        "--quiet",
+    ]
     assert main(argv) == 0
     report = json.loads((out / "bench.json").read_text())
     (row,) = report["sizes"]
     assert 1000 <= row["chunks"] < 1100 and row["sources"] == ["kjv"]
-    for key in ("chunks_per_s", "raw_chunks_per_s", "index_mb", "peak_rss_mb", "ask_p50_ms", "ask_p95_ms",
-                "server_ask_p50_ms", "server_ask_p95_ms", "reindex_one_s", "dense_p50_ms"):
+    for key in (
+        "chunks_per_s",
+        "raw_chunks_per_s",
+        "index_mb",
+        "peak_rss_mb",
+        "ask_p50_ms",
+        "ask_p95_ms",
+        "server_ask_p50_ms",
+        "server_ask_p95_ms",
+        "reindex_one_s",
+        "dense_p50_ms",
+    ):
         assert row[key] > 0, key
-    assert set(row["quality"]) == set(B.SYSTEMS)
+    assert set(row["quality"]) == set(SYSTEMS)
     for q in row["quality"].values():
         assert 0 < q["ndcg@10"] <= 1 and 0 < q["recall@100"] <= 1
     load = row["load"]

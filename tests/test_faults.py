@@ -94,10 +94,14 @@ def test_bad_metadata_is_warned_by_file_name_and_ignored(tmp_corpus, fields, war
 
 def test_toml_native_dates_and_wrong_types(tmp_corpus):
     text = (tmp_corpus / "sources.toml").read_text(encoding="utf-8")
-    text += '\n["extra.txt"]\ndate = 2024-06-24\n\n["other.txt"]\ndate = 2024\ntitle = 7\n\n["ghost.txt"]\ntitle = "No such file"\n'
+    text += (
+        '\n["extra.txt"]\ndate = 2024-06-24\n\n["other.txt"]\ndate = 2024\ntitle = 7\n\n["ghost.txt"]\ntitle = "No such file"\n'
+    )
     (tmp_corpus / "sources.toml").write_text(text, encoding="utf-8")
     for name in ("extra.txt", "other.txt"):
-        (tmp_corpus / name).write_text("Mediators met in Cairo on Tuesday to discuss a truce. They set no date.\n", encoding="utf-8")
+        (tmp_corpus / name).write_text(
+            "Mediators met in Cairo on Tuesday to discuss a truce. They set no date.\n", encoding="utf-8"
+        )
     docs, problems = load_corpus(tmp_corpus)
     by = {d.source: d for d in docs}
     assert by["extra.txt"].date == "2024-06-24" and by["other.txt"].date == "2024"
@@ -206,7 +210,9 @@ def test_upload_never_silently_replaces_an_existing_source(hash_settings):
     report, refused = a.add_documents([(FIRST, original)])  # the same bytes again: nothing to decide
     assert report.unchanged and FIRST in report.unchanged and not refused
 
-    report, refused = a.add_documents([("twin.txt", b"First twin upload text here.\n"), ("twin.txt", b"Second twin upload text.\n")])
+    report, refused = a.add_documents(
+        [("twin.txt", b"First twin upload text here.\n"), ("twin.txt", b"Second twin upload text.\n")]
+    )
     assert report.added == ["twin.txt"] and "also named twin.txt" in refused[0].reason
     assert (hash_settings.corpus_dir / "twin.txt").read_bytes() == b"First twin upload text here.\n"
 
@@ -229,8 +235,14 @@ def test_upload_names_with_paths_and_empty_files_are_refused(hash_settings):
 
 def cli(args: list[str], settings) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | OFFLINE_ENV
-    env |= {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_EMBEDDER": "hash"}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    env |= {
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_EMBEDDER": "hash",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
 
 
 @pytest.mark.slow

@@ -37,7 +37,10 @@ def random_text(rng: random.Random) -> str:
     if kind < 0.45:
         return " ".join(rng.choice(PIECES) for _ in range(rng.randint(1, 6)))
     if kind < 0.75:
-        return "".join(chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0xFFFF), rng.randint(0x10000, 0x10FFFF)])) for _ in range(rng.randint(0, 40)))
+        return "".join(
+            chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0xFFFF), rng.randint(0x10000, 0x10FFFF)]))
+            for _ in range(rng.randint(0, 40))
+        )
     if kind < 0.85:
         return rng.choice(PIECES) * rng.randint(500, 30_000)  # huge
     return rng.choice(["", " ", "\n", "\u3000", "\u200b"])
@@ -89,8 +92,9 @@ def sendable(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def fuzz_assistant(tmp_path_factory, request) -> Assistant:
-    from assistant.config import Settings
     from conftest import CORPUS
+
+    from assistant.config import Settings
 
     s = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("fuzz") / "index", embedder="hash")
     a = Assistant(s)
@@ -139,7 +143,9 @@ def test_fuzz_ask_and_the_api_function(fuzz_assistant):
                     unexpected.append((repr(q)[:80], repr(h)[:80], repr(f)[:80], f"{type(e).__name__}: {e}"))
     finally:
         logging.getLogger().removeHandler(caught)
-    print(f"\nfuzz (direct + api function): {N_DIRECT + N_API} inputs, {outcomes}, unexpected {len(unexpected)}, logged errors {len(caught.records)}")
+    print(
+        f"\nfuzz (direct + api function): {N_DIRECT + N_API} inputs, {outcomes}, unexpected {len(unexpected)}, logged errors {len(caught.records)}"
+    )
     assert not unexpected, unexpected[:5]
     assert not caught.records, [r.getMessage() for r in caught.records[:3]]
 

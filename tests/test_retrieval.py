@@ -1,120 +1,16 @@
-"""BM25, tokenizer, reciprocal-rank fusion, filters and the hybrid retriever (in-memory fakes)."""
+"""Reciprocal-rank and convex fusion, filters and the hybrid retriever (in-memory fakes)."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
-
 import pytest
 
-from assistant.adapters.memory import HashEmbedder, MemoryStore
+from assistant.adapters.memory import HashEmbedder, MemoryKeywordIndex, MemoryStore
 from assistant.chunking import chunk_document
 from assistant.corpus import make_document
-from assistant.retrieval import BM25, Filters, HybridRetriever, convex, date_bounds, rrf, stem, tokenize
+from assistant.retrieval import Filters, HybridRetriever, convex, rrf
 from assistant.types import Chunk, Document
 
 pytestmark = pytest.mark.unit
-
-
-# --- tokenizer and stemming -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text,tokens",
-    [
-        pytest.param("Hostages", ["hostage"], id="plural"),
-        pytest.param("hostages'", ["hostage"], id="plural-possessive"),
-        pytest.param("Israel's", ["israel"], id="possessive-ascii"),
-        pytest.param("Israel’s", ["israel"], id="possessive-curly"),
-        pytest.param("policies", ["policy"], id="ies"),
-        pytest.param("ceasefires", ["ceasefire"], id="s"),
-        pytest.param("class status crisis", ["class", "status", "crisis"], id="ss-us-is-kept"),
-        pytest.param("2,000 people", ["2000", "people"], id="thousands-separator"),
-        pytest.param("3.5 percent", ["3.5", "percent"], id="decimal"),
-        pytest.param("The and of", [], id="stopwords-only"),
-        pytest.param("COVID-19", ["covid", "19"], id="hyphen"),
-        pytest.param("Naïve café", ["naïve", "café"], id="accents"),
-        pytest.param("Netanyahu said", ["netanyahu"], id="said-is-a-stopword"),
-        pytest.param("", [], id="empty"),
-        pytest.param("…, — !", [], id="punctuation-only"),
-    ],
-)
-def test_tokenize(text, tokens):
-    assert tokenize(text) == tokens
-
-
-def test_tokenize_keep_stopwords():
-    assert tokenize("The talks of the week", keep_stopwords=True) == ["the", "talk", "of", "the", "week"]
-
-
-@pytest.mark.parametrize(
-    "word,stemmed",
-    [
-        pytest.param("hostages", "hostage", id="hostages"),
-        pytest.param("ties", "tie", id="short-ies-is-plain-s"),
-        pytest.param("countries", "country", id="countries"),
-        pytest.param("gas", "gas", id="three-letters"),
-        pytest.param("bus", "bus", id="us"),
-        pytest.param("talk", "talk", id="no-suffix"),
-    ],
-)
-def test_stem(word, stemmed):
-    assert stem(word) == stemmed
-
-
-# --- BM25 ---------------------------------------------------------------------------------------------
-
-TEXTS = [
-    "The weather in Doha was hot during the talks.",
-    "Hezbollah fired rockets at northern Israel.",
-    "Qatar and Egypt mediated a hostage exchange.",
-    "Talks in Cairo discussed humanitarian aid and talks about talks.",
-]
-
-
-def test_bm25_ranks_exact_term_document_first():
-    bm = BM25().fit(TEXTS)
-    res = bm.search("Hezbollah", k=10)
-    assert [i for i, _ in res] == [1]
-    assert res[0][1] > 0
-
-
-def test_bm25_plural_query_matches_singular_text():
-    bm = BM25().fit(TEXTS)
-    assert bm.search("hostages exchanged", k=10)[0][0] == 2
-
-
-def test_bm25_more_matching_terms_rank_higher():
-    bm = BM25().fit(TEXTS)
-    res = bm.search("talks Doha weather", k=10)
-    assert res[0][0] == 0  # three terms beat one repeated term
-    assert {i for i, _ in res} == {0, 3}
-
-
-def test_bm25_allowed_and_k():
-    bm = BM25().fit(TEXTS)
-    assert [i for i, _ in bm.search("talks", k=10, allowed={3})] == [3]
-    assert len(bm.search("talks Hezbollah hostage", k=2)) == 2
-    assert bm.search("", k=10) == []
-    assert bm.search("unknownword", k=10) == []
-
-
-def test_bm25_idf_and_score_by_hand():
-    bm = BM25(k1=1.2, b=0.75).fit(["alpha beta", "alpha", "gamma"])
-    assert bm.idf("alpha") == pytest.approx(math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)))
-    assert bm.idf("gamma") > bm.idf("alpha")
-    avgdl = 4 / 3
-    expected = bm.idf("gamma") * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 1 / avgdl))
-    assert bm.search("gamma", k=3) == [(2, pytest.approx(expected))]
-
-
-def test_bm25_ties_are_broken_by_position():
-    bm = BM25().fit(["alpha words", "alpha words", "other"])
-    assert [i for i, _ in bm.search("alpha", k=5)] == [0, 1]
-
-
-def test_bm25_empty_corpus():
-    assert BM25().fit([]).search("anything", k=5) == []
 
 
 # --- reciprocal-rank fusion -------------------------------------------------------------------------
@@ -152,26 +48,6 @@ def test_rrf_empty():
 
 
 # --- filters ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value,bounds",
-    [
-        pytest.param("2024", (date(2024, 1, 1), date(2024, 12, 31)), id="year"),
-        pytest.param("2024-06", (date(2024, 6, 1), date(2024, 6, 30)), id="month"),
-        pytest.param("2024-02", (date(2024, 2, 1), date(2024, 2, 29)), id="leap-february"),
-        pytest.param("2023-12", (date(2023, 12, 1), date(2023, 12, 31)), id="december"),
-        pytest.param("2024-06-24", (date(2024, 6, 24), date(2024, 6, 24)), id="day"),
-        pytest.param(" 2024-6-4 ", (date(2024, 6, 4), date(2024, 6, 4)), id="single-digits-and-spaces"),
-        pytest.param("2024-13", None, id="month-13"),
-        pytest.param("2023-02-29", None, id="not-a-leap-year"),
-        pytest.param("June 2024", None, id="words"),
-        pytest.param("2024/06", None, id="slash"),
-        pytest.param("", None, id="empty"),
-    ],
-)
-def test_date_bounds(value, bounds):
-    assert date_bounds(value) == bounds
 
 
 DOCS = {
@@ -237,7 +113,8 @@ def hybrid():
     chunks = [c for doc in docs.values() for c in chunk_document(doc, 70, 0)]
     emb, store = HashEmbedder(), MemoryStore()
     store.add(chunks, emb.embed([c.text for c in chunks]))
-    return HybridRetriever(chunks, docs, store, emb, rrf_k=60)
+    keyword = MemoryKeywordIndex().fit([c.id for c in chunks], [c.text for c in chunks])
+    return HybridRetriever(chunks, docs, store, emb, rrf_k=60, keyword=keyword)
 
 
 def test_hybrid_exact_term_first(hybrid):

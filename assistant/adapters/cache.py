@@ -56,7 +56,8 @@ class CachedEmbedder:
             vecs = np.asarray(self.inner.embed([t for _, t in missing]), dtype=np.float32)
             with self._lock:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)", [(k, v.tobytes()) for (k, _), v in zip(missing, vecs, strict=True)]
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                    [(k, v.tobytes()) for (k, _), v in zip(missing, vecs, strict=True)],
                 )
                 self._db.commit()
             found.update((k, v) for (k, _), v in zip(missing, vecs, strict=True))

@@ -1,17 +1,24 @@
-"""Fast in-process fakes for unit tests: a hash-seeded embedder and a numpy store.
+"""Fast in-process fakes for unit tests: a hash-seeded embedder, a numpy store, a pure-Python BM25.
 
 The fake embedder depends on the text (bag of hashed tokens, unit-normalised),
 so similar texts get similar vectors and tests of ranking still mean something.
+``MemoryKeywordIndex`` is a small inverted index with the same scores as
+``Bm25sIndex(stemmer=None)``; it saves its texts and re-fits at load.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from ..retrieval import tokenize
+from ..ports import TIE_DIGITS
+from ..text import tokenize
 from ..types import Chunk
 
 
@@ -85,3 +92,62 @@ class MemoryStore:
         self._vecs.clear()
         self._source.clear()
         self._registry.pop(self.name, None)
+
+
+class MemoryKeywordIndex:
+    """Okapi BM25 (Lucene idf) over a fixed list of texts, held in Python dicts."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.ids: list[str] = []
+        self._texts: list[str] = []
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.doc_len: list[int] = []
+        self.avgdl = 0.0
+
+    def fit(self, ids: Sequence[str], texts: Sequence[str]) -> MemoryKeywordIndex:
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.ids, self._texts, self.doc_len = list(ids), list(texts), []
+        for i, text in enumerate(self._texts):
+            toks = tokenize(text)
+            self.doc_len.append(len(toks))
+            for term, tf in Counter(toks).items():
+                postings[term].append((i, tf))
+        self.postings = dict(postings)
+        self.avgdl = (sum(self.doc_len) / len(self.doc_len)) if self.doc_len else 0.0
+        return self
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> MemoryKeywordIndex:
+        """A new index over (ids, texts); the fake simply fits again (the result ``update`` must equal)."""
+        return type(self)(self.k1, self.b).fit(ids, texts)
+
+    def idf(self, term: str) -> float:
+        n = len(self.doc_len)
+        df = len(self.postings.get(term, ()))
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        keep = None if allowed is None else set(allowed)
+        scores: dict[int, float] = defaultdict(float)
+        for term in sorted(set(tokenize(query))):  # a fixed order: float sums do not depend on hash seeds
+            idf = self.idf(term)
+            for i, tf in self.postings.get(term, ()):
+                if keep is not None and self.ids[i] not in keep:
+                    continue
+                norm = tf + self.k1 * (1 - self.b + self.b * self.doc_len[i] / (self.avgdl or 1))
+                scores[i] += idf * tf * (self.k1 + 1) / norm
+        best = sorted(scores.items(), key=lambda x: (-round(x[1], TIE_DIGITS), x[0]))[: max(k, 0)]
+        return [(self.ids[i], s) for i, s in best]
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        data = {"k1": self.k1, "b": self.b, "ids": self.ids, "texts": self._texts}
+        (path / "memory-keyword.json").write_text(json.dumps(data), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> MemoryKeywordIndex:
+        data = json.loads((Path(path) / "memory-keyword.json").read_text(encoding="utf-8"))
+        return cls(data["k1"], data["b"]).fit(data["ids"], data["texts"])

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from ..retrieval import Filters, date_bounds
+from ..retrieval import Filters
+from ..text import date_bounds
 from ..types import Answer, AssistantError
 from .render import byline, esc, export_markdown, history_of, render_answer, render_chat, render_panel, stream_cuts
 

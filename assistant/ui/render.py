@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..answer import human_date
+from ..text import human_date
 from ..types import AssistantError
 
 if TYPE_CHECKING:

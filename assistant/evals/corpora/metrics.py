@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.evaluation import GoldSpan, overlap_len
+from assistant.evals.metrics import GoldSpan, overlap_len
 from assistant.types import Citation
 
 

@@ -21,7 +21,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.evaluation import Case, CaseResult, _citations
+from assistant.evals.cases import Case
+from assistant.evals.systems import CaseResult, citations_of
 from assistant.types import Answer
 
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}  # (embedder name, sentence text) -> unit vector, per process
@@ -61,7 +62,7 @@ class NaiveSentenceBaseline:
         if self.sentences is not None:
             return
         index = self.assistant.loaded().sentences
-        self.sentences = [s for source in sorted(index.by_doc) for s in index.by_doc[source]]
+        self.sentences = [s for source in sorted(index.docs) for s in index.by_doc[source]]
         self.matrix = _embed_all(self.assistant.embedder, [s.text for s in self.sentences], progress=self.progress)
 
     def run(self, case: Case) -> CaseResult:
@@ -80,7 +81,7 @@ class NaiveSentenceBaseline:
             text = f"No answer in the sources (best sentence cosine {best:.2f} < {self.threshold:.2f})."
             return CaseResult(case, Answer(text, [], abstained=True, query=case.question, latency_ms=ms), ranked, ms)
         units = [(s.source, s.start, s.end, s.text) for s in top[: self.k]]
-        cits = _citations(units, docs)
+        cits = citations_of(units, docs)
         cits = [replace(c, score=float(scores[i])) for c, i in zip(cits, order, strict=False)]
         text = "\n\n".join(f"“{c.quote}” [{c.n}]" for c in cits)
         return CaseResult(case, Answer(text, cits, abstained=False, query=case.question, latency_ms=ms), ranked, ms)

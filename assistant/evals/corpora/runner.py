@@ -20,7 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.config import ROOT, Settings
-from assistant.evaluation import ProjectSystem, load_cases, make_baselines, mean, percentile, run_system
+from assistant.evals.cases import load_cases
+from assistant.evals.metrics import mean, percentile
+from assistant.evals.runner import run_system
+from assistant.evals.systems import ProjectSystem, make_baselines
 
 from .metrics import abstention_rate, evidence_hit_lenient
 from .naive import NaiveSentenceBaseline
@@ -67,7 +70,7 @@ def _systems(assistant, llamaindex: bool) -> list:
 def run_variant(entry: dict, split: str, llamaindex: bool) -> dict:
     """Index one corpus variant privately and score every system on its cases."""
     from assistant.api import Assistant
-    from assistant.evaluation import eval_settings
+    from assistant.evals.runner import eval_settings
 
     settings = eval_settings(Settings(embed_cache=str(EMBED_CACHE)), entry["corpus"], None)
     assistant = Assistant(settings)

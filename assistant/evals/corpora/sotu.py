@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant import benchdata
 from assistant.config import ROOT
+from assistant.evals.scale import data as benchdata
 
 from .common import CorpusDraft, DraftCase, DraftDoc, Passage
 

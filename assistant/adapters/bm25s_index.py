@@ -1,0 +1,178 @@
+"""Keyword search on bm25s: a sparse BM25 matrix built at index time, memory-mapped at load.
+
+bm25s precomputes every (term, chunk) score into a CSC matrix, so a query is a
+few column slices and a sum; the matrix is saved with the index and opened with
+``mmap``, so loading 100k chunks reads a vocabulary file instead of re-tokenizing
+the corpus.  Terms are ``text.tokenize``'s (stopwords dropped, light stemming),
+then, when ``stemmer`` names a language, Snowball-stemmed by PyStemmer, which
+merges more forms ("released"/"release") at the cost of some false merges (off
+by default: on the eval it raised evidence hit and lowered abstention recall;
+see README "Evaluation").
+
+Scores are Okapi BM25 with Lucene's idf, ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``,
+in float64, so with ``stemmer=None`` they equal ``MemoryKeywordIndex``'s.
+bm25s and PyStemmer are imported lazily, when an index is built or loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..ports import TIE_DIGITS
+from ..text import tokenize
+
+META = "keyword.json"
+DOC_TERMS, DOC_STARTS = "doc_terms.npy", "doc_starts.npy"
+FORMAT = 2
+
+
+class Bm25sIndex:
+    def __init__(self, k1: float = 1.2, b: float = 0.75, stemmer: str | None = None):
+        self.k1, self.b, self.stemmer_name = k1, b, stemmer
+        self._stemmer = None
+        self._model = None  # bm25s.BM25, None while empty
+        self.ids: list[str] = []
+        self._row: dict[str, int] = {}
+        # every text's term ids, concatenated, and where each text starts: ``update`` reuses them
+        self._doc_terms: np.ndarray | None = None
+        self._doc_starts: np.ndarray | None = None
+
+    # -- analysis ------------------------------------------------------------------------------
+    def _stem(self, terms: list[str]) -> list[str]:
+        if self.stemmer_name is None:
+            return terms
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer(self.stemmer_name)
+        return self._stemmer.stemWords(terms)
+
+    def _analyze(self, text: str) -> list[str]:
+        return self._stem(tokenize(text))
+
+    # -- the KeywordIndex interface ------------------------------------------------------------
+    def fit(self, ids: Sequence[str], texts: Sequence[str]) -> Bm25sIndex:
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        return self._fit_terms(ids, [self._analyze(t) for t in texts])
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> Bm25sIndex:
+        """A new index over (ids, texts), re-analyzing only the texts of ids this one does not hold.
+
+        Ids are content hashes, so a known id has the same text, and its term ids are reused as
+        they are (new terms are appended to the vocabulary).  Same result as ``fit``; when terms
+        no text uses any more outnumber the others, the vocabulary is rebuilt from scratch.
+        """
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts must have the same length")
+        fresh = type(self)(self.k1, self.b, self.stemmer_name)
+        if self._model is None or self._doc_terms is None:
+            return fresh.fit(ids, texts)
+        vocab = dict(self._model.vocab_dict)
+        terms, starts = self._doc_terms, self._doc_starts
+        docs = []
+        for cid, text in zip(ids, texts, strict=True):
+            r = self._row.get(cid)
+            if r is None:
+                docs.append([vocab.setdefault(t, len(vocab)) for t in fresh._analyze(text)])
+            else:
+                docs.append(terms[starts[r] : starts[r + 1]].tolist())
+        fresh._fit_ids(ids, docs, vocab)
+        if fresh._model is not None and fresh._dead_terms() > len(vocab) / 2:
+            words = [""] * len(vocab)
+            for term, tid in vocab.items():
+                words[tid] = term
+            fresh._fit_terms(ids, [[words[i] for i in d] for d in docs])
+        return fresh
+
+    def _fit_terms(self, ids: Sequence[str], docs: list[list[str]]) -> Bm25sIndex:
+        vocab: dict[str, int] = {}
+        return self._fit_ids(ids, [[vocab.setdefault(t, len(vocab)) for t in d] for d in docs], vocab)
+
+    def _fit_ids(self, ids: Sequence[str], docs: list[list[int]], vocab: dict[str, int]) -> Bm25sIndex:
+        """Index texts given as term ids (``vocab`` maps every term to an id in 0..len-1)."""
+        self.ids, self._row = list(ids), {cid: i for i, cid in enumerate(ids)}
+        self._model = self._doc_terms = self._doc_starts = None
+        if any(docs):  # bm25s needs at least one term (the average length divides)
+            import bm25s
+
+            self._model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene", dtype="float64")
+            self._model.index((docs, vocab), show_progress=False)
+            self._doc_terms = np.fromiter((i for d in docs for i in d), dtype=np.int32, count=sum(map(len, docs)))
+            self._doc_starts = np.cumsum([0, *map(len, docs)], dtype=np.int64)
+        return self
+
+    def _dead_terms(self) -> int:
+        """Vocabulary terms no text holds (left by updates that dropped texts)."""
+        return int(np.count_nonzero(np.diff(self._model.scores["indptr"]) == 0))
+
+    def _term_ids(self, terms: Collection[str]) -> list[int]:
+        vocab = self._model.vocab_dict
+        return sorted({vocab[t] for t in terms if t and t in vocab})
+
+    def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        if self._model is None or k <= 0:
+            return []
+        term_ids = self._term_ids(self._analyze(query))
+        if not term_ids:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.ids))
+            mask[[self._row[c] for c in allowed if c in self._row]] = 1.0
+        scores = self._model.get_scores_from_ids(term_ids, weight_mask=mask)
+        return [(self.ids[i], float(scores[i]) * (self.k1 + 1)) for i in _top(scores, k)]
+
+    def idf(self, term: str) -> float:
+        n = len(self.ids)
+        df = 0
+        if self._model is not None:
+            tid = self._model.vocab_dict.get(self._stem([term])[0]) if term else None
+            if tid is not None:
+                indptr = self._model.scores["indptr"]
+                df = int(indptr[tid + 1] - indptr[tid])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        if self._model is not None:
+            self._model.save(path, show_progress=False)
+            np.save(path / DOC_TERMS, self._doc_terms)
+            np.save(path / DOC_STARTS, self._doc_starts)
+        meta = {"format": FORMAT, "k1": self.k1, "b": self.b, "stemmer": self.stemmer_name, "ids": self.ids}
+        (path / META).write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Bm25sIndex:
+        meta = json.loads((Path(path) / META).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"keyword index format {meta.get('format')!r}, expected {FORMAT}")
+        self = cls(meta["k1"], meta["b"], meta["stemmer"])
+        self.ids = meta["ids"]
+        self._row = {cid: i for i, cid in enumerate(self.ids)}
+        if (Path(path) / "params.index.json").exists():
+            import bm25s
+
+            self._model = bm25s.BM25.load(path, mmap=True, show_progress=False)
+            self._doc_terms = np.load(Path(path) / DOC_TERMS, mmap_mode="r")
+            self._doc_starts = np.load(Path(path) / DOC_STARTS, mmap_mode="r")
+        return self
+
+
+def _top(scores: np.ndarray, k: int) -> list[int]:
+    """Rows of the ``k`` best positive scores, best first, ties (to ``TIE_DIGITS``) by row, the order ``fit`` saw."""
+    rows = np.flatnonzero(scores > 0)
+    rounded = np.round(scores, TIE_DIGITS)
+    if len(rows) > k:  # keep the k best and every row tied with the k-th, then sort those
+        kth = np.partition(rounded[rows], len(rows) - k)[len(rows) - k]
+        rows = rows[rounded[rows] >= kth]
+    order = np.lexsort((rows, -rounded[rows]))
+    return rows[order][:k].tolist()

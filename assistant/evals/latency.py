@@ -1,0 +1,91 @@
+"""Core timings on the default corpus: warm ``ask()``, cold ``assistant ask``, full rebuild; each beside a baseline.
+
+For ``ask()`` the baseline is plain dense top-5 on the same Chroma collection
+and embedder (what a minimal pipeline costs); for the rebuild, raw encoding of
+the same chunk texts (the pipeline's overhead over the encoder alone).  The
+index is built in a temporary folder, so the default one is untouched.
+
+    .venv/bin/python -m assistant.evals.latency [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..api import Assistant
+from ..chunking import chunk_document
+from ..config import Settings
+from ..corpus import load_corpus
+from .cases import DEFAULT_CASES
+from .metrics import percentile
+
+
+def _rebuild(a: Assistant) -> tuple[float, float, int, int]:
+    """(rebuild s, raw encoder s, documents, chunks)."""
+    t0 = time.perf_counter()
+    report = a.index(rebuild=True, progress=False)
+    rebuild_s = time.perf_counter() - t0
+    docs, _ = load_corpus(a.settings.corpus_dir)
+    texts = [c.text for d in docs for c in chunk_document(d, a.settings.chunk_size, a.settings.chunk_overlap)]
+    t0 = time.perf_counter()
+    a.embedder.embed(texts)
+    return rebuild_s, time.perf_counter() - t0, len(docs), report.chunks_total
+
+
+def _warm(a: Assistant, questions: list[str], repeat: int) -> tuple[list[float], list[float]]:
+    """ask() ms and dense top-5 ms per question, ``repeat`` passes."""
+    a.ask(questions[0])
+    store, ours, base = a.loaded().retriever.store, [], []
+    for _ in range(repeat):
+        for q in questions:
+            t0 = time.perf_counter()
+            a.ask(q)
+            ours.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            store.query(a.embedder.embed([q])[0], 5)
+            base.append((time.perf_counter() - t0) * 1000)
+    return ours, base
+
+
+def _cold(index_dir: Path, runs: int = 2) -> list[float]:
+    env = dict(os.environ, ASSISTANT_INDEX_DIR=str(index_dir))
+    exe = Path(sys.executable).with_name("assistant")
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(exe), "ask", "How many hostages were released in November?"], env=env, check=True, capture_output=True
+        )
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m assistant.evals.latency")
+    ap.add_argument("--repeat", type=int, default=3, help="passes over the eval questions")
+    args = ap.parse_args()
+    index_dir = Path(tempfile.mkdtemp(prefix="bench-")) / "index"
+    a = Assistant(Settings(index_dir=index_dir))
+    a.embedder.embed(["warm up"])  # load the model outside the timings
+    rebuild_s, encode_s, ndocs, nchunks = _rebuild(a)
+    questions = [json.loads(line)["question"] for line in DEFAULT_CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ours, base = _warm(a, questions, args.repeat)
+    cold = _cold(index_dir)
+    print(f"corpus: {ndocs} files, {nchunks} chunks; {len(ours)} timed questions\n")
+    print("| figure | this project | baseline |")
+    print("|---|---|---|")
+    print(f"| warm ask() p50 | {percentile(ours, 50):.0f} ms | {percentile(base, 50):.0f} ms (dense top-5 only) |")
+    print(f"| warm ask() p95 | {percentile(ours, 95):.0f} ms | {percentile(base, 95):.0f} ms (dense top-5 only) |")
+    print(f"| cold `assistant ask` | {min(cold):.1f} s best, {max(cold):.1f} s worst | - |")
+    print(f"| full rebuild | {rebuild_s:.1f} s | {encode_s:.1f} s (encoder alone, same texts) |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Ground-floor text helpers: tokens, a light stemmer, stopwords and calendar dates.
+
+Every module that compares words (keyword search, sentence scoring, follow-up
+detection, the eval's lexical judge, the fake embedder) tokenizes here, so
+they all agree on what a "term" is.  Nothing here imports the rest of the
+package.
+
+The lists below are **English-specific** on purpose: the corpus and the eval
+cases are English news, the stopwords are English function words (plus
+reporting verbs such as "said", which every news sentence carries), the
+stemmer strips English plurals and possessives, and dates are read in
+ISO form and shown with English month names.  Another language needs its own
+``STOPWORDS``, ``stem`` and ``MONTHS``; they are the only places to change.
+
+Trade-off: ``stem`` is a light suffix stripper, not Porter/Snowball.  It only
+merges plurals and possessives ("hostages" = "hostage", "Israel's" = "Israel"),
+which keeps quoted sentences matching the question's words without merging
+unrelated words ("news" and "new" stay apart).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself yourselves
+    also said says say according did does do many much """.split()
+)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# an ISO date prefix: "2024", "2024-06", "2024-06-24"
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+# a year of the last two centuries, as a word
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+_MONTH = "|".join([*MONTH_NAMES, r"Jan\.", r"Feb\.", r"Aug\.", r"Sept?\.", r"Oct\.", r"Nov\.", r"Dec\."])
+_DATE_MENTION = re.compile(
+    rf"\b(?:(?:{_MONTH})|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today"
+    r"|last (?:week|month|year)|this (?:week|month|year))\b"
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match plurals and possessives."""
+    for suffix in ("’s", "'s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased tokens with thousands separators dropped ("1,200" -> "1200"), stopwords kept, unstemmed."""
+    return [t.lower().replace(",", "") for t in _TOKEN.findall(text)]
+
+
+def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Content terms of ``text``: lower case, stopwords dropped (unless kept), light-stemmed."""
+    return [stem(t) for t in words(text) if keep_stopwords or t not in STOPWORDS]
+
+
+def mentions_date(text: str) -> bool:
+    """Does ``text`` name a month, a year, a weekday or a relative day ("yesterday", "last week")?"""
+    return _DATE_MENTION.search(text) is not None
+
+
+def parse_iso(value: str) -> tuple[int, int | None, int | None] | None:
+    """'2024' / '2024-06' / '2024-06-24' -> (year, month or None, day or None); None if not that shape."""
+    m = _ISO_DATE.fullmatch((value or "").strip())
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    return int(y), (int(mo) if mo else None), (int(d) if d else None)
+
+
+def date_bounds(value: str) -> tuple[date, date] | None:
+    """'2024' / '2024-06' / '2024-06-24' -> (first day, last day); None if unparsable."""
+    parts = parse_iso(value)
+    if parts is None:
+        return None
+    y, mo, d = parts
+    try:
+        if mo is None:
+            return date(y, 1, 1), date(y, 12, 31)
+        if d is None:
+            return date(y, mo, 1), date(y + (mo == 12), mo % 12 + 1, 1) - date.resolution
+        return date(y, mo, d), date(y, mo, d)
+    except ValueError:  # month 13, 30 February, year 0...
+        return None
+
+
+def human_date(value: str) -> str:
+    """'2024-06-24' -> '24 Jun 2024', '2024-06' -> 'Jun 2024'; anything that is not a real date -> 'undated' (never raises)."""
+    m = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not m or date_bounds(value) is None:
+        return "undated"
+    y, mo, d = m.groups()
+    if not mo:
+        return y
+    if not d:
+        return f"{MONTHS[int(mo) - 1]} {y}"
+    return f"{int(d)} {MONTHS[int(mo) - 1]} {y}"

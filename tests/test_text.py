@@ -1,0 +1,143 @@
+"""The ground-floor text module: tokens, light stemming, stopwords, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.text import STOPWORDS, date_bounds, human_date, mentions_date, parse_iso, stem, tokenize, words
+
+pytestmark = pytest.mark.unit
+
+
+# --- tokens and stemming -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,tokens",
+    [
+        pytest.param("Hostages", ["hostage"], id="plural"),
+        pytest.param("hostages'", ["hostage"], id="plural-possessive"),
+        pytest.param("Israel's", ["israel"], id="possessive-ascii"),
+        pytest.param("Israel’s", ["israel"], id="possessive-curly"),
+        pytest.param("policies", ["policy"], id="ies"),
+        pytest.param("ceasefires", ["ceasefire"], id="s"),
+        pytest.param("class status crisis", ["class", "status", "crisis"], id="ss-us-is-kept"),
+        pytest.param("2,000 people", ["2000", "people"], id="thousands-separator"),
+        pytest.param("3.5 percent", ["3.5", "percent"], id="decimal"),
+        pytest.param("The and of", [], id="stopwords-only"),
+        pytest.param("COVID-19", ["covid", "19"], id="hyphen"),
+        pytest.param("Naïve café", ["naïve", "café"], id="accents"),
+        pytest.param("Netanyahu said", ["netanyahu"], id="said-is-a-stopword"),
+        pytest.param("", [], id="empty"),
+        pytest.param("…, — !", [], id="punctuation-only"),
+    ],
+)
+def test_tokenize(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_tokenize_keep_stopwords():
+    assert tokenize("The talks of the week", keep_stopwords=True) == ["the", "talk", "of", "the", "week"]
+
+
+@pytest.mark.parametrize(
+    "word,stemmed",
+    [
+        pytest.param("hostages", "hostage", id="hostages"),
+        pytest.param("ties", "tie", id="short-ies-is-plain-s"),
+        pytest.param("countries", "country", id="countries"),
+        pytest.param("gas", "gas", id="three-letters"),
+        pytest.param("bus", "bus", id="us"),
+        pytest.param("talk", "talk", id="no-suffix"),
+    ],
+)
+def test_stem(word, stemmed):
+    assert stem(word) == stemmed
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,bounds",
+    [
+        pytest.param("2024", (date(2024, 1, 1), date(2024, 12, 31)), id="year"),
+        pytest.param("2024-06", (date(2024, 6, 1), date(2024, 6, 30)), id="month"),
+        pytest.param("2024-02", (date(2024, 2, 1), date(2024, 2, 29)), id="leap-february"),
+        pytest.param("2023-12", (date(2023, 12, 1), date(2023, 12, 31)), id="december"),
+        pytest.param("2024-06-24", (date(2024, 6, 24), date(2024, 6, 24)), id="day"),
+        pytest.param(" 2024-6-4 ", (date(2024, 6, 4), date(2024, 6, 4)), id="single-digits-and-spaces"),
+        pytest.param("2024-13", None, id="month-13"),
+        pytest.param("2023-02-29", None, id="not-a-leap-year"),
+        pytest.param("June 2024", None, id="words"),
+        pytest.param("2024/06", None, id="slash"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_date_bounds(value, bounds):
+    assert date_bounds(value) == bounds
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param("The 1,200 Talks", ["the", "1200", "talks"], id="lower-no-separator-no-stem"),
+        pytest.param("Israel’s", ["israel’s"], id="curly-possessive-one-token"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_words(text, expected):
+    assert words(text) == expected
+
+
+def test_stopwords_are_lower_case_and_include_reporting_verbs():
+    assert all(w == w.lower() for w in STOPWORDS)
+    assert {"said", "says", "according"} <= STOPWORDS and "hostage" not in STOPWORDS
+
+
+@pytest.mark.parametrize(
+    "value,parts",
+    [
+        pytest.param("2024", (2024, None, None), id="year"),
+        pytest.param("2024-06", (2024, 6, None), id="month"),
+        pytest.param(" 2024-6-4 ", (2024, 6, 4), id="spaces-single-digits"),
+        pytest.param("2024-13", (2024, 13, None), id="shape-only-not-calendar"),
+        pytest.param("24 June 2024", None, id="words"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_parse_iso(value, parts):
+    assert parse_iso(value) == parts
+
+
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        pytest.param("2024-06-24", "24 Jun 2024", id="day"),
+        pytest.param("2024-06-04", "4 Jun 2024", id="day-no-leading-zero"),
+        pytest.param("2024-12", "Dec 2024", id="month"),
+        pytest.param("2024", "2024", id="year"),
+        pytest.param("", "undated", id="empty"),
+        pytest.param("spring 2024", "spring 2024", id="free-text-as-is"),
+    ],
+)
+def test_human_date(value, shown):
+    assert human_date(value) == shown
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        pytest.param("It was signed in November.", True, id="month"),
+        pytest.param("Since 2023 the war ...", True, id="year"),
+        pytest.param("He spoke on Monday.", True, id="weekday"),
+        pytest.param("They met last week.", True, id="relative"),
+        pytest.param("Hamas freed 50 hostages.", False, id="number-not-date"),
+        pytest.param("Maybe they will.", False, id="may-needs-capital"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_mentions_date(text, found):
+    assert mentions_date(text) is found
