@@ -330,7 +330,7 @@ def compose(picked: list[Scored], conflict: bool, docs: dict[str, Document], nea
         a, b = run[0].sentence.start, run[-1].sentence.end
         n = len(citations) + 1
         citations.append(
-            Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run))
+            Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run), doc.page_at(a))
         )
         return f"“{doc.text[a:b]}” [{n}]"
 

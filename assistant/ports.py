@@ -1,4 +1,4 @@
-"""The narrow interfaces behind each side effect: embedding and vector storage.
+"""The narrow interfaces behind each side effect: reading files, embedding and vector storage.
 
 Core code receives these as arguments; ``wiring.py`` builds concrete ones from
 settings.  Each has an in-process fake for fast unit tests (``adapters/memory.py``)
@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from .types import Chunk
+from .types import Chunk, Extracted
+
+
+class DocumentReader(Protocol):
+    """Turns one file's bytes into canonical text + metadata + pages (``assistant/readers/``)."""
+
+    kind: str
+
+    def read(self, name: str, data: bytes) -> Extracted:
+        """Raises ``ValueError`` with a reason meant for the user when the file cannot be read."""
+        ...
 
 
 class Embedder(Protocol):
