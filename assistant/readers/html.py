@@ -8,7 +8,8 @@ meta, JSON-LD): title, author, date, site name (as publisher) and URL.
 
 Trade-offs: trafilatura's heuristics can drop a short real paragraph or keep a
 caption; tables come out as text lines; images, scripts and comments are not
-extracted.  A page where it finds no main text is refused by name.
+extracted.  A page where it finds no main text (fewer than ``MIN_WORDS``
+words: its fallback then returns the menu's link text) is refused by name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import re
 from ..types import Extracted
 
 _TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|main|div|p|title|meta)\b", re.I)
-MAX_TREE_SIZE = 500_000  # elements: a pathological page is refused rather than parsed for minutes
+
+
+MIN_WORDS = 10  # fewer words than this is not an article
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -36,11 +39,11 @@ class HtmlReader:
         from trafilatura import bare_extraction
 
         try:
-            doc = bare_extraction(data, with_metadata=True, include_comments=False, max_tree_size=MAX_TREE_SIZE)
+            doc = bare_extraction(data, with_metadata=True, include_comments=False)
         except Exception as e:  # lxml failing on a broken page
             raise ValueError(f"corrupt HTML ({type(e).__name__}: {e}); not indexed") from None
         text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if not text.strip():
+        if len(text.split()) < MIN_WORDS:  # trafilatura's fallback returns menu link text when there is no article
             raise ValueError("no main text found in the HTML page (only navigation or boilerplate?); not indexed")
         meta = {}
         for field, attr in (

@@ -23,7 +23,9 @@ import re
 from ..types import Extracted, Page
 
 PAGE_SEP = "\n\n"
+WRAP_PITCH = 1.3  # a line at most this many line heights below the previous one continues its paragraph
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
+_HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
 _SENTENCE_END = '.!?:"”’)'
 
 
@@ -84,7 +86,11 @@ def _breaks(text: str, textpage) -> list[tuple[int, float, float, bool]]:
         if pa is None or pb is None:
             out.append((m.start(), float("inf"), 0.0, True))
             continue
-        out.append((m.start(), pa[1] - pb[1], pa[2], text[a] in _SENTENCE_END))
+        ha, hb = pa[3] - pa[1], pb[3] - pb[1]
+        if abs(ha - hb) > 0.15 * max(ha, hb):  # the font size changes: a heading ends or begins
+            out.append((m.start(), float("inf"), pa[2], True))
+            continue
+        out.append((m.start(), (pa[1] - pb[1]) / max(ha, 1e-6), pa[2], text[a] in _SENTENCE_END))
     return out
 
 
@@ -92,14 +98,15 @@ def canonical_page_text(textpage) -> str:
     """PDFium's page text with line breaks rewritten at equal length (see the module docstring)."""
     text = _raw_text(textpage)
     # soft hyphen marks and other control characters become visible ones of the same length
-    text = "".join(c if c in "\r\n" or c.isprintable() else ("-" if c == "\x02" else " ") for c in text)
+    text = "".join(c if c in "\r\n" or c.isprintable() else ("-" if c in _HYPHEN_MARKS else " ") for c in text)
     breaks = _breaks(text, textpage)
+    # pitch in units of the line's own font height, so 10 pt body text and an 18 pt heading compare
     pitches = sorted(p for _, p, _, _ in breaks if 0 < p < float("inf"))
     pitch = pitches[len(pitches) // 4] if pitches else 0.0  # the common in-paragraph line pitch
     width = max((r for _, _, r, _ in breaks), default=0.0)
     out = list(text)
     for i, p, right, ends in breaks:
-        wrapped = pitch > 0 and 0 < p <= pitch * 1.2 and not (ends and right < 0.85 * width)
+        wrapped = 0 < p <= max(pitch * 1.2, WRAP_PITCH) and not (ends and right < 0.85 * width)
         out[i : i + 2] = "  " if wrapped else "\n\n"
     return "".join(out)
 
