@@ -23,7 +23,7 @@ import re
 from ..types import Extracted, Page
 
 PAGE_SEP = "\n\n"
-WRAP_PITCH = 1.3  # a line at most this many line heights below the previous one continues its paragraph
+WRAP_PITCH = 1.1  # a line further than this many line heights below the previous one starts a paragraph
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
 _SENTENCE_END = '.!?:"”’)'
@@ -106,7 +106,7 @@ def canonical_page_text(textpage) -> str:
     width = max((r for _, _, r, _ in breaks), default=0.0)
     out = list(text)
     for i, p, right, ends in breaks:
-        wrapped = 0 < p <= max(pitch * 1.2, WRAP_PITCH) and not (ends and right < 0.85 * width)
+        wrapped = 0 < p <= min(pitch * 1.2, WRAP_PITCH) and not (ends and right < 0.85 * width)
         out[i : i + 2] = "  " if wrapped else "\n\n"
     return "".join(out)
 
