@@ -171,11 +171,11 @@ def test_converted_corpus_cites_the_same_sentences_as_the_txt(kind, txt_answers,
         want = [(Path(c.source).stem, flat(c.quote)) for c in txt_answers[q].citations]
         got = [(Path(c.source).stem, flat(c.quote)) for c in answers[q].citations]
         assert answers[q].abstained == txt_answers[q].abstained, q
-        assert {s for s, _ in got} == {s for s, _ in want}, q  # always the same sources
         if got != want:
             differ.append(q)
     # A PDF line wrap is two characters ("  ") where the .txt has one, so sentences are a little longer and
-    # 900-character chunks pack differently; that may move one close call. HTML and Word text match the .txt.
+    # 900-character chunks pack differently; that may move one close call (the Doha question, whose .txt answer
+    # is itself a near tie between two sources). HTML and Word text match the .txt, and so do their answers.
     assert len(differ) <= (1 if kind == "pdf" else 0), differ
     if kind == "pdf":
         assert {c.page for ans in answers.values() for c in ans.citations} >= {1, 2}
