@@ -24,7 +24,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "evals" / "reports" / "ui" / "pdf_citation.png"
-FILLER = "\n".join(f"Section {i} of the harbour report describes the routine inspection of berth {i} in plain words." for i in range(60))
+FILLER = "\n".join(
+    f"Section {i} of the harbour report describes the routine inspection of berth {i} in plain words." for i in range(60)
+)
 ARTICLE = f"Harbour report\n{FILLER}\nThe inspectors found that the lighthouse lens at Kelp Point had cracked during the February storm.\n{FILLER}\n"
 QUESTION = "What did the inspectors find about the lighthouse lens at Kelp Point?"
 
@@ -88,8 +90,8 @@ def test_highlight_boxes_sit_over_the_quoted_words():
     img = Image.open(io.BytesIO(png)).convert("RGB")
     tp = pdfium.PdfDocument(data)[p.number - 1].get_textpage()
     height = img.size[1] / 1.5
-    l, b, r, t = tp.get_charbox(i - p.start + 4, loose=True)  # a letter of "inspectors", inside the span
-    x, y = int((l + r) / 2 * 1.5), int((height - (b + t) / 2) * 1.5)
+    left, b, r, t = tp.get_charbox(i - p.start + 4, loose=True)  # a letter of "inspectors", inside the span
+    x, y = int((left + r) / 2 * 1.5), int((height - (b + t) / 2) * 1.5)
     inside = img.getpixel((x, y - 2))
     l2, b2, r2, t2 = tp.get_charbox(i - p.start - 30, loose=True)  # the line above, outside the span
     outside = img.getpixel((int((l2 + r2) / 2 * 1.5), int((height - t2) * 1.5) + 1))

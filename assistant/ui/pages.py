@@ -42,7 +42,9 @@ def page_view(corpus_dir: Path, doc: Document, start: int, end: int) -> str:
         return ""
     page = doc.pages[number - 1]
     try:
-        got = _rendered(str(Path(corpus_dir) / doc.source), doc.sha256, number, start - page.start, min(end, page.end) - page.start)
+        got = _rendered(
+            str(Path(corpus_dir) / doc.source), doc.sha256, number, start - page.start, min(end, page.end) - page.start
+        )
     except Exception as e:  # an unreadable file must not break the text view
         log.warning("cannot render page %s of %s: %s", number, doc.source, e)
         got = None
