@@ -4,8 +4,8 @@ from .config import apply_offline_env
 
 apply_offline_env()
 
-from .api import Assistant, ask  # noqa: E402
+from .api import Assistant, ask, document_text  # noqa: E402
 from .retrieval import Filters  # noqa: E402
 from .types import Answer, Citation, Document  # noqa: E402
 
-__all__ = ["Answer", "Assistant", "Citation", "Document", "Filters", "ask"]
+__all__ = ["Answer", "Assistant", "Citation", "Document", "Filters", "ask", "document_text"]

@@ -361,7 +361,17 @@ def compose(
         n = len(citations) + 1
         citations.append(
             Citation(
-                n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, max(r.score for r in run)
+                n,
+                doc.source,
+                a,
+                b,
+                doc.text[a:b],
+                doc.title,
+                doc.publisher,
+                doc.author,
+                doc.date,
+                max(r.score for r in run),
+                doc.page_at(a),
             )
         )
         return f"“{doc.text[a:b]}” [{n}]"

@@ -23,7 +23,7 @@ from . import answer as A
 from .chat import clean_text, resolve, validate_history
 from .config import Settings
 from .corpus import LoadError, check_upload, load_corpus
-from .index import BuildReport, Snapshot, build_index, is_stale, load_snapshot, verify_store
+from .index import BuildReport, Snapshot, build_index, cached_extractions, is_stale, load_snapshot, verify_store
 from .retrieval import Filters, HybridRetriever
 from .types import Answer, AssistantError, BadQuestionError, Document, IndexMissingError, Sentence
 from .wiring import make_embedder, make_store
@@ -99,9 +99,17 @@ class Assistant:
         except KeyError:
             raise AssistantError(f"no document {source!r} in the index") from None
 
+    def document_text(self, source: str) -> str:
+        """The canonical text citation offsets refer to: ``document_text(c.source)[c.start:c.end] == c.quote``."""
+        return self.document(source).text
+
+    def _load_corpus(self):
+        # unchanged PDF/HTML/Word files reuse the text stored in the manifest instead of being parsed again
+        return load_corpus(self.settings.corpus_dir, cache=cached_extractions(self.settings.index_dir))
+
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
-        docs, errors = load_corpus(self.settings.corpus_dir)
+        docs, errors = self._load_corpus()
         report = build_index(
             self.settings,
             docs,
@@ -117,7 +125,7 @@ class Assistant:
 
     def ensure_index(self, progress: bool = True) -> BuildReport | None:
         """Build, update or repair the index when it is missing, out of date or damaged."""
-        docs, errors = load_corpus(self.settings.corpus_dir)
+        docs, errors = self._load_corpus()
         if not is_stale(self.settings, docs):
             try:
                 self.loaded()
@@ -245,3 +253,8 @@ def default_assistant() -> Assistant:
 def ask(question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
     """Answer ``question`` from the indexed sources, with exact-span citations."""
     return default_assistant().ask(question, history, filters)
+
+
+def document_text(source: str) -> str:
+    """The indexed text of ``source`` that citations index into (the same for every format)."""
+    return default_assistant().document_text(source)

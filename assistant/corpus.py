@@ -1,8 +1,13 @@
-"""Load a folder of text files with optional metadata, and find page boilerplate.
+"""Load a folder of documents with optional metadata, and find page boilerplate.
 
-Files are decoded as strict UTF-8 with no newline translation, so offsets into
-``Document.text`` are offsets into the file as users open it.  A file that does
-not decode is reported by name and skipped; the rest load.
+Each file goes through the reader for its format (``assistant/readers``): .txt/.md
+are decoded as strict UTF-8 with no newline translation, so offsets into
+``Document.text`` are offsets into the file as users open it; PDF, HTML and Word
+files become their reader's canonical text, which offsets then refer to.  The
+file's own metadata (PDF info, HTML meta, DOCX core properties) fills title,
+author and date; ``sources.toml`` overrides it.  ``Document.sha256`` hashes the
+file's bytes, so extraction is redone only when the file changes (``cache``).
+A file that cannot be read is reported by name and skipped; the rest load.
 
 Boilerplate detection is line-based and deliberately conservative: it marks
 photo credits ("Evan Vucci/AP", "REUTERS/Tierney L Cross"), the caption line
@@ -18,14 +23,15 @@ import datetime as _dt
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .readers import SUFFIXES, read_file, reader_for
+from .readers import decode as _decode
 from .text import date_bounds
-from .types import Document, Span
+from .types import Document, Extracted, Page, Span
 
-SUFFIXES = (".txt", ".md")
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -209,12 +215,7 @@ def _default_title(source: str, text: str) -> str:
 
 def decode(source: str, data: bytes) -> str:
     """Strict UTF-8; raises ValueError with a readable reason."""
-    if b"\x00" in data[:4096]:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"not UTF-8 text (byte {e.start}: {e.reason})") from e
+    return _decode(data)
 
 
 def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
@@ -224,11 +225,14 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     if not base or len(parts) > 1 or base.startswith(".") or base in (".", ".."):
         return base, "unsafe file name (paths and hidden files are not allowed)"
     if Path(base).suffix.lower() not in SUFFIXES:
-        return base, f"only {' and '.join(SUFFIXES)} files can be added"
+        return base, f"only {', '.join(SUFFIXES)} files can be added"
     if len(data) > max_bytes:
         return base, f"too large ({len(data) / 2**20:.1f} MB; limit {max_bytes / 2**20:.0f} MB)"
     try:
-        text = decode(base, data)
+        if reader_for(base, data).kind == "text":
+            text = decode(base, data)
+        else:  # PDF, HTML, Word: content sniffed, then read once so a bad file is refused before it is saved
+            text = read_file(base, data).text
     except ValueError as e:
         return base, str(e)
     if not text.strip():
@@ -236,9 +240,22 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     return base, ""
 
 
-def make_document(source: str, text: str, meta: dict | None = None) -> Document:
-    """A Document from its text; ``meta`` must already be clean (see ``clean_metadata``)."""
-    meta = meta or {}
+def file_metadata(source: str, meta: Mapping) -> dict:
+    """The usable fields a file states about itself (a reader's ``Extracted.meta``); bad dates are dropped."""
+    out = {k: str(meta[k]).strip() for k in (*TEXT_FIELDS, "url") if isinstance(meta.get(k), str) and meta[k].strip()}
+    iso = _iso_date(meta.get("date"))
+    if iso:
+        out["date"] = iso
+    return out
+
+
+def make_document(
+    source: str, text: str, meta: dict | None = None, extracted: Extracted | None = None, sha256: str = ""
+) -> Document:
+    """A Document from its text; ``meta`` must already be clean (see ``clean_metadata``) and wins over
+    what the file states about itself (``extracted.meta``)."""
+    own = file_metadata(source, extracted.meta if extracted else {})
+    meta = {**own, **(meta or {})}
     return Document(
         source=source,
         text=text,
@@ -247,7 +264,11 @@ def make_document(source: str, text: str, meta: dict | None = None) -> Document:
         author=str(meta.get("author", "")),
         date=str(meta.get("date", "")),
         boilerplate=detect_boilerplate(text),
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        kind=extracted.kind if extracted else "text",
+        pages=extracted.pages if extracted else (),
+        url=str(meta.get("url", "")),
+        file_meta=tuple(sorted(own.items())),
     )
 
 
@@ -270,20 +291,41 @@ def inside(path: Path, root: Path) -> bool:
         return False
 
 
-def read_text_file(path: Path, source: str, root: Path) -> str:
-    """One corpus file's text; raises ValueError with a readable reason."""
+def _from_cache(entry: Mapping | None, sha: str) -> Extracted | None:
+    """A manifest entry's extraction when it was made from these very bytes (binary and HTML formats only)."""
+    if not entry or entry.get("sha256") != sha or entry.get("kind", "text") == "text" or "text" not in entry:
+        return None
+    pages = tuple(Page(n, a, b) for n, a, b in entry.get("pages", []))
+    return Extracted(text=entry["text"], kind=entry["kind"], meta=dict(entry.get("file_meta", {})), pages=pages)
+
+
+def read_source(path: Path, source: str, root: Path, cached: Mapping | None = None) -> tuple[Extracted, str]:
+    """One corpus file's extraction and the sha256 of its bytes; raises ValueError with a readable reason.
+
+    ``cached`` is this file's manifest entry: when its hash matches the file, the
+    stored extraction is used and the file is not parsed again."""
     if not inside(path, root):
         raise ValueError("leads outside the corpus folder (a link); not indexed")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
-    text = decode(source, path.read_bytes())
-    if not text.strip():
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    extracted = _from_cache(cached, sha) or read_file(source, data)
+    if not extracted.text.strip():
         raise ValueError("empty file (no text to index)")
-    return text
+    return extracted, sha
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[LoadError]]:
-    """All readable documents of a folder, plus one LoadError per skipped file or ignored value."""
+def read_text_file(path: Path, source: str, root: Path) -> str:
+    """One corpus file's canonical text; raises ValueError with a readable reason."""
+    return read_source(path, source, root)[0].text
+
+
+def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) -> tuple[list[Document], list[LoadError]]:
+    """All readable documents of a folder, plus one LoadError per skipped file or ignored value.
+
+    ``cache`` maps a source to its manifest entry (``index.cached_extractions``), so
+    unchanged PDF, HTML and Word files are not parsed again."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
@@ -296,13 +338,13 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[LoadError]]:
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            text = read_text_file(path, source, corpus_dir)
+            extracted, sha = read_source(path, source, corpus_dir, (cache or {}).get(source))
         except (OSError, ValueError) as e:
             errors.append(LoadError(source, str(e)))
             continue
         fields, warnings = clean_metadata(source, meta.get(source))
         errors.extend(warnings)
-        docs.append(make_document(source, text, fields))
+        docs.append(make_document(source, extracted.text, fields, extracted, sha))
     known = {d.source for d in docs} | {e.source for e in errors}
     errors.extend(
         LoadError(name, f"{METADATA_FILE} describes a file that is not in the corpus folder", skipped=False)

@@ -39,7 +39,7 @@ from .config import Settings
 from .corpus import LoadError
 from .keywords import load_keyword_index, save_keyword_index
 from .ports import Embedder, KeywordIndex, VectorStore
-from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Span, content_hash
+from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, content_hash
 
 MANIFEST = "manifest.json"
 BUILDING = "BUILDING"
@@ -98,6 +98,10 @@ def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
         "text": doc.text,
         "boilerplate": [[s.start, s.end] for s in doc.boilerplate],
         "chunks": [[c.id, c.start, c.end] for c in chunks],
+        "kind": doc.kind,
+        "pages": [[p.number, p.start, p.end] for p in doc.pages],
+        "url": doc.url,
+        "file_meta": dict(doc.file_meta),
     }
 
 
@@ -111,6 +115,10 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
         date=d.get("date", ""),
         boilerplate=tuple(Span(a, b) for a, b in d.get("boilerplate", [])),
         sha256=d["sha256"],
+        kind=d.get("kind", "text"),
+        pages=tuple(Page(n, a, b) for n, a, b in d.get("pages", [])),
+        url=d.get("url", ""),
+        file_meta=tuple(sorted(d.get("file_meta", {}).items())),
     )
     chunks = [Chunk(cid, source, doc.text[a:b], a, b, doc.date) for cid, a, b in d["chunks"]]
     return doc, chunks
@@ -129,6 +137,15 @@ def read_manifest(index_dir: Path) -> dict | None:
         raise IndexMissingError(
             f"The index at {index_dir} is unreadable ({e}). Rebuild it with `assistant index --rebuild`."
         ) from e
+
+
+def cached_extractions(index_dir: Path) -> dict[str, dict]:
+    """Each indexed file's manifest entry (text, pages, hash), for ``load_corpus(cache=...)``; {} when unreadable."""
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexMissingError:
+        return {}
+    return manifest["documents"] if manifest else {}
 
 
 def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None:
@@ -207,7 +224,9 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
         prev_doc = old_docs.get(doc.source)
         if prev_doc is not None and prev_doc["sha256"] == doc.sha256:
             report.unchanged.append(doc.source)
-            new_docs[doc.source] = dict(prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date)
+            new_docs[doc.source] = dict(
+                prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date, url=doc.url
+            )
             continue
         (report.changed if prev_doc is not None else report.added).append(doc.source)
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)

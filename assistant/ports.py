@@ -1,4 +1,4 @@
-"""The narrow interfaces behind each side effect: embedding, vector storage, keyword search.
+"""The narrow interfaces behind each side effect: reading files, embedding, vector storage, keyword search.
 
 Core code receives these as arguments; ``wiring.py`` builds concrete ones from
 settings.  Each has an in-process fake for fast unit tests (``adapters/memory.py``)
@@ -13,7 +13,18 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .types import Chunk
+from .types import Chunk, Extracted
+
+
+class DocumentReader(Protocol):
+    """Turns one file's bytes into canonical text + metadata + pages (``assistant/readers/``)."""
+
+    kind: str
+
+    def read(self, name: str, data: bytes) -> Extracted:
+        """Raises ``ValueError`` with a reason meant for the user when the file cannot be read."""
+        ...
+
 
 # Keyword scores equal to this many decimals are a tie, broken by fit order: implementations sum
 # the same terms in different orders, so equal scores can differ in their last bits.

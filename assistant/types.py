@@ -8,6 +8,7 @@ UTF-8 without newline translation, so ``doc.text[start:end] == quote`` holds.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 
@@ -28,8 +29,35 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page of a paged document (PDF): ``number`` is 1-based; ``[start, end)`` its span of the text."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader makes of a file: the canonical text, the file's own metadata, its pages.
+
+    ``meta`` holds only what the file states (``title``, ``author``, ``date``,
+    ``publisher``, ``url``); ``kind`` names the format (``text``, ``pdf``, ``html``, ``docx``).
+    """
+
+    text: str
+    kind: str = "text"
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+    pages: tuple[Page, ...] = ()
+
+
+@dataclass(frozen=True)
 class Document:
-    """One source file. ``source`` is its path relative to the corpus folder."""
+    """One source file. ``source`` is its path relative to the corpus folder.
+
+    ``text`` is the canonical text every offset refers to: the file itself for
+    .txt/.md, the reader's extraction for PDF, HTML and Word files.
+    """
 
     source: str
     text: str
@@ -38,7 +66,18 @@ class Document:
     author: str = ""
     date: str = ""  # ISO prefix: "2024", "2024-06" or "2024-06-24"; "" when unknown
     boilerplate: tuple[Span, ...] = ()
-    sha256: str = ""
+    sha256: str = ""  # of the file's bytes
+    kind: str = "text"
+    pages: tuple[Page, ...] = ()
+    url: str = ""
+    file_meta: tuple[tuple[str, str], ...] = ()  # what the file states about itself, before sources.toml
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset``, or None for unpaged documents."""
+        i = bisect.bisect_right([p.start for p in self.pages], offset) - 1
+        if i >= 0 and offset < self.pages[i].end:
+            return self.pages[i].number
+        return None
 
     @property
     def label(self) -> str:
@@ -89,6 +128,7 @@ class Citation:
     author: str = ""
     date: str = ""
     score: float = 0.0
+    page: int | None = None  # 1-based page of ``start`` (PDF); None for unpaged documents
 
     def to_dict(self) -> dict:
         return {
@@ -102,6 +142,7 @@ class Citation:
             "author": self.author,
             "date": self.date,
             "score": round(self.score, 4),
+            "page": self.page,
         }
 
 

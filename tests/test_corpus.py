@@ -231,7 +231,7 @@ def mixed_folder(tmp_path) -> Path:
     (d / "latin1.txt").write_bytes("Caf\xe9 au lait.".encode("latin-1"))
     (d / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (d / "sub" / "nested.md").write_text("# Nested\n\nMarkdown body.\n", encoding="utf-8")
-    (d / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (d / "stub.pdf").write_bytes(b"%PDF-1.4")  # PDFs are read now: this one is truncated
     (d / ".hidden.txt").write_text("hidden", encoding="utf-8")
     (d / "sources.toml").write_text(
         '["good.txt"]\ntitle = "A Good Title"\npublisher = "Example Press"\nauthor = "A. Writer"\ndate = "2024-06"\n',
@@ -244,7 +244,8 @@ def test_bad_files_are_reported_by_name_and_skipped(mixed_folder):
     docs, errors = load_corpus(mixed_folder)
     assert sorted(d.source for d in docs) == ["good.txt", "sub/nested.md"]
     reasons = {e.source: e.reason for e in errors}
-    assert sorted(reasons) == ["binary.txt", "latin1.txt"]
+    assert sorted(reasons) == ["binary.txt", "latin1.txt", "stub.pdf"]
+    assert "truncated" in reasons["stub.pdf"]
     assert "UTF-8" in reasons["latin1.txt"]
     assert "binary" in reasons["binary.txt"]
 

@@ -120,7 +120,8 @@ def test_parse_iso(value, parts):
         pytest.param("2024-12", "Dec 2024", id="month"),
         pytest.param("2024", "2024", id="year"),
         pytest.param("", "undated", id="empty"),
-        pytest.param("spring 2024", "spring 2024", id="free-text-as-is"),
+        pytest.param("spring 2024", "undated", id="free-text-is-not-a-date"),
+        pytest.param("2024-00", "undated", id="month-zero-is-not-december"),
     ],
 )
 def test_human_date(value, shown):

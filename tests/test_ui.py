@@ -301,7 +301,7 @@ def test_upload_reports_each_file_and_keeps_working(hash_settings, tmp_path):
     assert "not UTF-8" in lines[2]
     assert "too large" in lines[3]
     assert "../escape.txt" in lines[4] and "unsafe file name" in lines[4]
-    assert "only .txt and .md" in lines[5]
+    assert "truncated or corrupt PDF" in lines[5]  # PDFs are read now; this stub is refused by name
     assert "&lt;b&gt;bold&lt;/b&gt;.txt" in lines[6] and "<b>" not in report
     assert not (Path(hash_settings.corpus_dir).parent / "escape.txt").exists()
     assert set(assistant.docs) == before | {"pelican.md"}  # nothing else lost, the new file searchable

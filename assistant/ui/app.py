@@ -50,6 +50,10 @@ CSS = """
 #source-panel .src-text { position: relative; white-space: pre-wrap; max-height: 420px; overflow-y: auto;
   border: 1px solid #e5e7eb; border-radius: 6px; padding: 10px 12px; font-size: 0.92em; line-height: 1.5; }
 #source-panel mark { background: #fde68a; color: inherit; padding: 0; }
+#source-panel .src-page { margin: 6px 0 10px 0; }
+#source-panel .src-page-no { font-weight: 600; font-size: 0.9em; margin-bottom: 4px; }
+#source-panel .src-page img { max-width: 100%; max-height: 560px; border: 1px solid #d1d5db; display: block; }
+#source-panel .src-page-missing, #source-panel .src-url { color: #6b7280; font-size: 0.85em; }
 #source-panel mark.cite-other { background: #fef9c3; }
 #source-panel mark#cited-span { background: #fbbf24; outline: 2px solid #d97706; border-radius: 2px; }
 #source-panel .src-used { margin-top: 10px; font-size: 0.9em; }
@@ -120,8 +124,12 @@ def _chat_column(assistant: Assistant) -> dict:
         with gr.Row():
             c["date_from"] = gr.Textbox(label="From date", placeholder="YYYY[-MM[-DD]]", elem_id="date-from")
             c["date_to"] = gr.Textbox(label="To date", placeholder="YYYY[-MM[-DD]]", elem_id="date-to")
-    with gr.Accordion("Add documents (.txt / .md)", open=False, elem_id="add-docs"):
-        c["files"] = gr.File(label="Upload .txt or .md files (UTF-8, up to 5 MB each)", file_count="multiple", elem_id="upload")
+    with gr.Accordion("Add documents (.txt, .md, .pdf, .html, .docx)", open=False, elem_id="add-docs"):
+        c["files"] = gr.File(
+            label="Upload .txt/.md (UTF-8), .pdf, .html/.htm or .docx files, up to 5 MB each",
+            file_count="multiple",
+            elem_id="upload",
+        )
         c["replace"] = gr.Checkbox(False, label="Replace files that have the same name", elem_id="upload-replace")
         c["upload_msg"] = gr.HTML("", elem_id="upload-report", js_on_load=None)
     return c

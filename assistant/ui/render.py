@@ -220,13 +220,25 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
             warning = "This source changed since the answer and no longer contains the quoted passage."
             start = end = 0
     others = [(c["start"], c["end"]) for c in ans["citations"] if c["source"] == cit["source"] and c["n"] != n]
+    page = doc.page_at(start) if end > start else None
+    where = f"{esc(doc.source)}{f' · page {page}' if page else ''} · characters {start:,}–{end:,}"
+    url = getattr(doc, "url", "")
+    link = (
+        f'<div class="src-url"><a href="{esc(url)}" target="_blank" rel="noopener">{esc(url)}</a></div>'
+        if url.startswith(("http://", "https://"))
+        else ""
+    )
     meta = (
         f'<div class="src-meta"><div class="src-title">[{n}] {esc(doc.title or doc.source)}</div>'
-        f'<div class="src-byline">{esc(byline(doc))}</div>'
-        f'<div class="src-where">{esc(doc.source)} · characters {start:,}–{end:,}</div></div>'
+        f'<div class="src-byline">{esc(byline(doc))}</div>{link}'
+        f'<div class="src-where">{where}</div></div>'
     )
     warn = f'<div class="src-warning">{esc(warning)}</div>' if warning else ""
     body = render_document(doc, start, end, others) if end > start else f'<div class="src-text">{esc(doc.text)}</div>'
+    if page:
+        from .pages import page_view  # PDF only: the page image beside the text view
+
+        body = f'<div class="src-split">{page_view(assistant.settings.corpus_dir, doc, start, end)}{body}</div>'
     return meta + warn + body + used
 
 

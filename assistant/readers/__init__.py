@@ -1,0 +1,68 @@
+"""One reader per file format, chosen by extension and checked against the content.
+
+``read_file(name, data)`` is the only entry point the corpus loader needs: it
+picks the reader for the name's extension, checks that the bytes really are of
+that kind (``%PDF-``, a zip holding ``word/document.xml``, an HTML tag), and
+returns an ``Extracted`` or raises ``ValueError`` with a reason meant for the
+user ("not a PDF (no %PDF- header)").  Vendor libraries are imported inside each
+reader, so loading a folder of .txt files never imports PDFium or lxml.
+
+Trade-off: the extension decides the format and the content only confirms it;
+a PDF renamed to .txt is refused as binary rather than read as a PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from ..ports import DocumentReader
+from ..types import Extracted
+from .docx import DocxReader, is_docx
+from .html import HtmlReader, looks_like_html
+from .pdf import PdfReader
+from .text import TextReader, decode
+
+READERS: dict[str, DocumentReader] = {
+    ".txt": TextReader(),
+    ".md": TextReader(),
+    ".pdf": PdfReader(),
+    ".html": HtmlReader(),
+    ".htm": HtmlReader(),
+    ".docx": DocxReader(),
+}
+SUFFIXES = tuple(READERS)
+BINARY_KINDS = ("pdf", "docx")
+
+
+def sniff(data: bytes) -> str:
+    """The kind the bytes look like: 'pdf', 'docx', 'html' or 'text' (the fallback)."""
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if is_docx(data):
+        return "docx"
+    if looks_like_html(data):
+        return "html"
+    return "text"
+
+
+def reader_for(name: str, data: bytes) -> DocumentReader:
+    """The reader for ``name``'s extension; ValueError when the extension is unknown or the content disagrees."""
+    suffix = PurePosixPath(name).suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise ValueError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUFFIXES)}")
+    found = sniff(data)
+    if reader.kind in BINARY_KINDS and found != reader.kind:
+        what = {"pdf": "a PDF (no %PDF- header)", "docx": "a Word .docx file (no zip with word/document.xml)"}[reader.kind]
+        raise ValueError(f"named {suffix} but not {what}; not indexed")
+    if reader.kind in ("text", "html") and found in BINARY_KINDS:
+        raise ValueError(f"named {suffix} but the content is a {found.upper()} file; rename it to .{found}")
+    return reader
+
+
+def read_file(name: str, data: bytes) -> Extracted:
+    """Canonical text, metadata and pages of one file; ValueError with a readable reason."""
+    return reader_for(name, data).read(name, data)
+
+
+__all__ = ["READERS", "SUFFIXES", "Extracted", "decode", "read_file", "reader_for", "sniff"]

@@ -1,0 +1,181 @@
+"""Whole-pipeline checks on real and converted documents: same answers, exact spans, right pages.
+
+* A real PDF that installs offline: the CamlIDL manual from Debian's
+  ``camlidl-doc`` (26 pages, LaTeX-made), fetched with ``apt-get download`` and
+  unpacked with ``dpkg-deb -x`` into ``tests/cache/`` (git-ignored; nothing is
+  installed).
+* The five default articles converted to PDF, HTML and Word (``docgen.py``),
+  without ``sources.toml``: asking the default questions over each version cites
+  the same sentences as over the .txt files (whitespace aside, since a PDF line
+  wrap is two spaces), and every PDF citation names the page whose own PDFium
+  text holds the quote.  Metadata is first checked as read from the files, then
+  the corpus's ``sources.toml`` is applied so that only the text differs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from docgen import convert_corpus
+
+from assistant.api import Assistant
+from assistant.config import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+CACHE = ROOT / "tests" / "cache"
+DEB_PACKAGE, DEB_PDF = "camlidl-doc", "usr/share/doc/camlidl/camlidl-1.04.doc.pdf"
+QUESTIONS = [
+    "What ceasefire did France and the United States try to push for Lebanon in September 2024?",
+    "How many people has Israel killed in Lebanon since expanding the war there, according to Vox?",
+    "How many Iranian missiles struck Israeli territory in Iran's October attack?",
+    "How many Palestinians have been killed in Gaza?",
+    "How long did the November 2023 pause in fighting last?",
+    "What happens in the first stage of Biden's three-stage plan?",
+    "Did a USAID study find that Hamas was diverting aid in Gaza?",
+    "What did Israel offer in the Doha talks after the November truce ended?",
+    "According to Jewish Currents, how many hostages did Hamas release during last November's ceasefire?",
+    "What is the capital of Peru?",
+]
+PDF_QUESTIONS = [
+    "How are integer literals written?",
+    "What does the camlidl compiler generate from an IDL file?",
+    "How are unions translated to Caml?",
+    "What are limited expressions?",
+]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def debian_pdf() -> Path:
+    """The CamlIDL manual from Debian, fetched once into tests/cache."""
+    target = CACHE / DEB_PACKAGE / DEB_PDF
+    if target.exists():
+        return target
+    debs = CACHE / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    try:
+        if not list(debs.glob(f"{DEB_PACKAGE}_*.deb")):
+            subprocess.run(["apt-get", "download", DEB_PACKAGE], cwd=debs, check=True, capture_output=True, timeout=300)
+        deb = next(debs.glob(f"{DEB_PACKAGE}_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(CACHE / DEB_PACKAGE)], check=True, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError, StopIteration) as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"could not fetch Debian's {DEB_PACKAGE}: {e}")
+        pytest.skip(f"could not fetch Debian's {DEB_PACKAGE} (apt-get download): {e}")
+    return target
+
+
+def pdfium_pages(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+
+    # PDFium marks a word hyphenated at a line end with U+FFFE; the canonical text shows a hyphen there,
+    # and a space for any other control character (this manual has one \x0f)
+    def visible(text: str) -> str:
+        return "".join(c if c.isprintable() or c in "\r\n" else "-" if c == "\ufffe" else " " for c in text)
+
+    return [flat(visible(pdf[i].get_textpage().get_text_range())) for i in range(len(pdf))]
+
+
+def check_citations(assistant: Assistant, answers, pdf_pages: dict[str, list[str]] | None = None) -> int:
+    """Every citation is an exact span; a PDF citation's page is the page whose own text holds the quote."""
+    n = 0
+    for ans in answers:
+        for c in ans.citations:
+            assert assistant.document_text(c.source)[c.start : c.end] == c.quote
+            if pdf_pages is not None and c.source in pdf_pages:
+                doc = assistant.document(c.source)
+                over = [p for p in doc.pages if p.start < c.end and c.start < p.end]  # a run of sentences may cross pages
+                assert c.page == over[0].number, (c.source, c.page, c.quote)
+                for p in over:
+                    part = doc.text[max(c.start, p.start) : min(c.end, p.end)]
+                    assert flat(part) in pdf_pages[c.source][p.number - 1], (c.source, p.number, part)
+            n += 1
+    return n
+
+
+@pytest.fixture(scope="module")
+def real_pdf_corpus(tmp_path_factory) -> Settings:
+    folder = tmp_path_factory.mktemp("camlidl") / "corpus"
+    folder.mkdir()
+    shutil.copy(debian_pdf(), folder / "camlidl-manual.pdf")
+    settings = Settings(corpus_dir=folder, index_dir=folder.parent / "index", embedder="hash")
+    Assistant(settings).index(progress=False)
+    return settings
+
+
+def test_real_debian_pdf_is_read_with_pages_and_cited_exactly(real_pdf_corpus):
+    a = Assistant(real_pdf_corpus)
+    doc = a.document("camlidl-manual.pdf")
+    data = (Path(real_pdf_corpus.corpus_dir) / doc.source).read_bytes()
+    own = pdfium_pages(data)
+    assert doc.kind == "pdf" and len(doc.pages) == len(own) == 26
+    for p in doc.pages:  # each page's canonical text is PDFium's text of that page, breaks aside
+        assert flat(doc.text[p.start : p.end]) == own[p.number - 1]
+    assert re.search(r"Integer literals, character literals and string literals", doc.text)
+    answers = [a.ask(q) for q in PDF_QUESTIONS]
+    assert check_citations(a, answers, {doc.source: own}) >= len(PDF_QUESTIONS)
+    pages = {c.page for ans in answers for c in ans.citations}
+    assert len(pages) >= 2, pages  # the answers come from different pages, each checked above
+
+
+def test_unchanged_pdf_is_not_parsed_again_when_the_index_is_updated(real_pdf_corpus, monkeypatch):
+    calls = []
+    monkeypatch.setattr("assistant.corpus.read_file", lambda name, data: calls.append(name))
+    report = Assistant(real_pdf_corpus).index(progress=False)
+    assert calls == [] and report.unchanged == ["camlidl-manual.pdf"]
+
+
+@pytest.fixture(scope="module")
+def txt_answers(real_index):
+    a = Assistant(real_index)
+    return {q: a.ask(q) for q in QUESTIONS}
+
+
+@pytest.mark.parametrize("kind", ["pdf", "html", "docx"])
+def test_converted_corpus_cites_the_same_sentences_as_the_txt(kind, txt_answers, tmp_path):
+    meta = tomllib.loads((CORPUS / "sources.toml").read_text(encoding="utf-8"))
+    names = convert_corpus(CORPUS, tmp_path / "corpus", kind, meta)
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    a = Assistant(settings)
+    report = a.index(progress=False)
+    assert report.skipped == [] and len(report.added) == 5
+    for source, original in names.items():  # metadata from the file itself (the day is the 1st when the toml has a month)
+        doc = a.document(source)
+        assert doc.kind == kind and doc.date.startswith(str(meta[original]["date"])) and doc.title
+    # the same sources.toml as the .txt corpus, so only the text differs; a metadata-only change re-embeds nothing
+    toml = (CORPUS / "sources.toml").read_text(encoding="utf-8")
+    for source, original in names.items():
+        toml = toml.replace(f'["{original}"]', f'["{source}"]')
+    (tmp_path / "corpus" / "sources.toml").write_text(toml, encoding="utf-8")
+    again = a.index(progress=False)
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 5
+    assert a.document(next(iter(names))).publisher == meta[next(iter(names.values()))]["publisher"]
+    answers = {q: a.ask(q) for q in QUESTIONS}
+    pdf_pages = {s: pdfium_pages((tmp_path / "corpus" / s).read_bytes()) for s in names} if kind == "pdf" else None
+    assert check_citations(a, answers.values(), pdf_pages) > 0
+    differ = []
+    for q in QUESTIONS:
+        want = [(Path(c.source).stem, flat(c.quote)) for c in txt_answers[q].citations]
+        got = [(Path(c.source).stem, flat(c.quote)) for c in answers[q].citations]
+        assert answers[q].abstained == txt_answers[q].abstained, q
+        if got != want:
+            differ.append(q)
+    # A PDF line wrap is two characters ("  ") where the .txt has one, so sentences are a little longer and
+    # 900-character chunks pack differently; that may move one close call (the Doha question, whose .txt answer
+    # is itself a near tie between two sources). HTML and Word text match the .txt, and so do their answers.
+    assert len(differ) <= (1 if kind == "pdf" else 0), differ
+    if kind == "pdf":
+        assert {c.page for ans in answers.values() for c in ans.citations} >= {1, 2}

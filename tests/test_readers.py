@@ -1,0 +1,268 @@
+"""The format readers: exact spans, pages, metadata, and a clear refusal for every kind of bad file.
+
+Fast tests on small files made here with reportlab, python-docx and plain HTML
+(the real-file and whole-pipeline checks are in ``test_formats_real.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from docgen import make_docx, make_html, make_pdf
+
+from assistant import readers
+from assistant.chunking import chunk_document, split_sentences
+from assistant.corpus import check_upload, load_corpus, make_document
+from assistant.index import _doc_from_json, _doc_to_json
+from assistant.readers.pdf import PAGE_SEP, pdf_date, render_highlight
+from assistant.types import Citation, Page
+
+pytestmark = pytest.mark.unit
+
+ARTICLE = """Harbour works resume
+
+The harbour authority said on Tuesday that repairs to the north pier will resume in March. Engineers found that the storm of January had cracked 14 of the pier's 60 concrete piles.
+
+The repairs will cost 2.4 million euros, of which the city pays half. Ferry services will use the south quay until the work ends in October.
+
+Fishermen welcomed the plan but asked for a temporary mooring near the fish market.
+"""
+LONG = "\n".join(
+    f"Paragraph {i} says that the tide gauge number {i} recorded a level of {i % 7} metres on day {i}." for i in range(120)
+)
+META = {"title": "Harbour works resume", "author": "Ana Lopes", "date": "2024-03-05"}
+
+
+FILES = [
+    pytest.param("a.txt", ARTICLE.encode(), id="txt"),
+    pytest.param("a.md", ("# Title\n\n" + ARTICLE).encode(), id="md"),
+    pytest.param("a.pdf", make_pdf(ARTICLE, **META), id="pdf"),
+    pytest.param("long.pdf", make_pdf(LONG, title="Tides"), id="pdf-multipage"),
+    pytest.param("a.html", make_html(ARTICLE, **META, site="Port Gazette"), id="html"),
+    pytest.param("a.docx", make_docx(ARTICLE, **META), id="docx"),
+    pytest.param("emoji.docx", make_docx("Héllo wörld 🌊 — “quoted” text here.\nSecond paragraph ends here."), id="docx-unicode"),
+]
+
+
+@pytest.mark.parametrize("name,data", FILES)
+def test_every_sentence_and_chunk_is_an_exact_span_of_the_canonical_text(name, data):
+    ex = readers.read_file(name, data)
+    doc = make_document(name, ex.text, None, ex)
+    sents = split_sentences(doc)
+    assert sents
+    for s in sents:
+        assert doc.text[s.start : s.end] == s.text
+    for c in chunk_document(doc, 300, 1):
+        assert doc.text[c.start : c.end] == c.text
+
+
+@pytest.mark.parametrize("name,data", [p for p in FILES if p.id.startswith("pdf")])
+def test_pdf_offsets_minus_page_start_are_pdfium_character_indexes(name, data):
+    import pypdfium2 as pdfium
+
+    ex = readers.read_file(name, data)
+    pdf = pdfium.PdfDocument(data)
+    assert len(ex.pages) == len(pdf) and [p.number for p in ex.pages] == list(range(1, len(pdf) + 1))
+    for page, prev in zip(ex.pages[1:], ex.pages, strict=False):
+        assert ex.text[prev.end : page.start] == PAGE_SEP
+    for p in ex.pages:
+        tp = pdf[p.number - 1].get_textpage()
+        raw = tp.get_text_range()
+        assert p.end - p.start == tp.count_chars() == len(raw)
+        own = ex.text[p.start : p.end]
+        # only line breaks differ, and only at the same positions: every other character is PDFium's
+        assert all(a == b if b not in "\r\n" else a in " \n" for a, b in zip(own, raw, strict=True))
+        assert {own[i : i + 2] for i in range(len(raw)) if raw.startswith("\r\n", i)} <= {"  ", "\n\n"}
+    if name == "long.pdf":
+        assert len(ex.pages) >= 3
+        i = ex.text.index("Paragraph 119 says")
+        assert make_document(name, ex.text, None, ex).page_at(i) == len(ex.pages)
+
+
+def test_pdf_line_wraps_become_spaces_and_paragraphs_blank_lines():
+    ex = readers.read_file("a.pdf", make_pdf(ARTICLE, **META))
+    assert ex.text.startswith("Harbour works resume\n\nThe harbour authority said")
+    paras = [" ".join(p.split()) for p in ex.text.split("\n\n")]
+    assert paras == [p for p in ARTICLE.splitlines() if p]
+
+
+@pytest.mark.parametrize(
+    "name,data,want",
+    [
+        pytest.param("a.pdf", make_pdf(ARTICLE, **META), META, id="pdf-info"),
+        pytest.param(
+            "a.html", make_html(ARTICLE, **META, site="Port Gazette"), {**META, "publisher": "Port Gazette"}, id="html-meta"
+        ),
+        pytest.param("a.docx", make_docx(ARTICLE, **META), META, id="docx-core-properties"),
+        pytest.param("b.pdf", make_pdf(ARTICLE), {"title": "Harbour works resume"}, id="pdf-placeholders-ignored"),
+    ],
+)
+def test_metadata_comes_from_the_file_itself(name, data, want):
+    ex = readers.read_file(name, data)
+    doc = make_document(name, ex.text, None, ex)
+    got = {k: getattr(doc, k) for k in want}
+    if name == "b.pdf":  # reportlab's "untitled"/"anonymous" are not metadata; the title falls back to line 1
+        assert doc.author == "" and dict(doc.file_meta).get("title") is None
+    assert got == want
+
+
+def test_sources_toml_overrides_what_the_file_states(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(make_pdf(ARTICLE, **META))
+    (tmp_path / "sources.toml").write_text('["a.pdf"]\ntitle = "Pier repairs"\npublisher = "Port Gazette"\n', encoding="utf-8")
+    (doc,), errors = load_corpus(tmp_path)
+    assert errors == []
+    assert (doc.title, doc.publisher, doc.author, doc.date, doc.kind) == (
+        "Pier repairs",
+        "Port Gazette",
+        "Ana Lopes",
+        "2024-03-05",
+        "pdf",
+    )
+
+
+def _encrypted_pdf() -> bytes:
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, encrypt=StandardEncryption("secret", canPrint=0))
+    c.drawString(72, 720, "A confidential sentence that must not be read without the password.")
+    c.save()
+    return buf.getvalue()
+
+
+def _scanned_pdf() -> bytes:
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    img = Image.new("RGB", (400, 200), "white")
+    ImageDraw.Draw(img).text((20, 80), "Scanned words are pixels, not text", fill="black")
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawImage(ImageReader(img), 72, 500, 400, 200)
+    c.showPage()
+    c.drawImage(ImageReader(img), 72, 500, 400, 200)
+    c.save()
+    return buf.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/media/padding.bin", b"\0" * (40 * 2**20))
+    return buf.getvalue()
+
+
+GOOD_PDF = make_pdf(ARTICLE, **META)
+BAD = [
+    pytest.param("x.pdf", _encrypted_pdf(), "encrypted PDF", id="pdf-encrypted"),
+    pytest.param("x.pdf", _scanned_pdf(), "no text layer (2 pages, a scan?); OCR is not supported", id="pdf-scan"),
+    pytest.param("x.pdf", GOOD_PDF[: len(GOOD_PDF) // 2], "truncated or corrupt PDF", id="pdf-truncated"),
+    pytest.param("x.pdf", GOOD_PDF.replace(b"obj", b"jbo"), "corrupt PDF", id="pdf-garbled"),
+    pytest.param("x.pdf", ARTICLE.encode(), "named .pdf but not a PDF (no %PDF- header)", id="pdf-is-text"),
+    pytest.param("x.docx", _zip_bomb(), "possible zip bomb", id="docx-zip-bomb"),
+    pytest.param("x.docx", make_docx(ARTICLE)[:3000], "not a Word .docx file", id="docx-truncated"),
+    pytest.param("x.docx", GOOD_PDF, "named .docx but not a Word .docx file", id="docx-is-pdf"),
+    pytest.param("x.docx", make_docx(""), "no text in its body paragraphs", id="docx-empty"),
+    pytest.param("x.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "no main text", id="html-no-main-text"),
+    pytest.param("x.html", GOOD_PDF, "the content is a PDF file", id="html-is-pdf"),
+    pytest.param("x.html", b"just words, no markup at all", "not an HTML page", id="html-no-tags"),
+    pytest.param("x.rtf", b"{\\rtf1 hello}", "unsupported file type .rtf", id="unknown-type"),
+]
+
+
+@pytest.mark.parametrize("name,data,reason", BAD)
+def test_bad_files_are_refused_with_a_clear_reason(name, data, reason):
+    with pytest.raises(ValueError) as e:
+        readers.read_file(name, data)
+    assert reason in str(e.value)
+
+
+@pytest.mark.parametrize("name,data,reason", [p for p in BAD if p.id != "unknown-type"])
+def test_bad_files_in_the_corpus_are_skipped_by_name_and_the_rest_load(tmp_path, name, data, reason):
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.pdf").write_bytes(GOOD_PDF)
+    docs, errors = load_corpus(tmp_path)
+    assert [d.source for d in docs] == ["good.pdf"]
+    assert [(e.source, e.skipped) for e in errors] == [(name, True)] and reason in errors[0].reason
+
+
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        pytest.param("ok.pdf", GOOD_PDF, "", id="pdf"),
+        pytest.param("ok.docx", make_docx(ARTICLE), "", id="docx"),
+        pytest.param("ok.htm", make_html(ARTICLE), "", id="htm"),
+        pytest.param("fake.pdf", b"hello, I am text", "not a PDF", id="fake-pdf"),
+        pytest.param("locked.pdf", _encrypted_pdf(), "encrypted PDF", id="encrypted"),
+        pytest.param("bomb.docx", _zip_bomb(), "zip bomb", id="bomb"),
+        pytest.param("../ok.pdf", GOOD_PDF, "unsafe file name", id="path"),
+        pytest.param("big.pdf", GOOD_PDF + b" " * 2**20, "too large", id="too-large"),
+    ],
+)
+def test_uploads_accept_the_new_types_with_the_same_checks(name, data, reason):
+    got = check_upload(name, data, max_bytes=2**20)[1]
+    assert (reason in got) if reason else got == ""
+
+
+def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read_again(tmp_path, monkeypatch):
+    (tmp_path / "a.pdf").write_bytes(GOOD_PDF)
+    (doc,), _ = load_corpus(tmp_path)
+    entry = _doc_to_json(doc, [])
+    assert _doc_from_json("a.pdf", entry)[0] == doc  # pages, kind and file metadata survive the manifest
+    calls = []
+    real = readers.read_file
+    monkeypatch.setattr("assistant.corpus.read_file", lambda n, d: calls.append(n) or real(n, d))
+    (again,), _ = load_corpus(tmp_path, cache={"a.pdf": entry})
+    assert calls == [] and again == doc
+    (tmp_path / "a.pdf").write_bytes(make_pdf(ARTICLE + "\nA new closing paragraph was added here.\n", **META))
+    (changed,), _ = load_corpus(tmp_path, cache={"a.pdf": entry})
+    assert calls == ["a.pdf"] and "new closing paragraph" in changed.text and changed.sha256 != doc.sha256
+
+
+def test_sha256_is_of_the_file_bytes():
+    import hashlib
+
+    data = make_docx(ARTICLE)
+    path_sha = hashlib.sha256(data).hexdigest()
+    tmp = readers.read_file("a.docx", data)
+    assert (
+        make_document("a.docx", tmp.text, None, tmp, path_sha).sha256 == path_sha != hashlib.sha256(tmp.text.encode()).hexdigest()
+    )
+
+
+@pytest.mark.parametrize(
+    "offset,page", [(0, 1), (9, 1), (10, None), (11, None), (12, 2), (20, 2), (21, None), (-1, None)], ids=str
+)
+def test_page_at_maps_offsets_to_pages_and_separators_to_none(offset, page):
+    doc = make_document(
+        "x.pdf", "a" * 10 + "\n\n" + "b" * 9, None, readers.Extracted("", "pdf", {}, (Page(1, 0, 10), Page(2, 12, 21)))
+    )
+    assert doc.page_at(offset) == page
+
+
+def test_citation_dict_carries_the_page():
+    assert Citation(1, "a.pdf", 0, 5, "Hello", page=3).to_dict()["page"] == 3
+    assert Citation(1, "a.txt", 0, 5, "Hello").to_dict()["page"] is None
+
+
+@pytest.mark.parametrize(
+    "value,iso", [("D:20240624101500+02'00'", "2024-06-24"), ("D:2019", "2019"), ("D:20241340", ""), ("", "")]
+)
+def test_pdf_dates(value, iso):
+    assert pdf_date(value) == iso
+
+
+def test_highlight_boxes_cover_the_cited_characters_only():
+    ex = readers.read_file("a.pdf", GOOD_PDF)
+    i = ex.text.index("The repairs will cost")
+    j = ex.text.index("half.", i) + len("half.")
+    png, boxes = render_highlight(GOOD_PDF, 1, i, j)
+    assert png.startswith(b"\x89PNG") and boxes == 1  # one line of the page
+    _, none = render_highlight(GOOD_PDF, 1, i, i)
+    assert none == 0
