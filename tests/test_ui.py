@@ -98,6 +98,15 @@ def test_ask_endpoint_returns_answer_with_exact_spans(client, direct, real_index
     assert comparable(res) == comparable(direct[Q_FRANCE])
 
 
+def test_document_text_endpoint_lets_anyone_check_a_citation(client):
+    res = client.predict(Q_FRANCE, api_name="/ask")
+    for c in res["citations"]:
+        text = client.predict(c["source"], api_name="/document_text")
+        assert text[c["start"] : c["end"]] == c["quote"]
+    with pytest.raises(Exception, match="no document"):
+        client.predict("nope.txt", api_name="/document_text")
+
+
 def test_ask_endpoint_follow_up_uses_history(client, assistant, real_index):
     first = client.predict(Q_HOSTAGES, api_name="/ask")
     history = [{"role": "user", "content": Q_HOSTAGES}, {"role": "assistant", "content": first["text"]}]

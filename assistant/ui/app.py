@@ -6,7 +6,8 @@ A document-level click listener (installed by the source panel's
 ``js_on_load``) turns a click on any ``.cite-marker`` into the panel's custom
 ``cite`` event; Python answers with the document, the span wrapped in
 ``<mark id="cited-span">``, which the panel then scrolls into view.
-``gr.api(..., api_name="ask")`` is the programmatic endpoint.
+``gr.api(..., api_name="ask")`` is the programmatic endpoint; ``/document_text`` gives
+the canonical text of a source, so anyone can check ``text[start:end] == quote``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
 from .render import PANEL_HINT, render_panel
 
@@ -173,6 +175,17 @@ def _api(assistant: Assistant):
     return ask
 
 
+def _text_api(assistant: Assistant):
+    def document_text(source: str) -> str:
+        """The canonical text of one indexed source: every citation's quote is text[start:end]."""
+        try:
+            return assistant.document_text(source)
+        except AssistantError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    return document_text
+
+
 def _clear():
     return [], [], f'<div class="src-empty">{PANEL_HINT}</div>', gr.DownloadButton(value=None, interactive=False)
 
@@ -208,6 +221,7 @@ def _wire(app: gr.Blocks, assistant: Assistant, c: dict) -> None:
         **private,
     )
     gr.api(_api(assistant), api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="answer")
+    gr.api(_text_api(assistant), api_name="document_text")
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
