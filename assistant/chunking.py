@@ -11,6 +11,7 @@ abbreviations (it then errs toward longer sentences, which still cite exactly).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -135,6 +136,19 @@ def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:
         yield a, e
 
 
+def _width(text: str):
+    """Length of ``text[a:e]`` with each run of spaces counted once.
+
+    A PDF's line wrap becomes two spaces in its canonical text (offsets keep PDFium's
+    character indexes), so counting runs once packs the same sentences into a chunk
+    as the plain-text version of the same document.
+    """
+    extra = [m.start() + k for m in re.finditer(r" {2,}", text) for k in range(1, m.end() - m.start())]
+    if not extra:
+        return lambda a, e: e - a
+    return lambda a, e: (e - a) - (bisect.bisect_left(extra, e) - bisect.bisect_left(extra, a))
+
+
 def chunk_document(doc: Document, size: int = 900, overlap: int = 1) -> list[Chunk]:
     """Pack consecutive sentences into chunks of at most ~``size`` characters.
 
@@ -154,11 +168,12 @@ def chunk_document(doc: Document, size: int = 900, overlap: int = 1) -> list[Chu
             units.append((a, e, block))
         prev_end = s.end
 
+    width = _width(text)
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
         j = i + 1
-        while j < len(units) and units[j][2] == units[i][2] and units[j][1] - units[i][0] <= size:
+        while j < len(units) and units[j][2] == units[i][2] and width(units[i][0], units[j][1]) <= size:
             j += 1
         a, e = units[i][0], units[j - 1][1]
         chunks.append(Chunk(content_hash(doc.source, str(a), str(e), text[a:e]), doc.source, text[a:e], a, e, doc.date))

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
             "embedder": self.embedder,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
-            "chunker": "sentences-v1",
+            "chunker": "sentences-v2"  # v2: a run of spaces counts once toward chunk_size,
         }
 
     def config_hash(self) -> str:

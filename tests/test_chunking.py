@@ -318,3 +318,16 @@ def test_sentences_are_split_per_line():
 )
 def test_is_citable(text, citable):
     assert is_citable(Sentence("x.txt", 0, len(text), text)) is citable
+
+
+@pytest.mark.parametrize(
+    "gap", [pytest.param(" ", id="one-space"), pytest.param("  ", id="pdf-line-wrap"), pytest.param("     ", id="five")]
+)
+def test_a_run_of_spaces_counts_once_toward_the_chunk_size(gap):
+    """The PDF version of a text (line wraps as two spaces) packs the same sentences as the .txt."""
+    sentences = [f"Sentence number {i} says something{gap}about the talks in Cairo." for i in range(40)]
+    plain = [s.replace(gap, " ") for s in sentences]
+    got = chunk_document(Document("a.txt", " ".join(sentences)), size=200, overlap=0)
+    want = chunk_document(Document("a.txt", " ".join(plain)), size=200, overlap=0)
+    assert [c.text.replace(gap, " ") for c in got] == [c.text for c in want]
+    assert all(c.text == " ".join(sentences)[c.start : c.end] for c in got)
