@@ -133,11 +133,19 @@ def parse_debian_faq(raw: str, name: str = "debian-faq") -> tuple[list[DraftDoc]
             if entries:  # text before the first question of a chapter is an intro, kept but no gold
                 entries[-1][1].append(len(paras))
             paras.append(reflow(block))
+    sections = [
+        (f"{int(num):02d}-{slug(title)}.txt", f"Debian FAQ, chapter {num}: {title}", paras, entries)
+        for num, title, paras, entries in chapters
+    ]
+    return _documents(name, sections, date="2021-01", publisher="Debian")
+
+
+def _documents(name: str, sections, date: str, publisher: str) -> tuple[list[DraftDoc], list[DraftCase]]:
+    """One document per (file name, title, paragraphs, entries) section, and the cases of its entries."""
     docs, cases = [], []
-    for num, title, paras, entries in chapters:
-        source = f"{int(num):02d}-{slug(title)}.txt"
+    for source, title, paras, entries in sections:
         text, spans = join_paragraphs(paras)
-        doc = DraftDoc(source, text, title=f"Debian FAQ, chapter {num}: {title}", date="2021-01", publisher="Debian")
+        doc = DraftDoc(source, text, title=title, date=date, publisher=publisher)
         docs.append(doc)
         cases += _unique_gold(doc, _entry_cases(name, source, entries, spans))
     return docs, cases
@@ -195,14 +203,11 @@ def parse_gitfaq(raw: str, name: str = "gitfaq") -> tuple[list[DraftDoc], list[D
             i = j
             continue
         i += 1
-    docs, cases = [], []
-    for n, (title, paras, entries) in enumerate(s for s in sections if s[2]):
-        source = f"{n + 1:02d}-{slug(title)}.txt"
-        text, spans = join_paragraphs(paras)
-        doc = DraftDoc(source, text, title=f"gitfaq: {title}", date="", publisher="Git")
-        docs.append(doc)
-        cases += _unique_gold(doc, _entry_cases(name, source, entries, spans))
-    return docs, cases
+    kept = [s for s in sections if s[2]]
+    named = [
+        (f"{n + 1:02d}-{slug(title)}.txt", f"gitfaq: {title}", paras, entries) for n, (title, paras, entries) in enumerate(kept)
+    ]
+    return _documents(name, named, date="", publisher="Git")
 
 
 # --- building ------------------------------------------------------------------------------------
