@@ -64,7 +64,8 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def cmd_chat(args) -> int:
+def _updated_assistant(args):
+    """An Assistant whose index was first built, updated or repaired (unless --no-update)."""
     from .api import Assistant
 
     a = Assistant(_settings(args))
@@ -72,6 +73,11 @@ def cmd_chat(args) -> int:
         report = a.ensure_index()
         if report:
             print(report.summary())
+    return a
+
+
+def cmd_chat(args) -> int:
+    a = _updated_assistant(args)
     history: list[dict] = []
     print("Ask about the sources (empty line or Ctrl-D to quit).")
     while True:
@@ -93,13 +99,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .api import Assistant
-
-    a = Assistant(_settings(args))
-    if not args.no_update:
-        report = a.ensure_index()
-        if report:
-            print(report.summary())
+    a = _updated_assistant(args)
     a.warm_up()  # imports, model and index once, before request threads race for them
     from .ui import launch
 
