@@ -329,9 +329,13 @@ def compose(
     groups = _groups(picked)
     lead, rest = groups[0], groups[1:]
     rest.sort(key=lambda g: docs[g[0].sentence.source].date or "", reverse=True)  # newest first
-    paras = [f"According to {_who(docs[lead[0].sentence.source])}, " + " ".join(cite(r) for r in _runs(lead))]
+
+    def best_first(g: list[Scored]) -> str:  # the span that answers best leads its source's quotes
+        return " ".join(cite(r) for r in sorted(_runs(g), key=lambda r: -max(x.score for x in r)))
+
+    paras = [f"According to {_who(docs[lead[0].sentence.source])}, " + best_first(lead)]
     for g in rest:
-        paras.append(f"{_who(docs[g[0].sentence.source])} adds: " + " ".join(cite(r) for r in _runs(g)))
+        paras.append(f"{_who(docs[g[0].sentence.source])} adds: " + best_first(g))
     return "\n\n".join(paras), citations
 
 

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # evals/fit_scorer.py; it carries its own abstention threshold.
     scorer_weights: str = ""  # path of a weights JSON; empty = the shipped assistant/weights/scorer.json
     scorer_fold: str = Field("", description="use the fold fitted without this corpus (leave-one-corpus-out evals)")
-    rel_score: float = Field(0.3, description="keep sentences with probability >= rel_score * best")
+    rel_score: float = Field(0.4, description="keep sentences with probability >= rel_score * best")
     summary_rel: float = Field(0.3, description="summary/why questions: keep each source's best above this share of the best")
     summary_threshold_factor: float = Field(0.5, description="summary questions abstain below this share of the threshold")
     conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")

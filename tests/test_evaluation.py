@@ -264,16 +264,16 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # --- the full eval on the real corpus, and the gate ------------------------------------------------
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
-# Re-measured with the learned evidence scorer (branch scorer, config 984845be7d48): evidence hit and
-# recall rose (one citation per picked sentence), citation precision fell (more sentences cited) and
-# abstention recall fell to 0.333 (the threshold is fitted on five corpora, not on this file).
+# Re-measured with the learned evidence scorer (branch scorer, shipped weights, rel_score 0.4): evidence
+# hit and recall rose (one citation per picked sentence), citation precision fell (more sentences cited)
+# and abstention recall fell to 0.333 (the threshold is fitted on five corpora, not on this file).
 GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.77,  # 0.819 (was 0.597)
-    "evidence_recall": 0.65,  # 0.706 (was 0.484)
-    "citation_recall": 0.66,  # 0.711 (was 0.684)
-    "citation_precision": 0.33,  # 0.362 (was 0.506)
-    "keyword_accuracy": 0.73,  # 0.778 (was 0.736)
+    "evidence_hit": 0.73,  # 0.778 (was 0.597)
+    "evidence_recall": 0.61,  # 0.657 (was 0.484)
+    "citation_recall": 0.62,  # 0.662 (was 0.684)
+    "citation_precision": 0.38,  # 0.409 (was 0.506)
+    "keyword_accuracy": 0.69,  # 0.736 (was 0.736)
     "abstention_recall": 0.3,  # 0.333 (was 0.444)
     "abstention_precision": 0.75,  # 0.857 (was 0.800)
     "hit@5": 0.92,  # 0.972
