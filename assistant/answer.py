@@ -1,113 +1,42 @@
-"""From retrieved chunks to a cited answer: sentence scoring, selection, conflicts, text.
+"""From retrieved chunks to a cited answer: candidates, selection, conflicts, text.
 
 There is no generative model: the words that carry facts are the sources' own
 sentences, quoted verbatim with exact spans; the words around them (who says
-it, when, how sources relate) come from templates and metadata.  A sentence's
-score mixes its embedding similarity to the question with an idf-weighted
-lexical coverage of the question's terms, and a penalty when it cannot hold the
-kind of answer asked for (a number for "how many", a date for "when").  When
-the best score is under ``min_score`` the answer abstains, with no citations.
+it, when, how sources relate) come from templates and metadata.  Each candidate
+sentence gets a calibrated probability that it answers (``scoring``); the answer
+abstains when the best is below the model's fitted threshold.  The question's
+shape (``lang_en``) changes only the selection: a summary or "why" question
+takes the best passage of each source, a "how many" question gathers the figure
+from every source that gives one and says "Sources differ" when they disagree.
 
-Functions here are pure: the embedder is passed in, nothing is cached globally.
+Functions here are pure: the embedder and the scorer are passed in, nothing is
+cached globally.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import lang_en
 from .chunking import is_citable, split_sentences
 from .config import Settings
-from .ports import KeywordIndex
-from .text import MONTH_NAMES, YEAR, human_date, mentions_date, tokenize
-from .types import Answer, Citation, Document, Hit, Sentence
-
-_NUM_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds thousand thousands million half"
-)
-_NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(_NUM_WORDS.split())})\b", re.I)
-_FACT_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
-_SKIP_BEFORE_NOUN = {"more", "additional", "other", "new", "of", "the", "total", "percent", "per"}
-_SYNONYMS = {"captive": "hostage", "death": "killed", "dead": "killed", "people": "people"}
-STOP_NAMES = {
-    "what",
-    "who",
-    "whom",
-    "when",
-    "why",
-    "how",
-    "which",
-    "where",
-    "did",
-    "does",
-    "is",
-    "was",
-    "has",
-    "have",
-    "according",
-    "per",
-    "in",
-    "and",
-    "the",
-}
-QUANT_Q = re.compile(r"\b(how many|how much|number of|death toll|toll|figure|count|tally|casualt)", re.I)
-
-
-def answer_kind(question: str) -> str:
-    q = question.lower().strip()
-    if QUANT_Q.search(q):
-        return "number"
-    if re.match(r"^(when|what (date|day|month|year)|on what date|since when)\b", q):
-        return "date"
-    if re.match(r"^(who|whom|which (official|leader|analyst|expert|person)|what (was|is) the name)\b", q):
-        return "who"
-    return "any"
-
-
-def kind_fit(kind: str, text: str, q_tokens: set[str]) -> float:
-    """1.0 when the sentence can hold the kind of answer asked for, less when it cannot."""
-    if kind == "number":
-        heads = {n for _, n in figures(text)}
-        if heads & q_tokens:
-            return 1.0
-        return 0.85 if (heads or _NUMBER_RE.search(YEAR.sub("", text))) else 0.75
-    if kind == "date":
-        return 1.0 if mentions_date(text) else 0.8
-    if kind == "who":
-        named = re.search(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\s+[A-Z][a-z]+", text) or " said" in text
-        return 1.0 if named else 0.85
-    return 1.0
-
-
-def constraint_terms(question: str) -> set[str]:
-    """Terms that pin a question to something specific: numbers, years, months, names."""
-    out = set()
-    words = re.findall(r"[\w’'-]+", question)
-    for i, w in enumerate(words):
-        if re.fullmatch(r"\d[\d,.]*", w) or w in MONTH_NAMES:
-            out.add(w.lower().replace(",", ""))
-        elif i > 0 and w[:1].isupper() and w.lower() not in STOP_NAMES:
-            out.update(tokenize(w))
-    return out
-
-
-def constraint_fit(constraints: set[str], window_tokens: set[str], bm25: KeywordIndex, common: float = 1.2) -> float:
-    """0.85 per missing rare constraint term (at most two); common terms like 'Israel' never count."""
-    missing = [t for t in constraints if t not in window_tokens and bm25.idf(t) > common]
-    return 0.85 ** min(2, len(missing))
+from .scoring import Candidate, Model, features, figures
+from .text import human_date, tokenize
+from .types import Answer, Citation, Document, Hit, Sentence, content_hash
 
 
 @dataclass(frozen=True)
 class Scored:
     sentence: Sentence
-    score: float
+    score: float  # probability that the sentence answers
     dense: float
     lexical: float
     index: int  # position in its document's sentence list
+    context: bool = False  # added by ``with_context`` so that a picked sentence reads alone
 
 
 class _Lazy(dict):
@@ -123,7 +52,7 @@ class _Lazy(dict):
 
 
 class SentenceIndex:
-    """Citable sentences per document, for mapping chunk spans to sentences.
+    """Citable sentences per document (with their paragraph numbers), for mapping chunk spans to sentences.
 
     Built lazily, one document at a time, when a question first retrieves it:
     splitting every document at load cost most of a second at 100k chunks.
@@ -131,20 +60,15 @@ class SentenceIndex:
 
     def __init__(self, docs: dict[str, Document]):
         self.docs = docs
-        self.by_doc: dict[str, list[Sentence]] = _Lazy(self._sentences)
+        self.by_doc: dict[str, list[Sentence]] = _Lazy(lambda source: [s for s in split_sentences(docs[source]) if is_citable(s)])
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
-        self.meta_tokens: dict[str, set[str]] = _Lazy(self._meta_tokens)
+        self.paragraphs: dict[str, list[int]] = _Lazy(self._paragraphs)
+        self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
 
-    def _sentences(self, source: str) -> list[Sentence]:
-        return [s for s in split_sentences(self.docs[source]) if is_citable(s)]
-
-    def _meta_tokens(self, source: str) -> set[str]:
-        doc = self.docs[source]
-        when = human_date(doc.date) if doc.date else ""
-        when = "" if when == "undated" else when
-        long_month = {m[:3]: m for m in MONTH_NAMES}
-        when = " ".join(long_month.get(w, w) for w in when.split())
-        return set(tokenize(f"{doc.title} {doc.publisher} {doc.author} {when}"))
+    def _paragraphs(self, source: str) -> list[int]:
+        text = self.docs[source].text
+        breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+        return [bisect.bisect_left(breaks, s.start) for s in self.by_doc[source]]
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
         if source not in self.docs:
@@ -158,109 +82,114 @@ class SentenceIndex:
             i += 1
         return out
 
-
-def lexical_coverage(q_terms: dict[str, float], text: str) -> float:
-    if not q_terms:
-        return 0.0
-    toks = set(tokenize(text))
-    total = sum(q_terms.values())
-    return sum(w for t, w in q_terms.items() if t in toks) / total
+    def window(self, source: str, i: int) -> str:
+        sents = self.by_doc[source]
+        return " ".join(s.text for s in sents[max(0, i - 1) : i + 2])
 
 
-def query_terms(question: str, context: str, bm25: KeywordIndex) -> dict[str, float]:
-    """idf weights of the question's terms; terms from follow-up context count half."""
-    terms: dict[str, float] = {}
-    for t in set(tokenize(context)):
-        terms[t] = 0.5 * bm25.idf(t)
-    for t in set(tokenize(question)):
-        terms[t] = bm25.idf(t)
-    return terms
+def candidates(hits: Sequence[Hit], sindex: SentenceIndex) -> list[Candidate]:
+    """Every citable sentence inside the retrieved chunks, once, with its best chunk's rank and score."""
+    seen: dict[tuple[str, int], Candidate] = {}
+    for rank, h in enumerate(hits):
+        for i, s in sindex.within(h.chunk.source, h.chunk.start, h.chunk.end):
+            if (s.source, i) not in seen:
+                para = sindex.paragraphs[s.source][i]
+                seen[(s.source, i)] = Candidate(s.source, i, s.start, s.end, s.text, rank, float(h.score), para)
+    return list(seen.values())
 
 
-def score_sentences(
+def null_questions(sindex: SentenceIndex, k: int = 16, min_words: int = 10) -> list[tuple[str, str, int]]:
+    """Pseudo-questions this corpus cannot answer once their own paragraph is set aside.
+
+    A sentence of the corpus (picked by a sha256 of its place, so the choice is
+    stable) is the question and its paragraph is excluded from the candidates: the
+    best remaining probability is what an on-topic question whose answer is
+    missing reaches *in this corpus*, the near-miss case abstention must catch.
+    Returns (question, source, paragraph).
+    """
+    pool = [
+        (content_hash(s.source, str(s.start)), s.text, s.source, sindex.paragraphs[s.source][i])
+        for source in sorted(sindex.docs)
+        for i, s in enumerate(sindex.by_doc[source])
+        if len(s.text.split()) >= min_words
+    ]
+    return [(text, source, para) for _, text, source, para in sorted(pool)[:k]]
+
+
+def candidate_features(
     question: str,
     context: str,
-    hits: Sequence[Hit],
+    cands: Sequence[Candidate],
     sindex: SentenceIndex,
-    bm25: KeywordIndex,
     q_vec: Sequence[float],
     embed_sentences: Callable[[list[Sentence]], np.ndarray],
-    settings: Settings,
-) -> list[Scored]:
-    seen: dict[tuple[str, int], Sentence] = {}
-    for h in hits:
-        for i, s in sindex.within(h.chunk.source, h.chunk.start, h.chunk.end):
-            seen.setdefault((s.source, i), s)
-    if not seen:
+    idf: Callable[[str], float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(feature matrix, cosines) for the candidates."""
+    if not cands:
+        return np.zeros((0, 0)), np.zeros(0)
+    sents = [Sentence(c.source, c.start, c.end, c.text) for c in cands]
+    cos = embed_sentences(sents) @ np.asarray(q_vec, dtype=np.float32)
+    windows = [sindex.window(c.source, c.index) for c in cands]
+    meta = [sindex.meta[c.source] if c.source in sindex.docs else "" for c in cands]
+    return features(question, context, cands, cos, windows, meta, idf), cos
+
+
+def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Model) -> list[Scored]:
+    """Candidates with the model's probability, best first (ties by source, offset)."""
+    if not cands:
         return []
-    keys = list(seen)
-    sents = [seen[k] for k in keys]
-    vecs = embed_sentences(sents)
-    dense = vecs @ np.asarray(q_vec, dtype=np.float32)
-    q_terms = query_terms(question, context, bm25)
-    kind = answer_kind(question)
-    q_tokens = set(tokenize(question))
-    constraints = constraint_terms(question)
-    out = []
-    for (source, i), s, d in zip(keys, sents, dense, strict=True):
-        doc_sents = sindex.by_doc[source]
-        window = " ".join(x.text for x in doc_sents[max(0, i - 1) : i + 2])
-        lex = 0.75 * lexical_coverage(q_terms, s.text) + 0.25 * lexical_coverage(q_terms, window)
-        score = settings.w_dense * float(d) + settings.w_lex * lex
-        known = set(tokenize(window)) | sindex.meta_tokens[source]
-        score *= kind_fit(kind, s.text, q_tokens) * constraint_fit(constraints, known, bm25)
-        out.append(Scored(s, score, float(d), lex, i))
-    out.sort(key=lambda x: (-x.score, x.sentence.source, x.sentence.start))
+    prob = model.predict(x)
+    out = [
+        Scored(Sentence(c.source, c.start, c.end, c.text), float(p), float(d), float(f[5]), c.index)
+        for c, p, d, f in zip(cands, prob, cos, x, strict=True)
+    ]
+    out.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
     return out
 
 
 # --- conflicts ------------------------------------------------------------------------------
 
 
-def _head_noun(words: str) -> str:
-    for w in words.split():
-        lw = w.lower().strip("’'")
-        if lw in _SKIP_BEFORE_NOUN:
+def figure_sources(pool: Sequence[Scored], counted: set[str]) -> dict[str, list[Scored]]:
+    """Per source, the sentences giving a figure for the counted thing.
+
+    A figure counts the thing asked about when its noun is the question's
+    ("how many hostages" -> '105 hostages').  A source that names it otherwise
+    ("110 Israeli captives") is read by elimination: nouns that sit beside a
+    matched figure in another sentence are known to be other things ("240
+    Palestinian prisoners"), and when a sentence gives one of those other things
+    and exactly one more figure, that figure is taken as this source's.
+    """
+    matched: dict[str, list[Scored]] = {}
+    others: set[str] = set()
+    for s in pool:
+        figs = figures(s.sentence.text)
+        if any(n in counted for _, n in figs):
+            matched.setdefault(s.sentence.source, []).append(s)
+            others |= {n for _, n in figs if n not in counted}
+    for s in pool:
+        if s.sentence.source in matched:
             continue
-        if w[:1].isupper() and not lw.endswith("s"):  # "Israeli", "Palestinian": adjectives
-            continue
-        noun = tokenize(lw, keep_stopwords=True)
-        noun = noun[0] if noun else lw
-        return _SYNONYMS.get(noun, noun)
-    return ""
+        nouns = {n for _, n in figures(s.sentence.text)}
+        left = nouns - others
+        if len(left) == 1 and nouns & others:  # parallel to a matched sentence: the known other thing is there too
+            matched[s.sentence.source] = [s]
+    return matched
 
 
-def figures(text: str) -> list[tuple[str, str]]:
-    """(number, head noun) pairs: '110 Israeli captives' -> ('110', 'hostage')."""
-    out = []
-    for m in _FACT_RE.finditer(text):
-        num = m.group(1)
-        if YEAR.fullmatch(num):
-            continue  # a year
-        noun = _head_noun(m.group(2))
-        if noun:
-            out.append((num.replace(",", ""), noun))
-    return out
-
-
-def find_conflict(candidates: Sequence[Scored], lead: Scored) -> list[Scored]:
-    """Sentences from different sources giving different figures for the lead's thing."""
-    lead_nouns = {n for _, n in figures(lead.sentence.text)}
-    if not lead_nouns:
+def find_conflict(pool: Sequence[Scored], question: str, per_source: int = 2) -> list[Scored]:
+    """The best sentences (``per_source`` each) of every source giving a figure for the thing counted, when they differ."""
+    counted = set(tokenize(lang_en.counted_phrase(question)))
+    if not counted:
         return []
-    chosen: dict[str, Scored] = {lead.sentence.source: lead}
-    values: dict[str, set[str]] = {lead.sentence.source: {v for v, n in figures(lead.sentence.text) if n in lead_nouns}}
-    for c in candidates:
-        if c.sentence.source in chosen:
-            continue
-        vals = {v for v, n in figures(c.sentence.text) if n in lead_nouns}
-        if vals:
-            chosen[c.sentence.source] = c
-            values[c.sentence.source] = vals
-    all_vals = [frozenset(v) for v in values.values()]
-    if len(chosen) < 2 or len(set(all_vals)) < 2:
+    by_source = {src: sorted(g, key=lambda s: -s.score)[:per_source] for src, g in figure_sources(pool, counted).items()}
+    if len(by_source) < 2:
         return []
-    return list(chosen.values())
+    values = {frozenset(v for s in group for v, n in figures(s.sentence.text) if n in counted) for group in by_source.values()}
+    if len(values) < 2:
+        return []
+    return [s for group in by_source.values() for s in group]
 
 
 # --- selection and text ---------------------------------------------------------------------
@@ -271,54 +200,71 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-_ANAPHORA = re.compile(
-    r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b"
-)
-_OPENS_QUOTE = re.compile(r"^[“\"]")
-_ATTRIBUTION = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
-
-
 def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
     """Add the neighbours a picked sentence needs to be read alone.
 
     The previous sentence when it opens with an anaphor ("During that time, ..."),
-    the next one when it is a quotation that carries the claim (journalism's
-    'X noted that ... . "quote," she said.').  Neighbours merge into one citation.
+    the next one when it is a quotation that carries the claim (English reported
+    speech: 'X noted that ... . "quote," she said.').  Neighbours merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
     for p in picked:
         sents = sindex.by_doc[p.sentence.source]
         i = p.index
-        if i > 0 and _ANAPHORA.match(p.sentence.text) and sents[i - 1].end + 3 >= p.sentence.start:
-            out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1))
-        attributed = _ATTRIBUTION.search(p.sentence.text) or not _OPENS_QUOTE.match(p.sentence.text)
-        if i + 1 < len(sents) and _OPENS_QUOTE.match(sents[i + 1].text) and attributed:
-            if sents[i + 1].start - p.sentence.end <= 3:
-                out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1))
+        if i > 0 and lang_en.ANAPHORA_RE.match(p.sentence.text) and sents[i - 1].end + 3 >= p.sentence.start:
+            out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1, True))
+        opens = lang_en.OPENS_QUOTE_RE.match
+        attributed = lang_en.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)
+        if i + 1 < len(sents) and opens(sents[i + 1].text) and attributed and sents[i + 1].start - p.sentence.end <= 3:
+            out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 
 
-def select(scored: Sequence[Scored], settings: Settings, question: str) -> tuple[list[Scored], bool]:
-    """Pick the sentences to cite; returns (picked, is_conflict)."""
-    if not scored or scored[0].score < settings.min_score:
-        return [], False
-    best = scored[0]
-    floor = max(settings.min_score, settings.rel_score * best.score)
-    strong = [s for s in scored if s.score >= floor]
-    if answer_kind(question) == "number":
-        pool = [s for s in scored if s.score >= max(settings.min_score, 0.7 * best.score)]
-        conflict = find_conflict(pool, best)
-        if conflict:
-            return conflict[: settings.max_citations + 2], True
+def _distinct(pool: Sequence[Scored], limit: int, per_source: int) -> list[Scored]:
     picked: list[Scored] = []
-    for s in strong:
-        if len(picked) >= settings.max_citations:
+    for s in pool:
+        if len(picked) >= limit:
             break
+        if sum(p.sentence.source == s.sentence.source for p in picked) >= per_source:
+            continue
+        if s.sentence.text.rstrip().endswith("?"):  # a question in the text (a heading, a rhetorical one) answers nothing
+            continue
         if any(_overlap(s.sentence.text, p.sentence.text) > 0.7 for p in picked):
             continue
         picked.append(s)
-    return picked, False
+    return picked
+
+
+def abstain_below(model: Model, null_best: Sequence[float]) -> float:
+    """The model's threshold, raised to the chosen quantile of this corpus's null best probabilities."""
+    if model.null_quantile < 0 or not null_best:
+        return model.threshold
+    return max(model.threshold, float(np.quantile(np.asarray(null_best), model.null_quantile)))
+
+
+def select(scored: Sequence[Scored], settings: Settings, question: str, threshold: float) -> tuple[list[Scored], bool]:
+    """Pick the sentences to cite; returns (picked, is_conflict).
+
+    Summaries ask for the sources' gist, so a weaker best match still answers them.
+    """
+    shape = lang_en.question_shape(question)
+    floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
+    if not scored or scored[0].score < floor:
+        return [], False
+    best = scored[0].score
+    if shape == "number":  # the question is answered: gather every source's figure, however it ranks
+        pool = [s for s in scored if s.score >= settings.conflict_rel * best]
+        conflict = find_conflict(pool, question)
+        if conflict:
+            return conflict[: settings.max_citations + 2], True
+    if shape in ("summary", "why"):  # the best passage of each source first, then the rest
+        pool = [s for s in scored if s.score >= settings.summary_rel * best]
+        first = _distinct(pool, settings.max_citations, per_source=1)
+        rest = [s for s in pool if s not in first]
+        return _distinct(first + rest, settings.max_citations, per_source=2), False
+    strong = [s for s in scored if s.score >= max(floor, settings.rel_score * best)]
+    return _distinct(strong, settings.max_citations, per_source=settings.max_citations), False
 
 
 def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:
@@ -330,9 +276,10 @@ def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:
 
 
 def _runs(items: list[Scored]) -> list[list[Scored]]:
+    """One citation per picked sentence, joined with the neighbours added to make it readable."""
     runs: list[list[Scored]] = []
     for s in items:
-        if runs and s.index == runs[-1][-1].index + 1:
+        if runs and s.index == runs[-1][-1].index + 1 and (s.context or runs[-1][-1].context):
             runs[-1].append(s)
         else:
             runs.append([s])
@@ -340,9 +287,11 @@ def _runs(items: list[Scored]) -> list[list[Scored]]:
 
 
 def _who(doc: Document) -> str:
-    """'Vox (Oct 2024)'; just the label when the date is missing or not a real date."""
+    """'Vox (Oct 2024)'; just the label (publisher, else title) when the date is missing or not a real date."""
     when = human_date(doc.date)
-    return doc.label if when == "undated" else f"{doc.label} ({when})"
+    named = doc.publisher and doc.publisher.lower() != "unknown"
+    label = doc.label if named or doc.label == doc.source else f"“{doc.label}”"
+    return label if when == "undated" else f"{label} ({when})"
 
 
 def compose(
@@ -351,7 +300,11 @@ def compose(
     if not picked:
         text = "The sources do not answer this question."
         if nearest is not None:
-            text += f" The closest material is in “{nearest.title}” ({_who(nearest)}), which does not address it directly."
+            named = nearest.publisher if nearest.publisher.lower() not in ("", "unknown") else ""
+            when = human_date(nearest.date)
+            details = ", ".join(x for x in (named, "" if when == "undated" else when) if x)
+            where = f"“{nearest.title or nearest.source}”" + (f" ({details})" if details else "")
+            text += f" The closest material is in {where}, which does not address it directly."
         return text, []
     citations: list[Citation] = []
 
@@ -387,9 +340,13 @@ def compose(
     groups = _groups(picked)
     lead, rest = groups[0], groups[1:]
     rest.sort(key=lambda g: docs[g[0].sentence.source].date or "", reverse=True)  # newest first
-    paras = [f"According to {_who(docs[lead[0].sentence.source])}, " + " ".join(cite(r) for r in _runs(lead))]
+
+    def best_first(g: list[Scored]) -> str:  # the span that answers best leads its source's quotes
+        return " ".join(cite(r) for r in sorted(_runs(g), key=lambda r: -max(x.score for x in r)))
+
+    paras = [f"According to {_who(docs[lead[0].sentence.source])}, " + best_first(lead)]
     for g in rest:
-        paras.append(f"{_who(docs[g[0].sentence.source])} adds: " + " ".join(cite(r) for r in _runs(g)))
+        paras.append(f"{_who(docs[g[0].sentence.source])} adds: " + best_first(g))
     return "\n\n".join(paras), citations
 
 

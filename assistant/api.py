@@ -10,6 +10,7 @@ the old one.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -20,12 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as A
+from . import lang_en
 from .chat import clean_text, resolve, validate_history
 from .config import Settings
 from .corpus import LoadError, check_upload, load_corpus
 from .index import BuildReport, Snapshot, build_index, cached_extractions, is_stale, load_snapshot, verify_store
 from .retrieval import Filters, HybridRetriever
-from .types import Answer, AssistantError, BadQuestionError, Document, IndexMissingError, Sentence
+from .scoring import WEIGHTS, Model, Scorer
+from .types import Answer, AssistantError, BadQuestionError, Document, IndexMissingError, Sentence, content_hash
 from .wiring import make_embedder, make_store
 
 
@@ -34,6 +37,19 @@ class _Loaded:
     snapshot: Snapshot
     retriever: HybridRetriever
     sentences: A.SentenceIndex
+    model: Model
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a question retrieved: the query, chunks, candidate sentences and their features."""
+
+    query: str
+    context: str
+    hits: list
+    candidates: list
+    features: np.ndarray
+    cos: np.ndarray
 
 
 class Assistant:
@@ -44,6 +60,8 @@ class Assistant:
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_max = 50_000
+        self._null: tuple[_Loaded, list[float]] | None = None
+        self._null_lock = threading.Lock()
 
     # -- loading ------------------------------------------------------------------------------
     @property
@@ -73,7 +91,9 @@ class Assistant:
             )
         s = self.settings
         retriever = HybridRetriever(snap.chunks, snap.docs, store, self.embedder, s.rrf_k, s.fusion, s.fusion_alpha, snap.keyword)
-        return _Loaded(snap, retriever, A.SentenceIndex(snap.docs))
+        scorer = Scorer.load(s.scorer_weights or WEIGHTS)
+        model = scorer.fold(s.scorer_fold) if s.scorer_fold else scorer.model
+        return _Loaded(snap, retriever, A.SentenceIndex(snap.docs), model)
 
     def warm_up(self) -> None:
         """Do the slow first-time work once, before serving threads: vendor imports, model, index."""
@@ -209,6 +229,57 @@ class Assistant:
             raise BadQuestionError(f"unknown source(s) {', '.join(map(repr, unknown))}; the index has: {known}")
         return filters
 
+    def evidence(
+        self, q: str, hist: list[dict], filters: Filters | None = None, exclude: tuple[str, int] | None = None
+    ) -> Evidence:
+        """Retrieve for a checked question and compute its candidates' features (no selection yet).
+
+        ``exclude`` (source, paragraph) sets one paragraph aside (the null pseudo-questions).
+        """
+        loaded, s = self.loaded(), self.settings
+        context = resolve(q, hist)
+        query = f"{q} {context}".strip()
+        q_vec = self.embedder.embed([query])[0]
+        retriever = loaded.retriever
+        gather = lang_en.question_shape(q) in ("number", "summary", "why")  # these read more sources
+        top = max(s.top_chunks, s.gather_chunks) if gather else s.top_chunks
+        hits = retriever.search(query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
+        cands = [c for c in A.candidates(hits, loaded.sentences) if (c.source, c.paragraph) != exclude]
+        x, cos = A.candidate_features(q, context, cands, loaded.sentences, q_vec, self._embed_sentences, retriever.bm25.idf)
+        return Evidence(query, context, hits, cands, x, cos)
+
+    def null_best(self) -> list[float]:
+        """Best probabilities of this corpus's null pseudo-questions (``answer.null_questions``).
+
+        Computed once per index snapshot and model, then cached in the index folder
+        next to the manifest (a few seconds on first use; nothing when the model does not use it).
+        """
+        loaded = self.loaded()
+        with self._null_lock:
+            if self._null is not None and self._null[0] is loaded:
+                return self._null[1]
+            model = json.dumps(loaded.model.__dict__, sort_keys=True, default=list)
+            key = content_hash(model, loaded.snapshot.collection, str(loaded.snapshot.built_at))
+            path = Path(self.settings.index_dir) / f"scorer-null-{key}.json"
+            try:
+                values = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                values = []
+                for text, source, para in A.null_questions(loaded.sentences):
+                    ev = self.evidence(text, [], None, exclude=(source, para))
+                    values.append(float(loaded.model.predict(ev.features).max()) if len(ev.candidates) else 0.0)
+                with contextlib.suppress(OSError):
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(values), encoding="utf-8")
+                    tmp.replace(path)
+            self._null = (loaded, values)
+            return values
+
+    def abstain_below(self) -> float:
+        """The best candidate's probability under which this corpus's answers abstain."""
+        model = self.loaded().model
+        return A.abstain_below(model, self.null_best() if model.null_quantile >= 0 else [])
+
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
         q, notice = self.check_question(question)
@@ -216,21 +287,18 @@ class Assistant:
         loaded = self.loaded()
         filters = self.check_filters(filters, loaded.snapshot.docs)
         s = self.settings
-        context = resolve(q, hist)
-        query = f"{q} {context}".strip()
-        q_vec = self.embedder.embed([query])[0]
-        hits = loaded.retriever.search(query, s.top_k_dense, s.top_k_bm25, s.top_chunks, filters, query_vec=q_vec)
-        scored = A.score_sentences(q, context, hits, loaded.sentences, loaded.retriever.bm25, q_vec, self._embed_sentences, s)
-        picked, conflict = A.select(scored, s, q)
+        ev = self.evidence(q, hist, filters)
+        scored = A.score(ev.candidates, ev.features, ev.cos, loaded.model)
+        picked, conflict = A.select(scored, s, q, self.abstain_below())
         picked = A.with_context(picked, loaded.sentences)
-        nearest = loaded.snapshot.docs.get(hits[0].chunk.source) if hits and not picked else None
+        nearest = loaded.snapshot.docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None
         return A.build_answer(
             q,
             picked,
             conflict,
             loaded.snapshot.docs,
             nearest,
-            query=query,
+            query=ev.query,
             notice=notice,
             config_hash=s.config_hash(),
             latency_ms=(time.perf_counter() - t0) * 1000,

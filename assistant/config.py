@@ -63,11 +63,15 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     top_chunks: int = 8
     max_citations: int = 5
-    # sentence score = w_dense * cos(question, sentence) + w_lex * lexical coverage
-    w_dense: float = 0.6
-    w_lex: float = 0.4
-    min_score: float = Field(0.355, description="abstain when the best sentence scores below this")
-    rel_score: float = Field(0.7, description="keep sentences scoring >= rel_score * best")
+    # Evidence scoring: a logistic model over relative features (assistant/scoring.py), fitted by
+    # evals/fit_scorer.py; it carries its own abstention threshold.
+    scorer_weights: str = ""  # path of a weights JSON; empty = the shipped assistant/weights/scorer.json
+    scorer_fold: str = Field("", description="use the fold fitted without this corpus (leave-one-corpus-out evals)")
+    rel_score: float = Field(0.4, description="keep sentences with probability >= rel_score * best")
+    summary_rel: float = Field(0.3, description="summary/why questions: keep each source's best above this share of the best")
+    summary_threshold_factor: float = Field(0.5, description="summary questions abstain below this share of the threshold")
+    conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")
+    gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS
 
     def index_signature(self) -> dict:
@@ -76,7 +80,7 @@ class Settings(BaseSettings):
             "embedder": self.embedder,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
-            "chunker": "sentences-v2"  # v2: a run of spaces counts once toward chunk_size,
+            "chunker": "sentences-v2",  # v2: a run of spaces counts once toward chunk_size,
         }
 
     def config_hash(self) -> str:

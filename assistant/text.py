@@ -3,14 +3,14 @@
 Every module that compares words (keyword search, sentence scoring, follow-up
 detection, the eval's lexical judge, the fake embedder) tokenizes here, so
 they all agree on what a "term" is.  Nothing here imports the rest of the
-package.
+package but ``lang_en``.
 
 The lists below are **English-specific** on purpose: the corpus and the eval
 cases are English news, the stopwords are English function words (plus
 reporting verbs such as "said", which every news sentence carries), the
 stemmer strips English plurals and possessives, and dates are read in
 ISO form and shown with English month names.  Another language needs its own
-``STOPWORDS``, ``stem`` and ``MONTHS``; they are the only places to change.
+``STOPWORDS`` and ``stem`` here, and ``lang_en`` (months, dates, question shapes).
 
 Trade-off: ``stem`` is a light suffix stripper, not Porter/Snowball.  It only
 merges plurals and possessives ("hostages" = "hostage", "Israel's" = "Israel"),
@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from . import lang_en
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
@@ -32,23 +34,13 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your yours yourself yourselves
     also said says say according did does do many much """.split()
 )
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+# The English month names live with the other English-specific lists in ``lang_en``.
+MONTHS, MONTH_NAMES = lang_en.MONTHS, lang_en.MONTH_NAMES
 
 # a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # an ISO date prefix: "2024", "2024-06", "2024-06-24"
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
-# a year of the last two centuries, as a word
-YEAR = re.compile(r"\b(19|20)\d\d\b")
-_MONTH = "|".join([*MONTH_NAMES, r"Jan\.", r"Feb\.", r"Aug\.", r"Sept?\.", r"Oct\.", r"Nov\.", r"Dec\."])
-_DATE_MENTION = re.compile(
-    rf"\b(?:(?:{_MONTH})|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today"
-    r"|last (?:week|month|year)|this (?:week|month|year))\b"
-)
 
 
 def stem(word: str) -> str:
@@ -75,7 +67,7 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
 
 def mentions_date(text: str) -> bool:
     """Does ``text`` name a month, a year, a weekday or a relative day ("yesterday", "last week")?"""
-    return _DATE_MENTION.search(text) is not None
+    return lang_en.DATE_RE.search(text) is not None
 
 
 def parse_iso(value: str) -> tuple[int, int | None, int | None] | None:

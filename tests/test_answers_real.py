@@ -109,6 +109,37 @@ def test_november_truce_hostages_cites_at_least_two_sources(assistant, real_inde
     assert any(re.search(r"\b(105|110|50)\b", c.quote) for c in ans.citations)
 
 
+def test_november_truce_hostages_sources_differ_with_every_figure(assistant, real_index):
+    ans = assistant.ask("How many hostages were released during the November 2023 truce?")
+    assert_well_formed(ans, real_index, assistant.docs)
+    assert ans.conflict and ans.text.startswith("**Sources differ.**"), ans.text
+    by_source = {}
+    for c in ans.citations:
+        by_source.setdefault(c.source, []).append(c.quote)
+    figures = {src: " ".join(q) for src, q in by_source.items()}
+    assert re.search(r"\b50 Israeli hostages", figures["002_5a965a5de724c070.txt"])
+    assert re.search(r"\b20 more Israeli hostages", figures["002_5a965a5de724c070.txt"])  # 50 + 20 = 70
+    assert "105 hostages" in figures["001_8a411522840ab978.txt"]
+    assert "110 Israeli captives" in figures["000_c1fd837c348b8f6f.txt"]
+    for line in ans.text.splitlines()[1:]:  # every source line names its source and date
+        assert re.match(r"- .+ \((\d+ )?[A-Z][a-z]{2} \d{4}\): “", line), line
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("Summarize the main obstacles to a deal.", id="summarize"),
+        pytest.param("What are the main obstacles to a ceasefire?", id="what-are-the-main"),
+        pytest.param("Why did the ceasefire talks stall?", id="why"),
+    ],
+)
+def test_summary_and_why_questions_answer_from_several_sources(assistant, real_index, question):
+    ans = assistant.ask(question)
+    assert not ans.abstained, ans.text
+    assert_well_formed(ans, real_index, assistant.docs)
+    assert len({c.source for c in ans.citations}) >= 2, ans.text
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -256,7 +256,7 @@ def test_metadata_from_sources_toml_is_applied(mixed_folder):
     good = by["good.txt"]
     assert (good.title, good.publisher, good.author, good.date) == ("A Good Title", "Example Press", "A. Writer", "2024-06")
     nested = by["sub/nested.md"]
-    assert (nested.title, nested.publisher, nested.date) == ("# Nested", "", "")
+    assert (nested.title, nested.publisher, nested.date) == ("Nested", "", "")  # the Markdown heading, without its markup
 
 
 def test_files_are_read_without_newline_translation(mixed_folder):
@@ -283,7 +283,14 @@ def test_broken_sources_toml_raises_readable_error(tmp_path):
         pytest.param("a.txt", "Short Headline\n\nBody sentence.", "Short Headline", id="first-line"),
         pytest.param("b.txt", "This first line is a sentence.\nMore.", "b", id="sentence-first-line-uses-stem"),
         pytest.param("c.txt", "", "c", id="empty"),
+        pytest.param("d.md", "<div class='x'>\n# Install guide\n\nBody.", "Install guide", id="markdown-heading-wins"),
+        pytest.param("e.md", "---\nlayout: page\n---\nText follows here.", "e", id="front-matter-uses-stem"),
+        pytest.param("f.txt", "<html><body>\nHello there.", "f", id="html-first-line-uses-stem"),
+        pytest.param("g.txt", "https://example.org/page\nText.", "g", id="url-first-line-uses-stem"),
+        pytest.param("notes/h-i.txt", "=====\nText.", "h-i", id="rule-line-uses-stem"),
     ],
 )
 def test_default_title(source, text, title):
-    assert make_document(source, text).title == title
+    doc = make_document(source, text)
+    assert doc.title == title
+    assert doc.publisher == "" and doc.label == title  # no invented publisher: the label is the title

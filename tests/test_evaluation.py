@@ -285,20 +285,23 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # --- the full eval on the real corpus, and the gate ------------------------------------------------
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
-GATE = {  # measured values (config 0dc9732139c2, evals/reports/summary.md) in comments
+# Re-measured with the learned evidence scorer (branch scorer, shipped weights, rel_score 0.4): evidence
+# hit and recall rose (one citation per picked sentence), citation precision fell (more sentences cited)
+# and abstention recall fell to 0.333 (the threshold is fitted on five corpora, not on this file).
+GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.55,  # 0.597
-    "evidence_recall": 0.44,  # 0.484
-    "citation_recall": 0.63,  # 0.684
-    "citation_precision": 0.46,  # 0.506
-    "keyword_accuracy": 0.68,  # 0.736
-    "abstention_recall": 0.39,  # 0.444
-    "abstention_precision": 0.7,  # 0.800
+    "evidence_hit": 0.73,  # 0.778 (was 0.597)
+    "evidence_recall": 0.61,  # 0.657 (was 0.484)
+    "citation_recall": 0.62,  # 0.662 (was 0.684)
+    "citation_precision": 0.38,  # 0.409 (was 0.506)
+    "keyword_accuracy": 0.69,  # 0.736 (was 0.736)
+    "abstention_recall": 0.3,  # 0.333 (was 0.444)
+    "abstention_precision": 0.75,  # 0.857 (was 0.800)
     "hit@5": 0.92,  # 0.972
     "mrr": 0.79,  # 0.843
     "ndcg@10": 0.79,  # 0.843
 }
-GATE_MAX = {"false_abstention": 0.06}  # 0.028
+GATE_MAX = {"false_abstention": 0.06}  # 0.014 (was 0.028)
 
 
 def check_gate(metrics):

@@ -20,13 +20,23 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--split", default="all", choices=["all", "tune", "test"])
     r.add_argument("--report", default="", help="report folder (default evals/reports)")
     r.add_argument("--no-llamaindex", action="store_true", help="skip the LlamaIndex baseline (it embeds the corpus again)")
+    r.add_argument(
+        "--no-loco", action="store_true", help="score the project with the shipped scorer, not the fold without each corpus"
+    )
     args = p.parse_args(argv)
     if args.cmd == "build":
         print(format_rows(build(Path(args.out), args.only)))
         return 0
     from .runner import run
 
-    return run(Path(args.out), args.only, args.split, Path(args.report) if args.report else None, not args.no_llamaindex)
+    return run(
+        Path(args.out),
+        args.only,
+        args.split,
+        Path(args.report) if args.report else None,
+        not args.no_llamaindex,
+        not args.no_loco,
+    )
 
 
 if __name__ == "__main__":

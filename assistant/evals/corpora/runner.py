@@ -67,12 +67,17 @@ def _systems(assistant, llamaindex: bool) -> list:
     return [ProjectSystem(assistant), NaiveSentenceBaseline(assistant), *base]
 
 
-def run_variant(entry: dict, split: str, llamaindex: bool) -> dict:
-    """Index one corpus variant privately and score every system on its cases."""
+def run_variant(entry: dict, split: str, llamaindex: bool, loco: bool = True) -> dict:
+    """Index one corpus variant privately and score every system on its cases.
+
+    With ``loco`` the project scores with the scorer fold fitted without this corpus
+    (a holdout variant counts as its corpus), so its figures are from a corpus it was not fitted on.
+    """
     from assistant.api import Assistant
     from assistant.evals.runner import eval_settings
 
-    settings = eval_settings(Settings(embed_cache=str(EMBED_CACHE)), entry["corpus"], None)
+    fold = entry["name"].removesuffix("-holdout") if loco else ""
+    settings = eval_settings(Settings(embed_cache=str(EMBED_CACHE), scorer_fold=fold), entry["corpus"], None)
     assistant = Assistant(settings)
     report = assistant.ensure_index()
     if report:
@@ -84,6 +89,7 @@ def run_variant(entry: dict, split: str, llamaindex: bool) -> dict:
         "corpus": entry["name"],
         "cases": len(cases),
         "chunks": len(assistant.loaded().snapshot.chunks),
+        "scorer": f"fold without {fold}" if fold else "shipped (all dev corpora)",
         "systems": {},
         "per_case": {},
     }
@@ -122,11 +128,15 @@ def markdown(payload: dict) -> str:
         "unanswerable cases; `validity` citations that reproduce their span; `p50_ms` per question (warm; baselines "
         "time retrieval only).",
         "",
+        "Leave-one-corpus-out: unless run with `--no-loco`, the project's evidence scorer on each corpus (and its "
+        "holdout) is the fold of `assistant/weights/scorer.json` fitted *without* that corpus (`evals/fit_scorer.py`); "
+        "the shipped model, used by `ask()` otherwise, is fitted on all five dev corpora.",
+        "",
     ]
     if payload.get("pending"):
         lines += [f"Not run yet (interrupted or still running): {', '.join(payload['pending'])}.", ""]
     for v in payload["variants"]:
-        lines += [f"## {v['corpus']} ({v['cases']} cases, {v['chunks']} chunks)", ""]
+        lines += [f"## {v['corpus']} ({v['cases']} cases, {v['chunks']} chunks; project scorer: {v.get('scorer', '?')})", ""]
         lines += ["| system | " + " | ".join(label for _, label in COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
         for name, m in v["systems"].items():
             lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k), k) for k, _ in COLUMNS) + " |")
@@ -134,7 +144,9 @@ def markdown(payload: dict) -> str:
     return "\n".join(lines)
 
 
-def run(out: Path, only: list[str] | None, split: str = "all", report: Path | None = None, llamaindex: bool = True) -> int:
+def run(
+    out: Path, only: list[str] | None, split: str = "all", report: Path | None = None, llamaindex: bool = True, loco: bool = True
+) -> int:
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     wanted = [n for n in manifest if not only or n in only or n.removesuffix("-holdout") in only]
     wanted.sort(key=lambda n: manifest[n]["chars"])  # small corpora first: an interrupted run has the most figures
@@ -146,7 +158,7 @@ def run(out: Path, only: list[str] | None, split: str = "all", report: Path | No
     report.mkdir(parents=True, exist_ok=True)
     for name in wanted:
         print(f"run {name} ...", file=sys.stderr, flush=True)
-        variants.append(run_variant(manifest[name], split, llamaindex))
+        variants.append(run_variant(manifest[name], split, llamaindex, loco))
         # written after every variant, so an interrupted run still leaves the finished corpora's figures
         payload = {"split": split, "seconds": time.perf_counter() - t0, "variants": variants, "pending": wanted[len(variants) :]}
         md = markdown(payload)

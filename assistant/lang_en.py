@@ -1,0 +1,78 @@
+"""Everything English-specific the answer pipeline needs, in one place.
+
+Why a module of its own: the scorer and the selection are meant to be general
+(features relative to the question's own candidates, weights fitted across
+corpora), but reading a question's *shape* ("how many", "when", "summarize"),
+recognising a date or a spelled-out number, and knowing that "However, ..." leans
+on the sentence before are facts about English, not about any corpus.  Keeping
+them here makes that boundary visible: porting to another language means
+rewriting this file, and nothing here may name a topic, a publisher or a genre.
+
+Trade-off: regular expressions, not a parser; they read the common phrasings
+and fall back to the shape "any", which gets the general scorer and no special
+treatment.
+"""
+
+from __future__ import annotations
+
+import re
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
+_MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+DATE_RE = re.compile(
+    rf"\b(?:{_MONTH_RE}|(?:1[5-9]|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
+    r"last (?:week|month|year)|this (?:week|month|year))\b"
+)
+YEAR_RE = re.compile(r"\b(1[5-9]|20)\d\d\b")
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
+    "thousand thousands million millions billion half".split()
+)
+NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I)
+# "50 Israeli hostages", "1,200 people", "20 more hostages": a figure and the words after it.
+FIGURE_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
+# Words between a figure and the noun it counts ("20 more hostages", "the total of").
+FIGURE_FILLER = frozenset("more additional other new of the total percent per further some about".split())
+QUESTION_WORDS = frozenset("what who whom when why how which where did does is was has have according per in and the".split())
+
+_SHAPES = (
+    ("number", re.compile(r"\b(how many|how much|number of|what (?:is|was) the (?:total|number|count))\b", re.I)),
+    ("date", re.compile(r"^(when|what (date|day|month|year)|on what date|since when|in what year)\b", re.I)),
+    ("who", re.compile(r"^(who|whom|what (was|is) the name)\b", re.I)),
+    (
+        "summary",
+        re.compile(
+            r"^(summari[sz]e|sum up|give (me )?an? (overview|summary)|overview|describe the main|"
+            r"what (are|were) the (main|key|major|biggest|principal)|what are some of the (main|key))\b",
+            re.I,
+        ),
+    ),
+    ("why", re.compile(r"^(why|what (caused|explains|is the reason|are the reasons))\b", re.I)),
+)
+# After "how many": the noun phrase counted ("how many hostages were released" -> "hostages").
+COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,1}[\w’'-]+)", re.I)
+
+# A sentence opening with one of these leans on the sentence before it.
+ANAPHORA_RE = re.compile(
+    r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|"
+    r"Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b"
+)
+OPENS_QUOTE_RE = re.compile(r"^[“\"]")
+# English reported speech: 'X noted that ... . "quote," she said.'
+REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
+
+
+def question_shape(question: str) -> str:
+    """'number', 'date', 'who', 'summary', 'why' or 'any' (the first shape that matches)."""
+    q = question.strip()
+    for name, pattern in _SHAPES:
+        if pattern.search(q):
+            return name
+    return "any"
+
+
+def counted_phrase(question: str) -> str:
+    """The words a 'how many' question counts ('' when there is none)."""
+    m = COUNTED_RE.search(question)
+    return m.group(1) if m else ""

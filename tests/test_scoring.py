@@ -1,0 +1,186 @@
+"""The evidence scorer: its features, its question shapes, and that the committed weights are reproducible."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant import lang_en
+from assistant.answer import Scored, _who, compose, find_conflict
+from assistant.evals.fit import TABLE, fit_all, read_table
+from assistant.scoring import FEATURES, WEIGHTS, Candidate, Scorer, bm25_text, constraint_terms, features, figures, kind_fit
+from assistant.types import Document, Sentence
+
+
+@pytest.mark.parametrize(
+    "question,shape",
+    [
+        pytest.param("How many hostages were released?", "number", id="how-many"),
+        pytest.param("What was the total number of votes?", "number", id="number-of"),
+        pytest.param("When did the truce begin?", "date", id="when"),
+        pytest.param("Who mediated the talks?", "who", id="who"),
+        pytest.param("Summarize the main obstacles to a deal.", "summary", id="summarize"),
+        pytest.param("What are the main obstacles to a deal?", "summary", id="what-are-the-main"),
+        pytest.param("Why did the talks stall?", "why", id="why"),
+        pytest.param("How do I install a package?", "any", id="how-to"),
+    ],
+)
+def test_question_shape(question, shape):
+    assert lang_en.question_shape(question) == shape
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param(
+            "Hamas traded 110 Israeli captives for 240 Palestinian prisoners.",
+            [("110", "captive"), ("240", "prisoner")],
+            id="adjectives-skipped",
+        ),
+        pytest.param("the release of 20 more Israeli hostages", [("20", "hostage")], id="filler-skipped"),
+        pytest.param("In 2023 the group grew.", [], id="year-is-not-a-figure"),
+        pytest.param("killing approximately 1,200 people", [("1200", "people")], id="thousands-separator"),
+    ],
+)
+def test_figures(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    "shape,text,counted,fit",
+    [
+        pytest.param("number", "Hamas released 105 hostages.", {"hostage"}, 1.0, id="number-counted-noun"),
+        pytest.param("number", "About 30 people came.", {"hostage"}, 0.5, id="number-other-noun"),
+        pytest.param("number", "Talks resumed in 2024.", {"hostage"}, 0.0, id="number-only-a-year"),
+        pytest.param("date", "The truce began on November 24.", set(), 1.0, id="date-month"),
+        pytest.param("date", "The truce began after talks.", set(), 0.0, id="date-missing"),
+        pytest.param("who", "The talks were led by Qatar.", set(), 1.0, id="who-name"),
+        pytest.param("any", "anything at all", set(), 1.0, id="any"),
+    ],
+)
+def test_kind_fit(shape, text, counted, fit):
+    assert kind_fit(shape, text, counted) == fit
+
+
+@pytest.mark.parametrize(
+    "question,terms",
+    [
+        pytest.param("What happened in November 2023 in Doha?", {"november", "2023", "doha"}, id="month-year-name"),
+        pytest.param("How do I install a package?", set(), id="none"),
+    ],
+)
+def test_constraint_terms(question, terms):
+    assert constraint_terms(question) == terms
+
+
+def test_bm25_text_grows_with_matches_and_shrinks_with_length():
+    q = {"truce": 2.0, "hostage": 1.0}
+    assert bm25_text(q, ["truce", "hostage"], 2) > bm25_text(q, ["truce", "other"], 2) > 0
+    assert bm25_text(q, ["truce"] + ["x"] * 20, 10) < bm25_text(q, ["truce", "x"], 10)
+    assert bm25_text(q, [], 5) == 0.0
+
+
+def _cand(i, text, rank=0, para=0):
+    return Candidate("a.txt", i, 10 * i, 10 * i + len(text), text, rank, 1.0 / (1 + rank), para)
+
+
+def test_features_are_relative_to_the_candidate_set():
+    cands = [_cand(0, "The truce began in November."), _cand(1, "Rain fell on the hills.", 1), _cand(2, "The truce ended.", 2, 1)]
+    cos = np.array([0.8, 0.2, 0.6])
+    x = features("When did the truce begin?", "", cands, cos, [c.text for c in cands], ["", "", ""], lambda t: 1.0)
+    col = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    assert x.shape == (3, len(FEATURES))
+    assert col["cos_gap"].tolist() == pytest.approx([0.0, -0.6, -0.2])
+    assert col["cos_rank"].tolist() == pytest.approx([1.0, 1 / 3, 1 / 2])
+    assert col["win_cos"].tolist() == pytest.approx([0.5, (0.8 + 0.2 + 0.6) / 3, 0.4])
+    assert col["para_gap"].max() == 0.0
+    assert col["win_bm25"].max() == 1.0 and col["lex_gap"].max() == 0.0
+    assert col["kind_fit"].tolist() == [1.0, 0.0, 0.0]
+    assert col["chunk_rank"].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+
+
+def test_features_of_no_candidates():
+    assert features("q", "", [], np.zeros(0), [], [], lambda t: 1.0).shape == (0, len(FEATURES))
+
+
+def test_committed_weights_are_what_the_fitting_script_produces():
+    fitted = fit_all(read_table(TABLE))
+    committed = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    assert fitted["features"] == committed["features"] == list(FEATURES)
+    assert fitted["trained_on"] == committed["trained_on"]
+    for name, model in [("model", committed["model"]), *((f"fold {k}", v) for k, v in committed["folds"].items())]:
+        mine = fitted["model"] if name == "model" else fitted["folds"][name.split(" ", 1)[1]]
+        for key in ("mean", "std", "coef"):
+            assert np.allclose(mine[key], model[key], atol=1e-6), (name, key)
+        assert mine["intercept"] == pytest.approx(model["intercept"], abs=1e-6)
+        assert mine["threshold"] == pytest.approx(model["threshold"], abs=1e-6)
+    assert set(committed["folds"]) == set(committed["trained_on"])
+    assert Scorer.load().fold("news") != Scorer.load().model
+
+
+def test_committed_feature_table_is_small():
+    assert TABLE.stat().st_size < 5 * 2**20
+
+
+def _scored(source, text, score=0.9):
+    return Scored(Sentence(source, 0, len(text), text), score, 0.5, 0.5, 0)
+
+
+def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
+    pool = [
+        _scored("b", "Hamas released 105 hostages and Israel released 240 Palestinian prisoners."),
+        _scored("c", "The truce saw Hamas release 50 Israeli hostages."),
+        _scored("a", "Hamas traded 110 Israeli captives for 240 Palestinian prisoners."),
+        _scored("d", "The Gaza ministry reported 20 deaths that day."),
+    ]
+    got = find_conflict(pool, "How many hostages were released during the truce?")
+    assert sorted(s.sentence.source for s in got) == ["a", "b", "c"]
+    assert find_conflict(pool[:1], "How many hostages were released?") == []
+
+
+@pytest.mark.parametrize(
+    "doc,who",
+    [
+        pytest.param(Document("a.txt", "t", title="T", publisher="Vox", date="2024-10"), "Vox (Oct 2024)", id="publisher-date"),
+        pytest.param(Document("a.txt", "t", title="Install guide"), "“Install guide”", id="title-only"),
+        pytest.param(
+            Document("a.txt", "t", title="Install guide", publisher="unknown", date="2023"),
+            "“Install guide” (2023)",
+            id="unknown-publisher",
+        ),
+        pytest.param(Document("a.txt", "t"), "a.txt", id="nothing"),
+    ],
+)
+def test_lead_reads_naturally_when_fields_are_missing(doc, who):
+    assert _who(doc) == who
+    text, cits = compose([Scored(Sentence("a.txt", 0, 1, "t"), 0.9, 0.5, 0.5, 0)], False, {"a.txt": doc})
+    assert text.startswith(f"According to {who}, “t” [1]") and len(cits) == 1
+
+
+def test_null_questions_are_stable_long_sentences_with_their_paragraph():
+    from assistant.answer import SentenceIndex, null_questions
+
+    text = "Short one here.\nThe first long sentence of this test document has more than ten words in it.\nAnother long sentence in the second paragraph also has well over ten words here."
+    sindex = SentenceIndex({"a.txt": Document("a.txt", text)})
+    got = null_questions(sindex, k=5)
+    assert got == null_questions(sindex, k=5) and len(got) == 2
+    assert {(q, p) for q, _, p in got} == {(text.splitlines()[1], 1), (text.splitlines()[2], 2)}
+
+
+@pytest.mark.parametrize(
+    "quantile,null,expected",
+    [
+        pytest.param(-1.0, [0.9, 0.9], 0.2, id="unused"),
+        pytest.param(0.5, [0.1, 0.3, 0.5], 0.3, id="median-raises"),
+        pytest.param(1.0, [0.05, 0.1], 0.2, id="never-lowers"),
+        pytest.param(0.5, [], 0.2, id="no-null"),
+    ],
+)
+def test_abstain_below(quantile, null, expected):
+    from assistant.answer import abstain_below
+    from assistant.scoring import Model
+
+    model = Model((0.0,), (1.0,), (1.0,), 0.0, 0.2, quantile)
+    assert abstain_below(model, null) == pytest.approx(expected)
