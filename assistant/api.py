@@ -28,7 +28,16 @@ from .corpus import LoadError, check_upload, load_corpus
 from .index import BuildReport, Snapshot, build_index, cached_extractions, is_stale, load_snapshot, verify_store
 from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
-from .types import Answer, AssistantError, BadQuestionError, Document, IndexMissingError, Sentence, content_hash
+from .types import (
+    Answer,
+    AssistantError,
+    BadQuestionError,
+    Document,
+    IndexMissingError,
+    Sentence,
+    StoreUnavailableError,
+    content_hash,
+)
 from .wiring import make_embedder, make_store
 
 
@@ -83,7 +92,12 @@ class Assistant:
     def _load(self) -> _Loaded:
         snap = load_snapshot(self.settings)
         store = self._open_store(snap.collection)
-        problem = verify_store(snap, store)
+        try:
+            problem = verify_store(snap, store)
+        except StoreUnavailableError:
+            raise
+        except Exception as e:  # e.g. a segment Chroma cannot replay after a kill -9 mid-write
+            problem = f"the vector store cannot be read ({type(e).__name__}: {str(e)[:200]})"
         if problem:
             raise IndexMissingError(
                 f"The index at {self.settings.index_dir} is damaged: {problem}. "

@@ -39,7 +39,7 @@ from .config import Settings
 from .corpus import LoadError
 from .keywords import load_keyword_index, save_keyword_index
 from .ports import Embedder, KeywordIndex, VectorStore
-from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, content_hash
+from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, StoreUnavailableError, content_hash
 
 MANIFEST = "manifest.json"
 BUILDING = "BUILDING"
@@ -303,7 +303,14 @@ def build_index(
         # 1. vectors first (invisible to readers until the manifest lists them); chunks already
         #    stored (by a crashed build, or unchanged) are not embedded again, and chunks the
         #    store lost (a deleted or damaged store) are embedded again: that is the repair.
-        have = store.ids()
+        try:
+            have = store.ids()
+        except StoreUnavailableError:
+            raise
+        except Exception:  # a collection Chroma cannot read (its segment was cut by a kill): start a fresh one
+            collection = _new_collection(settings)
+            store, have = open_store(collection), set()
+            (index_dir / BUILDING).write_text(collection)
         kept = {c.id for c in fresh} | {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}
         lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
         todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}

@@ -132,8 +132,13 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(tmp_path):
         v for v in verdicts if v["state"] == "MIXED" or not v["converged"] or v.get("bad_citations") or v.get("loaded") is False
     ]
     orphans = sum(v["orphans"] for v in verdicts)
+    # A kill inside Chroma's own segment write can leave a collection Chroma cannot replay: the reader then
+    # gets the one "damaged ... run `assistant index`" error (never a wrong answer) and the next build repairs it.
+    damaged = [v["damaged"] for v in verdicts if "damaged" in v]
+    assert all("damaged" in d and "assistant index" in d for d in damaged), damaged
     print(f"\ncrash harness: {len(verdicts)} kill points (a full build takes {full:.1f} s, an update {step:.1f} s); phases {dict(phases)}; "
-          f"states {dict(Counter(v['state'] for v in verdicts))}; broken indexes {len(broken)}; orphan collections {orphans}")  # fmt: skip
+          f"states {dict(Counter(v['state'] for v in verdicts))}; broken indexes {len(broken)}; "
+          f"store unreadable until the next build (clear error) {len(damaged)}; orphan collections {orphans}")  # fmt: skip
     assert len(verdicts) >= 30 and not broken and orphans == 0
     assert phases["embedding and store writes"] >= 5, f"too few kills landed mid-build: {dict(phases)}"
 

@@ -96,6 +96,18 @@ def make_client(path: Path | None = None, url: str = "", timeout: float = 5.0):
     return vendor("chromadb").PersistentClient(path=str(path), settings=settings)
 
 
+def _no_panic(fn):
+    """Run ``fn``; a Rust panic inside chromadb (pyo3's PanicException is a BaseException) becomes a RuntimeError."""
+    try:
+        return fn()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:
+        if type(e).__name__ == "PanicException":
+            raise RuntimeError(f"Chroma failed internally: {e}") from e
+        raise
+
+
 class ChromaStore:
     """``VectorStore`` over one Chroma collection.
 
@@ -191,7 +203,7 @@ class ChromaStore:
 
     def _guard(self, fn):
         try:
-            return fn()
+            return _no_panic(fn)
         except StoreUnavailableError:
             raise
         except Exception as e:
