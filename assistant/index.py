@@ -267,6 +267,19 @@ def _new_collection(settings: Settings) -> str:
     return f"{settings.collection_prefix}-{content_hash(sig, n=8)}-{int(time.time() * 1000)}"
 
 
+def _readable_store(collection: str, store: VectorStore, settings: Settings, open_store) -> tuple[str, VectorStore, set[str]]:
+    """(collection, store, ids it holds); a collection Chroma cannot read (its segment cut by a kill) is
+    replaced by a fresh one, so everything is embedded again and garbage collection drops the broken one."""
+    try:
+        return collection, store, store.ids()
+    except StoreUnavailableError:
+        raise
+    except Exception:
+        fresh = _new_collection(settings)
+        (Path(settings.index_dir) / BUILDING).write_text(fresh)
+        return fresh, open_store(fresh), set()
+
+
 def collect_garbage(store: VectorStore, keep: str) -> list[str]:
     """Drop every collection of this index except ``keep`` (crashed builds, replaced ones)."""
     dropped = []
@@ -303,14 +316,7 @@ def build_index(
         # 1. vectors first (invisible to readers until the manifest lists them); chunks already
         #    stored (by a crashed build, or unchanged) are not embedded again, and chunks the
         #    store lost (a deleted or damaged store) are embedded again: that is the repair.
-        try:
-            have = store.ids()
-        except StoreUnavailableError:
-            raise
-        except Exception:  # a collection Chroma cannot read (its segment was cut by a kill): start a fresh one
-            collection = _new_collection(settings)
-            store, have = open_store(collection), set()
-            (index_dir / BUILDING).write_text(collection)
+        collection, store, have = _readable_store(collection, store, settings, open_store)
         kept = {c.id for c in fresh} | {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}
         lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
         todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}
