@@ -10,7 +10,9 @@ the old one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +35,7 @@ from .types import (
     AssistantError,
     BadQuestionError,
     Document,
+    IndexMismatchError,
     IndexMissingError,
     Sentence,
     StoreUnavailableError,
@@ -158,7 +161,11 @@ class Assistant:
         return report
 
     def ensure_index(self, progress: bool = True) -> BuildReport | None:
-        """Build, update or repair the index when it is missing, out of date or damaged."""
+        """Build, update or repair the index when it is missing, out of date or damaged.
+
+        What ``serve`` and ``chat`` run first: an index built with other settings (another
+        embedder, chunk size or chunker version) is rebuilt, since serving means "index if needed".
+        """
         docs, errors = self._load_corpus()
         if not is_stale(self.settings, docs):
             try:
@@ -166,9 +173,20 @@ class Assistant:
                 return None
             except IndexMissingError:  # a damaged store: the build below repairs it
                 pass
-        report = build_index(
-            self.settings, docs, make_embedder(self.settings, for_index=True), self._open_store, skipped=errors, progress=progress
+        build = functools.partial(
+            build_index,
+            self.settings,
+            docs,
+            make_embedder(self.settings, for_index=True),
+            self._open_store,
+            skipped=errors,
+            progress=progress,
         )
+        try:
+            report = build()
+        except IndexMismatchError as e:
+            print(f"{e} Rebuilding it now.", file=sys.stderr)
+            report = build(rebuild=True)
         with self._lock:
             self._loaded = None
         return report

@@ -354,3 +354,13 @@ def test_empty_file_in_the_corpus_is_skipped_by_name(tmp_corpus):
     docs, problems = load_corpus(tmp_corpus)
     assert "blank.txt" not in {d.source for d in docs}
     assert any(p.source == "blank.txt" and "empty file" in p.reason and p.skipped for p in problems)
+
+
+def test_serve_rebuilds_an_index_built_with_other_settings_instead_of_refusing(hash_settings):
+    """`make run` means "index if needed": an index from another chunk size (or chunker version) is rebuilt."""
+    Assistant(hash_settings.model_copy(update={"chunk_size": 400})).index(progress=False)
+    report = Assistant(hash_settings).ensure_index(progress=False)
+    assert report is not None and report.chunks_embedded == report.chunks_total > 0
+    assert json.loads((hash_settings.index_dir / MANIFEST).read_text())["signature"]["chunk_size"] == hash_settings.chunk_size
+    assert collections(hash_settings) == {report.collection}
+    assert Assistant(hash_settings).ask(QUESTION).text
