@@ -185,7 +185,8 @@ class Assistant:
         try:
             report = build()
         except IndexMismatchError as e:
-            print(f"{e} Rebuilding it now.", file=sys.stderr)
+            why = str(e).split("(", 1)[1].split(")", 1)[0] if "(" in str(e) else "other settings"
+            print(f"The index at {self.settings.index_dir} was built with other settings ({why}); rebuilding it.", file=sys.stderr)
             report = build(rebuild=True)
         with self._lock:
             self._loaded = None
