@@ -186,7 +186,9 @@ class Assistant:
             report = build()
         except IndexMismatchError as e:
             why = str(e).split("(", 1)[1].split(")", 1)[0] if "(" in str(e) else "other settings"
-            print(f"The index at {self.settings.index_dir} was built with other settings ({why}); rebuilding it.", file=sys.stderr)
+            print(
+                f"The index at {self.settings.index_dir} was built with other settings ({why}); rebuilding it.", file=sys.stderr
+            )
             report = build(rebuild=True)
         with self._lock:
             self._loaded = None
