@@ -10,7 +10,6 @@ the old one.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import sys
 import threading
@@ -146,16 +145,11 @@ class Assistant:
 
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
-        docs, errors = self._load_corpus()
-        report = build_index(
-            self.settings,
-            docs,
-            make_embedder(self.settings, for_index=True),
-            self._open_store,
-            rebuild=rebuild,
-            skipped=errors,
-            progress=progress,
-        )
+        return self._build(*self._load_corpus(), rebuild=rebuild, progress=progress)
+
+    def _build(self, docs, errors, rebuild: bool, progress: bool) -> BuildReport:
+        embedder = make_embedder(self.settings, for_index=True)
+        report = build_index(self.settings, docs, embedder, self._open_store, rebuild=rebuild, skipped=errors, progress=progress)
         with self._lock:
             self._loaded = None
         return report
@@ -173,26 +167,14 @@ class Assistant:
                 return None
             except IndexMissingError:  # a damaged store: the build below repairs it
                 pass
-        build = functools.partial(
-            build_index,
-            self.settings,
-            docs,
-            make_embedder(self.settings, for_index=True),
-            self._open_store,
-            skipped=errors,
-            progress=progress,
-        )
         try:
-            report = build()
+            return self._build(docs, errors, rebuild=False, progress=progress)
         except IndexMismatchError as e:
-            why = str(e).split("(", 1)[1].split(")", 1)[0] if "(" in str(e) else "other settings"
+            where = self.settings.index_dir
             print(
-                f"The index at {self.settings.index_dir} was built with other settings ({why}); rebuilding it.", file=sys.stderr
+                f"The index at {where} was built with other settings ({getattr(e, 'diffs', '')}); rebuilding it.", file=sys.stderr
             )
-            report = build(rebuild=True)
-        with self._lock:
-            self._loaded = None
-        return report
+            return self._build(docs, errors, rebuild=True, progress=progress)
 
     def add_documents(
         self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20, replace: bool = False

@@ -152,10 +152,12 @@ def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None
     want, have = settings.index_signature(), manifest.get("signature", {})
     if want != have:
         diffs = ", ".join(f"{k}: index has {have.get(k)!r}, settings want {want[k]!r}" for k in want if have.get(k) != want[k])
-        raise IndexMismatchError(
+        err = IndexMismatchError(
             f"The index at {index_dir} was built with other settings ({diffs}). "
             "Rebuild it with `assistant index --rebuild`, or restore the settings it was built with."
         )
+        err.diffs = diffs  # for callers that rebuild on their own (``Assistant.ensure_index``)
+        raise err
 
 
 def load_snapshot(settings: Settings) -> Snapshot:
