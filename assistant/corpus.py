@@ -325,11 +325,6 @@ def read_source(path: Path, source: str, root: Path, cached: Mapping | None = No
     return extracted, sha
 
 
-def read_text_file(path: Path, source: str, root: Path) -> str:
-    """One corpus file's canonical text; raises ValueError with a readable reason."""
-    return read_source(path, source, root)[0].text
-
-
 def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) -> tuple[list[Document], list[LoadError]]:
     """All readable documents of a folder, plus one LoadError per skipped file or ignored value.
 
