@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lang_en
-from .chunking import is_citable, split_sentences
+from .chunking import content_spans, is_citable, split_sentences
 from .config import Settings
-from .scoring import Candidate, Model, features, figures
+from .scoring import FEATURES, Candidate, Model, features, figures
 from .text import human_date, tokenize
 from .types import Answer, Citation, Document, Hit, Sentence, content_hash
 
@@ -37,6 +37,7 @@ class Scored:
     lexical: float
     index: int  # position in its document's sentence list
     context: bool = False  # added by ``with_context`` so that a picked sentence reads alone
+    miss: float = 0.0  # share of the question's pinning terms (names, numbers, dates) missing around it
 
 
 class _Lazy(dict):
@@ -66,9 +67,9 @@ class SentenceIndex:
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
 
     def _paragraphs(self, source: str) -> list[int]:
-        text = self.docs[source].text
-        breaks = [i for i, ch in enumerate(text) if ch == "\n"]
-        return [bisect.bisect_left(breaks, s.start) for s in self.by_doc[source]]
+        doc = self.docs[source]
+        starts = [p.start for p in content_spans(doc.text, doc.boilerplate)]  # hard-wrapped lines are one paragraph
+        return [bisect.bisect_right(starts, s.start) - 1 for s in self.by_doc[source]]
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
         if source not in self.docs:
@@ -140,8 +141,9 @@ def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Mod
     if not cands:
         return []
     prob = model.predict(x)
+    lex, miss = FEATURES.index("lex"), FEATURES.index("constraint_miss")
     out = [
-        Scored(Sentence(c.source, c.start, c.end, c.text), float(p), float(d), float(f[5]), c.index)
+        Scored(Sentence(c.source, c.start, c.end, c.text), float(p), float(d), float(f[lex]), c.index, miss=float(f[miss]))
         for c, p, d, f in zip(cands, prob, cos, x, strict=True)
     ]
     out.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
@@ -159,10 +161,13 @@ def figure_sources(pool: Sequence[Scored], counted: set[str]) -> dict[str, list[
     ("110 Israeli captives") is read by elimination: nouns that sit beside a
     matched figure in another sentence are known to be other things ("240
     Palestinian prisoners"), and when a sentence gives one of those other things
-    and exactly one more figure, that figure is taken as this source's.
+    and exactly one more figure, that figure is taken as this source's.  A
+    sentence that carries none of the question's pinning terms (``miss`` 1: "2,000
+    people" killed in Lebanon, for people killed on October 7) counts something else.
     """
     matched: dict[str, list[Scored]] = {}
     others: set[str] = set()
+    pool = [s for s in pool if s.miss < 1.0]
     for s in pool:
         figs = figures(s.sentence.text)
         if any(n in counted for _, n in figs):
