@@ -2,9 +2,11 @@
 
 A follow-up ("What did Israel say to that?", "When was this?") carries too
 little to retrieve on.  When a question leans on the history (a pronoun or
-deictic word, an elliptical opener, or very few content words), the previous
-user questions are added to the retrieval query; the current question's own
-terms still weigh double in sentence scoring (see ``answer.query_terms``).
+deictic word, an elliptical opener, a definite noun the previous questions
+introduced -- "the plan" after "What is in the plan?" --, or very few content
+words), the previous user questions are added to the retrieval query; the
+current question's own terms still weigh double in sentence scoring (see
+``answer.query_terms``).  The English words involved live in ``lang_en``.
 """
 
 from __future__ import annotations
@@ -12,15 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from . import lang_en
 from .text import tokenize
 from .types import BadQuestionError
-
-_DEICTIC = re.compile(
-    r"\b(it|its|that|this|these|those|they|them|their|he|him|his|she|her|there|then|such|the same|the deal|the plan|"
-    r"the proposal|the truce|the talks|the group|the figure|the number)\b",
-    re.I,
-)
-_ELLIPTIC = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
 
 
 def clean_text(text: str) -> str:
@@ -48,8 +44,10 @@ def validate_history(history) -> list[dict]:
 def is_followup(question: str, history: Sequence[dict]) -> bool:
     if not any(t["role"] == "user" for t in history):
         return False
-    content_words = tokenize(question)
-    return bool(_DEICTIC.search(question) or _ELLIPTIC.match(question) or len(content_words) <= 2)
+    if lang_en.DEICTIC_RE.search(question) or lang_en.ELLIPTIC_RE.match(question) or len(tokenize(question)) <= 2:
+        return True
+    earlier = {t for turn in history if turn["role"] == "user" for t in tokenize(turn["content"])}
+    return any(set(tokenize(noun)) & earlier for noun in lang_en.DEFINITE_RE.findall(question))
 
 
 def resolve(question: str, history: Sequence[dict], turns: int = 2) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import lang_en
 from .readers import SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .text import date_bounds
@@ -41,16 +42,6 @@ _CREDIT = re.compile(
 # In a "Name/Agency" credit both sides of the slash are capitalised ("Evan Vucci/AP");
 # "and/or", "24/7" or "km/h" are ordinary text.
 _CREDIT_SLASH = re.compile(r"(?:^|\s)[^\W\d_][\w.'’-]*/[^\W\d_]")
-_CREDIT_WORDS = re.compile(
-    r"(getty images|via reuters|reuters connect|associated press|^photo(graph)?( by|:)|"
-    r"^(image|credit|photo) ?(credit)?:)",
-    re.I,
-)
-_SECTION_END = re.compile(
-    r"^(more from\b.*|related( articles| stories| coverage)?:?|read more:?|recommended( for you)?:?|"
-    r"you (may|might) also like:?|most (read|popular):?|more stories:?)$",
-    re.I,
-)
 _LINK_TAIL = re.compile(r"[›»→]\s*$")
 _GLUED_ITEM = re.compile(r"(?<=[.!?”\"’)])\s*[-•]\s+\S")
 
@@ -78,7 +69,7 @@ def _is_credit(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > 90 or s[-1] in '.!?:;"”':
         return False
-    if _CREDIT_WORDS.search(s) and len(s.split()) <= 12:
+    if lang_en.PAGE_CREDIT_RE.search(s) and len(s.split()) <= 12:
         return True
     if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s):
         return False
@@ -100,7 +91,7 @@ def detect_boilerplate(text: str) -> tuple[Span, ...]:
     cut = len(text)
     for i in nonblank:
         a, b = lines[i]
-        if a >= 0.3 * len(text) and len(text[a:b].strip()) <= 60 and _SECTION_END.match(text[a:b].strip()):
+        if a >= 0.3 * len(text) and len(text[a:b].strip()) <= 60 and lang_en.PAGE_SECTION_END_RE.match(text[a:b].strip()):
             cut = a
             break
 

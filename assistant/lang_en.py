@@ -58,6 +58,20 @@ ANAPHORA_RE = re.compile(
     r"^(During that|At that|That|This|These|Those|It|Its|They|Their|He|His|She|Her|Such|But|However|Still|Yet|"
     r"Instead|Indeed|Meanwhile|Similarly|In addition|Besides)\b"
 )
+# Follow-ups: words that point back into the conversation ("that", "she"), openers that
+# continue it ("And ...", "What about ..."), and a definite noun ("the plan") that the
+# conversation may have introduced (``chat.is_followup`` checks the history for it).
+DEICTIC_RE = re.compile(r"\b(it|its|that|this|these|those|they|them|their|he|him|his|she|her|there|then|such|the same)\b", re.I)
+ELLIPTIC_RE = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
+DEFINITE_RE = re.compile(r"\b(?:the|that|this|these|those)\s+([a-z][\w’'-]*)", re.I)
+# Web-page furniture, in English words: a photo credit line ("Photo by ...", "Image credit:"),
+# and the headings that open a teaser section ("More from ...", "Related", "Read more").
+PAGE_CREDIT_RE = re.compile(r"(^photo(graph)?( by|:)|^(image|credit|photo) ?(credit)?:)", re.I)
+PAGE_SECTION_END_RE = re.compile(
+    r"^(more from\b.*|related( articles| stories| coverage)?:?|read more:?|recommended( for you)?:?|"
+    r"you (may|might) also like:?|most (read|popular):?|more stories:?)$",
+    re.I,
+)
 OPENS_QUOTE_RE = re.compile(r"^[“\"]")
 # English reported speech: 'X noted that ... . "quote," she said.'
 REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
