@@ -12,6 +12,7 @@ abbreviations (it then errs toward longer sentences, which still cite exactly).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -67,19 +68,65 @@ _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
+def _line_spans(text: str, a: int, e: int) -> list[Span]:
+    """Non-blank lines of ``text[a:e]``, trimmed so each starts and ends on visible text."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text[a:e]):
+        s, t = a + m.start(), a + m.end()
+        while s < t and text[s].isspace():
+            s += 1
+        while t > s and text[t - 1].isspace():
+            t -= 1
+        if s < t:
+            out.append(Span(s, t))
+    return out
+
+
+_WRAP_MIN, _WRAP_MAX = 40, 120  # columns plain text is commonly wrapped at (72-80), with room either side
+_SENTENCE_END = frozenset('.!?:;…"”’)]')
+_LIST_ITEM = re.compile(r"[-*•>|+]|\d{1,3}[.)]\s|[A-Za-z][.)]\s")
+
+
+def _blocks(text: str, lines: list[Span]) -> list[list[Span]]:
+    """Runs of lines with no blank line between them."""
+    out: list[list[Span]] = []
+    for line in lines:
+        if out and text[out[-1][-1].end : line.start].count("\n") == 1:
+            out[-1].append(line)
+        else:
+            out.append([line])
+    return out
+
+
+def _paragraphs(text: str, block: list[Span]) -> Iterator[Span]:
+    """The block's lines, with hard-wrapped runs joined into one span each.
+
+    A wrapped paragraph fills its lines to about the same width; a heading, a list or
+    an address has short or marked lines.  Lines longer than any common wrap column are
+    never joined: their breaks are the author's.  Only a break inside a sentence is
+    joined (the line does not end like one); at a sentence end the break already is
+    a boundary.
+    """
+    width = max(x.end - x.start for x in block)
+    start = block[0].start
+    for prev, nxt in itertools.pairwise(block):
+        full = _WRAP_MIN <= width <= _WRAP_MAX and prev.end - prev.start >= 0.6 * width
+        if not full or text[prev.end - 1] in _SENTENCE_END or _LIST_ITEM.match(text, nxt.start):
+            yield Span(start, prev.end)
+            start = nxt.start
+    yield Span(start, block[-1].end)
+
+
 def content_spans(text: str, boilerplate: tuple[Span, ...]) -> list[Span]:
-    """Complement of the boilerplate spans, split at line breaks (paragraphs)."""
+    """Complement of the boilerplate spans, split into paragraphs.
+
+    A paragraph is a line, or a run of hard-wrapped lines joined into one
+    (``_paragraphs``), so that a sentence wrapped over two lines is one sentence.
+    """
     out, pos = [], 0
     for b in (*boilerplate, Span(len(text), len(text))):
-        for m in re.finditer(r"[^\n]+", text[pos : b.start]):
-            a, e = pos + m.start(), pos + m.end()
-            # trim surrounding whitespace so spans start and end on visible text
-            while a < e and text[a].isspace():
-                a += 1
-            while e > a and text[e - 1].isspace():
-                e -= 1
-            if a < e:
-                out.append(Span(a, e))
+        for block in _blocks(text, _line_spans(text, pos, b.start)):
+            out.extend(_paragraphs(text, block))
         pos = max(pos, b.end)
     return out
 

@@ -80,7 +80,8 @@ class Settings(BaseSettings):
             "embedder": self.embedder,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
-            "chunker": "sentences-v2",  # v2: a run of spaces counts once toward chunk_size,
+            # v2: a run of spaces counts once toward chunk_size; v3: hard-wrapped lines join into one sentence
+            "chunker": "sentences-v3",
         }
 
     def config_hash(self) -> str:

@@ -304,6 +304,58 @@ def test_sentences_are_split_per_line():
     assert [s.text for s in split_sentences(doc)] == ["A Heading", "First sentence here.", "Second one.", "Third paragraph"]
 
 
+WRAPPED = (
+    "To install the package, run the following command in a terminal window\n"
+    "and wait until it finishes. Then restart the service, which reads its\n"
+    "configuration again."
+)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param(
+            WRAPPED,
+            [
+                "To install the package, run the following command in a terminal window\nand wait until it finishes.",
+                "Then restart the service, which reads its\nconfiguration again.",
+            ],
+            id="hard-wrapped-paragraph-joins",
+        ),
+        pytest.param(
+            "Installing the package\n" + WRAPPED.split("\n")[0],
+            ["Installing the package", WRAPPED.split("\n")[0]],
+            id="short-heading-line-stays-apart",
+        ),
+        pytest.param(
+            "- first item of a list, long enough to look like a wrapped line of text\n- second item of the list",
+            ["- first item of a list, long enough to look like a wrapped line of text", "- second item of the list"],
+            id="list-items-stay-apart",
+        ),
+        pytest.param(
+            "A first sentence that ends at the end of its line, as authors often do.\nA second line of text.",
+            ["A first sentence that ends at the end of its line, as authors often do.", "A second line of text."],
+            id="break-at-sentence-end-stays",
+        ),
+        pytest.param(
+            ("word " * 40).strip() + "\n" + "and more words on the next line",
+            [("word " * 40).strip(), "and more words on the next line"],
+            id="lines-longer-than-a-wrap-column-are-the-authors",
+        ),
+        pytest.param(
+            WRAPPED.split("\n")[0] + "\n\nand wait.",
+            [WRAPPED.split("\n")[0], "and wait."],
+            id="blank-line-is-a-paragraph-break",
+        ),
+    ],
+)
+def test_hard_wrapped_lines_join_into_sentences(text, expected):
+    doc = make_document("w.txt", text)
+    sents = split_sentences(doc)
+    assert [s.text for s in sents] == expected
+    assert all(doc.text[s.start : s.end] == s.text for s in sents)
+
+
 @pytest.mark.parametrize(
     "text,citable",
     [
