@@ -84,6 +84,7 @@ def _line_spans(text: str, a: int, e: int) -> list[Span]:
 
 _WRAP_MIN, _WRAP_MAX = 40, 120  # columns plain text is commonly wrapped at (72-80), with room either side
 _SENTENCE_END = frozenset('.!?:;…"”’)]')
+_OPENER = re.compile(r"[\"'“‘(\[]?[A-Z0-9]")  # what may begin a sentence (as in ``_END``)
 _LIST_ITEM = re.compile(r"[-*•>|+]|\d{1,3}[.)]\s|[A-Za-z][.)]\s")
 
 
@@ -103,15 +104,15 @@ def _paragraphs(text: str, block: list[Span]) -> Iterator[Span]:
 
     A wrapped paragraph fills its lines to about the same width; a heading, a list or
     an address has short or marked lines.  Lines longer than any common wrap column are
-    never joined: their breaks are the author's.  Only a break inside a sentence is
-    joined (the line does not end like one); at a sentence end the break already is
-    a boundary.
+    never joined: their breaks are the author's.  A break after a sentence end, before
+    what may open a sentence, is left alone: it already is a boundary.
     """
     width = max(x.end - x.start for x in block)
     start = block[0].start
     for prev, nxt in itertools.pairwise(block):
         full = _WRAP_MIN <= width <= _WRAP_MAX and prev.end - prev.start >= 0.6 * width
-        if not full or text[prev.end - 1] in _SENTENCE_END or _LIST_ITEM.match(text, nxt.start):
+        ends = text[prev.end - 1] in _SENTENCE_END and _OPENER.match(text, nxt.start)
+        if not full or ends or _LIST_ITEM.match(text, nxt.start):
             yield Span(start, prev.end)
             start = nxt.start
     yield Span(start, block[-1].end)

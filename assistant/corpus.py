@@ -19,6 +19,7 @@ a caption without a credit line under it is not detected.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import hashlib
 import re
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import lang_en
+from .chunking import content_spans
 from .readers import SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .text import date_bounds
@@ -71,7 +73,7 @@ def _is_credit(line: str) -> bool:
         return False
     if lang_en.PAGE_CREDIT_RE.search(s) and len(s.split()) <= 12:
         return True
-    if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s):
+    if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s) or any(c in s for c in ":()"):
         return False
     m = _CREDIT_SLASH.search(s)
     if not m:
@@ -114,10 +116,12 @@ def detect_boilerplate(text: str) -> tuple[Span, ...]:
     if cut < len(text):
         marked.append(Span(cut, len(text)))
 
-    # 3. Credits, and the caption line(s) right above each credit.
+    # 3. Credits, and the caption line(s) right above each credit.  A line of a hard-wrapped
+    #    paragraph ("... (Debian GNU/Linux and") is never a credit: a credit stands on its own line.
+    wrapped = _wrapped_lines(text, lines)
     for i in nonblank:
         a, b = lines[i]
-        if a >= cut or not _is_credit(text[a:b]):
+        if a >= cut or i in wrapped or not _is_credit(text[a:b]):
             continue
         marked.append(Span(a, b))
         j = prev_nonblank.get(i)
@@ -130,6 +134,17 @@ def detect_boilerplate(text: str) -> tuple[Span, ...]:
                 if k is not None and text[lines[k][0] : lines[k][1]].strip() == caption:
                     marked.append(Span(*lines[k]))
     return merge_spans(marked)
+
+
+def _wrapped_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the lines that belong to a hard-wrapped paragraph of several lines."""
+    starts = [a for a, _ in lines]
+    out: set[int] = set()
+    for para in content_spans(text, ()):
+        if "\n" in text[para.start : para.end]:
+            first = bisect.bisect_left(starts, para.start)
+            out.update(range(first, bisect.bisect_right(starts, para.end - 1)))
+    return out
 
 
 def merge_spans(spans: Iterable[Span]) -> tuple[Span, ...]:

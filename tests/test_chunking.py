@@ -338,6 +338,11 @@ WRAPPED = (
             id="break-at-sentence-end-stays",
         ),
         pytest.param(
+            "See the question “How many distributions are there?”\nfor more on the releases that are kept.",
+            ["See the question “How many distributions are there?”\nfor more on the releases that are kept."],
+            id="closing-quote-then-lowercase-continues",
+        ),
+        pytest.param(
             ("word " * 40).strip() + "\n" + "and more words on the next line",
             [("word " * 40).strip(), "and more words on the next line"],
             id="lines-longer-than-a-wrap-column-are-the-authors",

@@ -102,6 +102,26 @@ def test_articles_without_page_furniture_have_no_boilerplate(name):
     assert detect_boilerplate(raw(name)) == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "This document gives frequently asked questions (with their\n"
+            "answers!) about the Debian distribution (Debian GNU/Linux and\n"
+            "others) and about the Debian project. If applicable, pointers to\n"
+            "other documentation will be given.",
+            id="hard-wrapped-line-with-a-slash",
+        ),
+        pytest.param(
+            "$ lsb_release -a\nDistributor ID: Debian\nDescription: Debian GNU/Linux unstable (sid)\n", id="command-output"
+        ),
+    ],
+)
+def test_text_that_only_looks_like_a_photo_credit_is_kept(text):
+    """Found on debian-faq's own hard-wrapped text: 'Name/Agency' lines inside prose or program output."""
+    assert detect_boilerplate(text) == ()
+
+
 def test_load_corpus_on_real_folder_applies_metadata_and_boilerplate():
     docs, errors = load_corpus(CORPUS)
     assert errors == []
