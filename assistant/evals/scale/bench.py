@@ -48,10 +48,12 @@ def select_docs(counts: Sequence[int], n: int) -> int:
 def chunk_counts(data, cache: Path, chunk_size: int, overlap: int) -> list[int]:
     """Chunks per document under these settings (memoized on disk; chunking 20M chars takes seconds)."""
     from ...chunking import chunk_document
+    from ...config import Settings
     from ...corpus import make_document
     from ...types import content_hash
 
-    key = content_hash(json.dumps([chunk_size, overlap, [(d.name, len(d.text)) for d in data.docs]]), n=16)
+    chunker = Settings(chunk_size=chunk_size, chunk_overlap=overlap).index_signature()["chunker"]
+    key = content_hash(json.dumps([chunk_size, overlap, chunker, [(d.name, len(d.text)) for d in data.docs]]), n=16)
     path = cache / f"counts-{key}.json"
     if path.exists():
         return json.loads(path.read_text())
