@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -175,3 +176,19 @@ def test_smoke_bench_1k_chunks(tmp_path):
     assert load["answered"] == load["questions"] == 20 and load["errors"] == 0 and load["invalid_citations"] == 0
     assert (out / "bench.md").read_text().count("| ndcg@10:") == 4
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_phase_peak_counts_only_its_phases_and_keeps_the_whole_process_peak():
+    from assistant.evals.scale.children import PhasePeak
+
+    p = PhasePeak()
+    baseline = np.ones(300 * 2**20 // 8)  # a 300 MB peak outside the measured phase
+    baseline[::512] = 2.0
+    del baseline
+    p.start()
+    phase = np.ones(100 * 2**20 // 8)
+    phase[::512] = 2.0
+    del phase
+    p.stop()
+    assert p.peak is not None and p.process_peak() >= p.peak + 150

@@ -39,29 +39,40 @@ def peak_rss_mb() -> float:
 
 
 class PhasePeak:
-    """Peak resident memory of chosen phases only: Linux's VmHWM, reset before each phase.
+    """Peak resident memory of chosen phases only, and of the whole process: Linux's VmHWM.
 
     The raw-encoder baseline runs in the pipeline's process (same machine state for the
     ratio) and its single 3,000-text ``encode`` peaks higher than ingest does at 10k
-    chunks; resetting the high-water mark around it keeps the pipeline's own figure.
-    ``None`` where /proc cannot reset it (not Linux).
+    chunks, so the high-water mark is reset before each pipeline phase.  Resetting it
+    also resets ``ru_maxrss``, so the whole process's peak is kept here too: the mark is
+    read before every reset.  ``None`` where /proc cannot reset it (not Linux).
     """
 
     def __init__(self):
         self.peak: float | None = 0.0
+        self.process = 0.0
+
+    @staticmethod
+    def _hwm() -> float:
+        status = Path("/proc/self/status").read_text()
+        return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0) / 1024
 
     def start(self) -> None:
+        if self.peak is None:
+            return
         try:
+            self.process = max(self.process, self._hwm())
             Path("/proc/self/clear_refs").write_text("5")
         except OSError:
             self.peak = None
 
     def stop(self) -> None:
-        if self.peak is None:
-            return
-        status = Path("/proc/self/status").read_text()
-        hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
-        self.peak = max(self.peak, hwm / 1024)
+        if self.peak is not None:
+            self.peak = max(self.peak, self._hwm())
+
+    def process_peak(self) -> float:
+        """The whole process's peak so far, baselines included."""
+        return peak_rss_mb() if self.peak is None else max(self.process, self._hwm(), peak_rss_mb())
 
 
 def settings_for(job: dict, **extra):
@@ -244,7 +255,7 @@ def child_embedded(job: dict) -> dict:
     out |= _latency(a, [t for _, t, _ in queries][: job["latency_queries"]])
     out["reindex_one_s"] = _reindex_one(a, docs[len(docs) // 2].source)
     phases.stop()
-    out["peak_rss_mb"] = peak_rss_mb()
+    out["peak_rss_mb"] = phases.process_peak()
     out["pipeline_peak_rss_mb"] = phases.peak
     return out
 
