@@ -121,7 +121,9 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(tmp_path):
             z.send(f"wait {pid}")
             out = tmp_path / f"verdict-{k}.json"
             job = {"corpus": str(corpus), "index": str(index), "batch": 8, "old": old_ids, "question": QUESTION, "out": str(out)}
-            z.send("wait " + z.send("check " + json.dumps(job)))
+            status = z.send("wait " + z.send("check " + json.dumps(job)))
+            # a checker that dies without a verdict (a signal, not an exception) fails with its wait status
+            assert out.exists(), f"kill {k}: the checker died without a verdict, wait status {status}"
             verdicts.append(json.loads(out.read_text()))
     finally:
         z.close()
