@@ -57,7 +57,10 @@ def collections(settings) -> set[str]:
     [
         pytest.param("2024-06-24", "24 Jun 2024", id="day"),
         pytest.param("2024-06", "Jun 2024", id="month"),
+        pytest.param("2024-06-04", "4 Jun 2024", id="day-no-leading-zero"),
+        pytest.param("2024-12", "Dec 2024", id="december"),
         pytest.param("2024", "2024", id="year"),
+        pytest.param("spring 2024", "undated", id="free-text-is-not-a-date"),
         pytest.param("2024-13-40", "undated", id="month-13-day-40"),
         pytest.param("2024-00", "undated", id="month-00-was-dec"),
         pytest.param("2023-02-30", "undated", id="30-february"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.text import STOPWORDS, date_bounds, human_date, mentions_date, parse_iso, stem, tokenize, words
+from assistant.text import STOPWORDS, date_bounds, mentions_date, parse_iso, stem, tokenize, words
 
 pytestmark = pytest.mark.unit
 
@@ -110,22 +110,6 @@ def test_stopwords_are_lower_case_and_include_reporting_verbs():
 )
 def test_parse_iso(value, parts):
     assert parse_iso(value) == parts
-
-
-@pytest.mark.parametrize(
-    "value,shown",
-    [
-        pytest.param("2024-06-24", "24 Jun 2024", id="day"),
-        pytest.param("2024-06-04", "4 Jun 2024", id="day-no-leading-zero"),
-        pytest.param("2024-12", "Dec 2024", id="month"),
-        pytest.param("2024", "2024", id="year"),
-        pytest.param("", "undated", id="empty"),
-        pytest.param("spring 2024", "undated", id="free-text-is-not-a-date"),
-        pytest.param("2024-00", "undated", id="month-zero-is-not-december"),
-    ],
-)
-def test_human_date(value, shown):
-    assert human_date(value) == shown
 
 
 @pytest.mark.parametrize(
