@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lang_en
-from .chunking import content_spans, is_citable, split_sentences
+from .chunking import is_citable, paragraph_sentences
 from .config import Settings
 from .scoring import FEATURES, Candidate, Model, features, figures
 from .text import human_date, tokenize
@@ -61,15 +61,14 @@ class SentenceIndex:
 
     def __init__(self, docs: dict[str, Document]):
         self.docs = docs
-        self.by_doc: dict[str, list[Sentence]] = _Lazy(lambda source: [s for s in split_sentences(docs[source]) if is_citable(s)])
+        # (paragraph, sentence) of the citable sentences; hard-wrapped lines are one paragraph
+        self._split: dict[str, list[tuple[int, Sentence]]] = _Lazy(
+            lambda source: [(p, s) for p, s in paragraph_sentences(docs[source]) if is_citable(s)]
+        )
+        self.by_doc: dict[str, list[Sentence]] = _Lazy(lambda source: [s for _, s in self._split[source]])
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
-        self.paragraphs: dict[str, list[int]] = _Lazy(self._paragraphs)
+        self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
-
-    def _paragraphs(self, source: str) -> list[int]:
-        doc = self.docs[source]
-        starts = [p.start for p in content_spans(doc.text, doc.boilerplate)]  # hard-wrapped lines are one paragraph
-        return [bisect.bisect_right(starts, s.start) - 1 for s in self.by_doc[source]]
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
         if source not in self.docs:

@@ -154,13 +154,18 @@ def _skip_space(text: str, i: int, e: int) -> int:
     return i
 
 
-def split_sentences(doc: Document) -> list[Sentence]:
-    """All sentences outside boilerplate, in document order (headings included)."""
+def paragraph_sentences(doc: Document) -> list[tuple[int, Sentence]]:
+    """(paragraph number, sentence) for every sentence outside boilerplate, in document order."""
     return [
-        Sentence(doc.source, s, e, doc.text[s:e])
-        for span in content_spans(doc.text, doc.boilerplate)
+        (p, Sentence(doc.source, s, e, doc.text[s:e]))
+        for p, span in enumerate(content_spans(doc.text, doc.boilerplate))
         for s, e in _split_line(doc.text, span.start, span.end)
     ]
+
+
+def split_sentences(doc: Document) -> list[Sentence]:
+    """All sentences outside boilerplate, in document order (headings included)."""
+    return [s for _, s in paragraph_sentences(doc)]
 
 
 def is_citable(sentence: Sentence) -> bool:
