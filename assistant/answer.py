@@ -16,7 +16,7 @@ cached globally.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,15 @@ class SentenceIndex:
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
         self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
+        self._meta_terms: frozenset[str] | None = None
+
+    @property
+    def meta_terms(self) -> frozenset[str]:
+        """Every word of the documents' titles, publishers and authors (computed on first use)."""
+        if self._meta_terms is None:
+            words = (f"{d.title} {d.publisher} {d.author}" for d in self.docs.values())
+            self._meta_terms = frozenset(t for text in words for t in tokenize(text))
+        return self._meta_terms
 
     def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
         if source not in self.docs:
@@ -240,6 +249,33 @@ def _distinct(pool: Sequence[Scored], limit: int, per_source: int) -> list[Score
     return picked
 
 
+def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_terms: Collection[str] = ()) -> list[str]:
+    """The question's proper names (``lang_en.proper_names``) that neither the text nor the metadata mentions.
+
+    A question pinned on a name the sources never mention ("What did Nasrallah
+    say?") cannot be answered from them, however close the nearest passage reads;
+    ``idf`` is the keyword index's, at its maximum for a term no text holds, and
+    ``meta_terms`` the words of the documents' titles, publishers and authors
+    ("according to GZERO").  Month names are dates, not names.  A name is seen
+    when an indexed word is a long enough start of it ("Sodom" for "Sodomites").
+    Boilerplate is not indexed, so a name found only in page furniture counts as unseen.
+    """
+    top = float(np.log(1 + (n_texts + 0.5) / 0.5)) - 1e-9
+
+    def unseen(term: str) -> bool:
+        starts = {term[:n] for n in range(max(5, int(0.6 * len(term) + 0.999)), len(term) + 1)}
+        return all(idf(t) >= top for t in starts | {term})
+
+    out = []
+    for name in lang_en.proper_names(question):
+        terms = [t for t in tokenize(name) if t.isalpha() and len(t) > 1]
+        if name in lang_en.MONTH_NAMES or any(t in meta_terms for t in terms):
+            continue
+        if terms and all(unseen(t) for t in terms):
+            out.append(name)
+    return out
+
+
 def abstain_below(model: Model, null_best: Sequence[float]) -> float:
     """The model's threshold, raised to the chosen quantile of this corpus's null best probabilities."""
     if model.null_quantile < 0 or not null_best:
@@ -299,10 +335,13 @@ def _who(doc: Document) -> str:
 
 
 def compose(
-    picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None
+    picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None, unseen: Sequence[str] = ()
 ) -> tuple[str, list[Citation]]:
     if not picked:
         text = "The sources do not answer this question."
+        if unseen:
+            names = " or ".join(f"“{n}”" for n in unseen[:3])
+            text = f"The sources do not answer this question. None of them mentions {names}."
         if nearest is not None:
             named = nearest.publisher if nearest.publisher.lower() not in ("", "unknown") else ""
             when = human_date(nearest.date)
@@ -355,7 +394,13 @@ def compose(
 
 
 def build_answer(
-    question: str, picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None, **extra
+    question: str,
+    picked: list[Scored],
+    conflict: bool,
+    docs: dict[str, Document],
+    nearest: Document | None,
+    unseen: Sequence[str] = (),
+    **extra,
 ) -> Answer:
-    text, citations = compose(picked, conflict, docs, nearest)
+    text, citations = compose(picked, conflict, docs, nearest, unseen)
     return Answer(text=text, citations=citations, abstained=not citations, conflict=conflict and bool(citations), **extra)

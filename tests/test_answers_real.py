@@ -284,3 +284,8 @@ def test_parallel_asks_on_one_assistant_match_serial(real_index):
     assert len(results) == 24
     for q, e in results:
         assert e == serial[q], q
+
+
+def test_a_question_about_a_name_no_source_mentions_says_so(assistant):
+    ans = assistant.ask("What did Hezbollah leader Hassan Nasrallah say about the Biden plan in June 2024?")
+    assert ans.abstained and "None of them mentions “Nasrallah”" in ans.text

@@ -126,3 +126,35 @@ def test_parse_iso(value, parts):
 )
 def test_mentions_date(text, found):
     assert mentions_date(text) is found
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("What did Hezbollah leader Hassan Nasrallah say?", ["Hezbollah", "Hassan", "Nasrallah"]),
+        ("Netanyahu met Sinwar's envoy. Blinken left.", ["Sinwar's"]),  # sentence openers are not names
+        ("Avenger of Blood: Premosaic", []),  # nor clause openers; "Avenger of Blood" is Title Case
+        ("Symbols and Similitudes: Rain and thunder", []),
+        ("Minister, Civil: Haman", []),
+        ("Blindness: Miraculously inflicted upon the Sodomites", ["Sodomites"]),
+        ("How does Israel's Iron Dome work?", ["Israel's", "Iron", "Dome"]),
+        ("ABSTINENCE", []),  # all capitals: a heading, no names
+        ("how do i undo a commit?", []),
+    ],
+)
+def test_proper_names(text, names):
+    from assistant.lang_en import proper_names
+
+    assert proper_names(text) == names
+
+
+def test_unseen_names_are_those_no_indexed_text_holds():
+    from assistant.adapters.memory import MemoryKeywordIndex
+    from assistant.answer import unseen_names
+
+    kw = MemoryKeywordIndex().fit(["a", "b"], ["Hezbollah fired rockets at Israel.", "Hassan spoke on June 10."])
+    question = "What did Hezbollah leader Hassan Nasrallah say about Israel's Dome plan?"
+    assert unseen_names(question, kw.idf, len(kw.ids)) == ["Nasrallah", "Dome"]
+    assert unseen_names("What did Hezbollah say?", kw.idf, len(kw.ids)) == []
+    assert unseen_names("Why did the Hezbollahis fire?", kw.idf, len(kw.ids)) == []  # another form of a seen name
+    assert unseen_names("What did Nasrallah say?", kw.idf, len(kw.ids), {"nasrallah"}) == []  # named in metadata

@@ -1,4 +1,4 @@
-"""Fast in-process fakes for unit tests: a hash-seeded embedder, a numpy store, a pure-Python BM25.
+"""Fast in-process fakes for unit tests: a hash-seeded embedder, a numpy store, a pure-Python BM25, a scripted generator.
 
 The fake embedder depends on the text (bag of hashed tokens, unit-normalised),
 so similar texts get similar vectors and tests of ranking still mean something.
@@ -12,14 +12,14 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..ports import TIE_DIGITS
 from ..text import tokenize
-from ..types import Chunk
+from ..types import Chunk, GeneratorError
 
 
 class HashEmbedder:
@@ -151,3 +151,27 @@ class MemoryKeywordIndex:
     def load(cls, path: Path) -> MemoryKeywordIndex:
         data = json.loads((Path(path) / "memory-keyword.json").read_text(encoding="utf-8"))
         return cls(data["k1"], data["b"]).fit(data["ids"], data["texts"])
+
+
+class ScriptedGenerator:
+    """A ``Generator`` whose reply is a function of the request's messages (or an error to raise).
+
+    The reply streams word by word, as a server's would; ``requests`` keeps every
+    messages list it was sent, for tests of the prompt.
+    """
+
+    name = "scripted"
+
+    def __init__(self, reply: Callable[[Sequence[dict]], str] | str | GeneratorError):
+        self.reply = reply
+        self.requests: list[list[dict]] = []
+
+    def stream(self, messages: Sequence[dict], max_tokens: int, stats: dict | None = None) -> Iterator[str]:
+        self.requests.append(list(messages))
+        if isinstance(self.reply, GeneratorError):
+            raise self.reply
+        text = self.reply if isinstance(self.reply, str) else self.reply(messages)
+        pieces = [w + " " for w in text.split(" ")]
+        if stats is not None:
+            stats.update(prompt_tokens=sum(len(m["content"].split()) for m in messages), completion_tokens=len(pieces))
+        yield from pieces

@@ -38,6 +38,10 @@ CSS = """
 #chat .answer.error .banner { background: #fee2e2; color: #991b1b; }
 #chat .answer.pending { color: #6b7280; font-style: italic; }
 #chat .notice { font-size: 0.85em; color: #92400e; margin-bottom: 6px; }
+#chat .gen-note { font-size: 0.8em; color: #4b5563; margin-top: 6px; }
+#chat .answer.generating { margin-top: 10px; border-left: 4px solid #93c5fd; padding-left: 10px; color: #374151; }
+#chat .answer.generating .banner { background: #dbeafe; color: #1e40af; }
+#chat .unsupported { background: #fee2e2; text-decoration: underline dotted #dc2626; }
 .cite-marker { font-weight: 600; text-decoration: none !important; color: #1d4ed8 !important; cursor: pointer;
   padding: 0 2px; border-radius: 4px; white-space: nowrap; }
 .cite-marker:hover, .cite-marker:focus { background: #dbeafe; outline: none; }
@@ -116,6 +120,13 @@ def _chat_column(assistant: Assistant) -> dict:
             autofocus=True,
         )
         c["send"] = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
+    c["mode"] = gr.Radio(
+        [("Quotes from the sources", "extractive"), ("Generated, every sentence checked", "generated")],
+        value=assistant.settings.answer_mode if assistant.settings.llm_url else "extractive",
+        label="Answer",
+        visible=bool(assistant.settings.llm_url),  # offered only when a generator is configured
+        elem_id="answer-mode",
+    )
     with gr.Row():
         c["clear"] = gr.Button("New conversation", size="sm", elem_id="clear-button")
         c["export"] = gr.DownloadButton("Export as Markdown", size="sm", interactive=False, elem_id="export-button")
@@ -163,14 +174,15 @@ def _show_citation(assistant: Assistant):
 
 
 def _api(assistant: Assistant):
-    def ask(question: str, history: str = "", filters: str = "") -> dict:
+    def ask(question: str, history: str = "", filters: str = "", mode: str = "") -> dict:
         """Answer a question from the sources only, citing exact spans.
 
         history: optional JSON list of {"role": "user"|"assistant", "content": str} (earlier turns).
         filters: optional JSON {"sources": [file names], "date_from": "YYYY[-MM[-DD]]", "date_to": "..."}.
+        mode: "extractive" (default) or "generated" (needs a configured generator).
         Returns Answer.to_dict(): text, abstained, conflict, citations (n, source, start, end, quote, title,
-        publisher, author, date, score), query, notice, config_hash, latency_ms."""
-        return api_answer(assistant, question, history, filters)
+        publisher, author, date, score), query, notice, config_hash, latency_ms, mode, sentences, unsupported."""
+        return api_answer(assistant, question, history, filters, mode)
 
     return ask
 
@@ -194,11 +206,11 @@ def _wire(app: gr.Blocks, assistant: Assistant, c: dict) -> None:
     """Connect the events: questions stream in, markers open the panel, uploads index at once."""
     upload_lock = threading.Lock()
 
-    def answer(question: str, convo: list, sources, date_from, date_to):
-        yield from answer_stream(assistant, question, convo, sources, date_from, date_to)
+    def answer(question: str, convo: list, sources, date_from, date_to, mode):
+        yield from answer_stream(assistant, question, convo, sources, date_from, date_to, mode)
 
     private = {"api_visibility": "private"}
-    inputs = [c["msg"], c["convo"], c["sources"], c["date_from"], c["date_to"]]
+    inputs = [c["msg"], c["convo"], c["sources"], c["date_from"], c["date_to"], c["mode"]]
     outputs = [c["chat"], c["convo"], c["msg"], c["panel"]]
     for ev in (c["msg"].submit, c["send"].click):
         ev(

@@ -22,8 +22,18 @@ import gradio as gr
 
 from ..retrieval import Filters
 from ..text import date_bounds
-from ..types import Answer, AssistantError
-from .render import byline, esc, export_markdown, history_of, render_answer, render_chat, render_panel, stream_cuts
+from ..types import AssistantError
+from .render import (
+    byline,
+    esc,
+    export_markdown,
+    history_of,
+    render_answer,
+    render_chat,
+    render_generating,
+    render_panel,
+    stream_cuts,
+)
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -164,11 +174,14 @@ def parse_filters_json(filters: str | dict | None) -> Filters | None:
         raise AssistantError(str(e)) from None
 
 
-def answer_stream(assistant: Assistant, question: str, convo: list, sources=None, date_from="", date_to="") -> Iterator[tuple]:
+def answer_stream(
+    assistant: Assistant, question: str, convo: list, sources=None, date_from="", date_to="", mode=None
+) -> Iterator[tuple]:
     """The chat handler: yields (chat, convo, textbox, panel) while the answer is revealed.
 
-    ``convo`` is this session's state; it is copied, never shared.  Errors become
-    a readable chat message (no traceback)."""
+    ``convo`` is this session's state; it is copied, never shared.  In generated mode
+    the extractive answer shows at once and the model's draft streams below it until
+    the checked answer replaces both.  Errors become a readable chat message (no traceback)."""
     convo = list(convo or [])
     turn = {"question": " ".join((question or "").split()), "answer": None, "error": None}
     if not turn["question"]:
@@ -182,7 +195,8 @@ def answer_stream(assistant: Assistant, question: str, convo: list, sources=None
         filters = make_filters(sources, date_from, date_to)
         if filters is not None and not any(filters.admits(d) for d in assistant.docs.values()):
             raise AssistantError("No source matches the chosen filters; widen the date range or pick other sources.")
-        ans: Answer = assistant.ask(question, history_of(convo[:i]), filters)
+        events = assistant.ask_stream(question, history_of(convo[:i]), filters, mode or None)
+        yield from _reveal(events, convo, i)
     except (AssistantError, ValueError) as e:
         turn["error"] = str(e)
     except Exception as e:  # never show a traceback in the chat
@@ -191,12 +205,30 @@ def answer_stream(assistant: Assistant, question: str, convo: list, sources=None
     if turn["error"]:
         yield render_chat(convo), convo, gr.skip(), gr.skip()
         return
-    data = ans.to_dict()
-    for cut in stream_cuts(data["text"])[:-1]:
-        yield render_chat(convo, (i, render_answer(data, i, cut))), gr.skip(), gr.skip(), gr.skip()
-        time.sleep(STREAM_DELAY)
-    turn["answer"] = data
     yield render_chat(convo), convo, gr.skip(), render_panel(assistant, convo, i)
+
+
+def _reveal(events, convo: list, i: int) -> Iterator[tuple]:
+    """Render the answer's events into turn ``i``; the final answer is stored in the turn."""
+    extractive, raw, shown = None, "", 0.0
+    for kind, value in events:
+        if kind == "extractive":
+            extractive = value.to_dict()
+            yield render_chat(convo, (i, render_generating(extractive, i, ""))), gr.skip(), gr.skip(), gr.skip()
+        elif kind == "token":
+            raw += value
+            if time.monotonic() - shown > 0.1:  # at most ten renders a second
+                shown = time.monotonic()
+                yield render_chat(convo, (i, render_generating(extractive, i, raw))), gr.skip(), gr.skip(), gr.skip()
+        else:
+            data = value.to_dict()
+            if raw:  # the whole draft once, then the checked answer replaces it
+                yield render_chat(convo, (i, render_generating(extractive, i, raw))), gr.skip(), gr.skip(), gr.skip()
+            if extractive is None:  # extractive mode: reveal the quotes progressively
+                for cut in stream_cuts(data["text"])[:-1]:
+                    yield render_chat(convo, (i, render_answer(data, i, cut))), gr.skip(), gr.skip(), gr.skip()
+                    time.sleep(STREAM_DELAY)
+            convo[i]["answer"] = data
 
 
 def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = None, replace: bool = False) -> tuple:
@@ -228,9 +260,9 @@ def write_export(convo: list):
     return gr.DownloadButton(value=str(path), interactive=True)
 
 
-def api_answer(assistant: Assistant, question: str, history: str = "", filters: str = "") -> dict:
+def api_answer(assistant: Assistant, question: str, history: str = "", filters: str = "", mode: str = "") -> dict:
     try:
-        return assistant.ask(question, parse_history_json(history), parse_filters_json(filters)).to_dict()
+        return assistant.ask(question, parse_history_json(history), parse_filters_json(filters), mode or None).to_dict()
     except (AssistantError, ValueError) as e:
         raise gr.Error(str(e), print_exception=False) from None
     except Exception as e:  # a bug: say so in one line; the details go to the server log once

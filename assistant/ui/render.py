@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..generation import MARKER_RE
 from ..text import human_date
 from ..types import AssistantError
 
@@ -90,12 +91,52 @@ def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
     if kind == "conflict" and text.startswith(CONFLICT_HEAD):  # the banner says it
         skip = len(text) - len(text[len(CONFLICT_HEAD) :].lstrip("\n"))
         text, upto = text[skip:], None if upto is None else max(0, upto - skip)
-    body = render_answer_text(text, cits, turn, upto)
+    if ans.get("mode") == "generated" and not ans.get("abstained"):
+        body, upto = _generated_body(ans, turn), None
+        kind += " generated"
+        notice += _dropped_note(ans)
+    else:
+        body = render_answer_text(text, cits, turn, upto)
     head = f'<div class="banner">{banner}</div>' if banner else ""
     if upto is not None:
         kind += " streaming"
         body += '<span class="cursor">▍</span>'
     return f'<div class="answer {kind}">{head}{notice}<div class="answer-text">{body}</div></div>'
+
+
+def _generated_body(ans: dict, turn: int) -> str:
+    """A generated answer's shown sentences, each with its markers; a flagged one is marked with its reason."""
+    out = []
+    for s in ans.get("sentences", []):
+        if not s["shown"]:
+            continue
+        marks = "".join(marker(turn, n) for n in s["citations"])
+        if s["supported"]:
+            out.append(f"{esc(s['text'])} {marks}".rstrip())
+        else:
+            why = esc(f"Not supported by the cited sentences: {s['reason']}")
+            out.append(f'<span class="unsupported" title="{why}">⚠ {esc(s["text"])}</span> {marks}'.rstrip())
+    return " ".join(out)
+
+
+def _dropped_note(ans: dict) -> str:
+    dropped = [s for s in ans.get("sentences", []) if not s["shown"]]
+    head = '<div class="gen-note">Written by the model from the cited sentences; each sentence was checked against them.'
+    if dropped:
+        n = len(dropped)
+        items = "".join(f"<li>{esc(s['text'])} <em>({esc(s['reason'])})</em></li>" for s in dropped)
+        head += f" <details><summary>{n} unsupported sentence{'s' if n != 1 else ''} left out</summary><ul>{items}</ul></details>"
+    return head + "</div>"
+
+
+def render_generating(extractive: dict, turn: int, raw: str) -> str:
+    """While a generated answer streams: the extractive answer at once, the model's draft below it."""
+    draft = MARKER_RE.sub("", raw)
+    return (
+        render_answer(extractive, turn)
+        + '<div class="answer generating"><div class="banner">Writing an answer from these sentences…</div>'
+        + f'<div class="answer-text">{esc(draft)}<span class="cursor">▍</span></div></div>'
+    )
 
 
 def render_error(message: str) -> str:

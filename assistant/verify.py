@@ -1,0 +1,137 @@
+"""Is a generated sentence supported by the evidence sentences it cites?  Pure judges.
+
+The fast judge needs no model call and runs on every sentence:
+- it must cite something;
+- every number it states ("33", "2025", "1,200", "six") must be in the cited sentences
+  (or in their source's label and date, which the model is shown: "Vox, Oct 2024");
+- every name it uses (a capitalised word that opens no sentence or clause) must be there too,
+  in some form ("Iranian" for "Iran", "US" for "United States", "Dec 2023" for "December"),
+  or in another evidence sentence of the same source;
+- and it must say what they say: at least ``min_lexical`` of its content words
+  occur in them, or its embedding is at least ``min_cosine`` from one of them.
+
+The model judge (optional) asks the generator itself a yes/no question per
+sentence; ``judge_messages`` builds it and ``read_yes_no`` reads the reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import lang_en
+from .text import tokenize
+
+
+@dataclass(frozen=True)
+class Verdict:
+    supported: bool
+    reason: str = ""
+    lexical: float = 0.0  # share of the sentence's content words found in the cited evidence
+    cosine: float = 0.0  # best embedding cosine between the sentence and one cited sentence
+
+
+def numbers(text: str) -> list[str]:
+    """The figures of ``text`` as tokens: "1,200" -> "1200"; spelled-out ones too ("six")."""
+    words = set(lang_en.NUMBER_WORDS) - {"one"}
+    return list(dict.fromkeys(t for t in tokenize(text, keep_stopwords=True) if t[0].isdigit() or t in words))
+
+
+def _with_values(tokens: set[str]) -> set[str]:
+    """Tokens plus the other spelling of each small figure ("six" <-> "6")."""
+    out = set(tokens)
+    for word, value in lang_en.NUMBER_VALUES.items():
+        if word in tokens:
+            out.add(str(value))
+        if str(value) in tokens:
+            out.add(word)
+    return out
+
+
+def _present(term: str, have: set[str]) -> bool:
+    """In the evidence, allowing the other forms of one word ("Iran" / "Iranian", "Israel" / "Israeli")."""
+    if term in have:
+        return True
+    return len(term) >= 4 and any(h.startswith(term) or (len(h) >= 4 and term.startswith(h)) for h in have)
+
+
+_RUN_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+")
+_ACRONYM_RE = re.compile(r"\b[A-Z]{2,6}\b")
+
+
+def _spelled_out(claim: str, evidence: str) -> set[str]:
+    """Name words of the claim that spell out an acronym of the evidence ("United States" for "US")."""
+    acronyms = set(_ACRONYM_RE.findall(evidence))
+    out: set[str] = set()
+    for m in _RUN_RE.finditer(claim):
+        words = [w for w in m.group(0).split() if w != "of"]
+        for i in range(len(words)):  # any stretch of the run: "The United States" holds "United States"
+            for j in range(i + 2, len(words) + 1):
+                if "".join(w[0] for w in words[i:j]) in acronyms:
+                    out.update(t for w in words[i:j] for t in tokenize(w))
+    return out
+
+
+def _month(term: str) -> str:
+    return term[:3] if any(m.lower().startswith(term[:3]) for m in lang_en.MONTHS) and len(term) >= 3 else ""
+
+
+def _missing_name(claim: str, cited_text: str, name_text: str) -> str:
+    """The first name of ``claim`` found neither in ``name_text`` nor as an acronym of it ("" when none)."""
+    have = set(tokenize(name_text, keep_stopwords=True))
+    months = {_month(h) for h in have} - {""}
+    spelled = _spelled_out(claim, name_text)
+    for name in lang_en.proper_names(claim):
+        for term in tokenize(name):
+            if term in spelled or _present(term, have):
+                continue
+            if name in lang_en.MONTH_NAMES and _month(term) in months:  # "December" is "Dec 2023" in a source's date
+                continue
+            return term
+    return ""
+
+
+def fast_verdict(
+    claim: str,
+    cited: Sequence[str],
+    cosine: float,
+    min_lexical: float,
+    min_cosine: float,
+    shown: Sequence[str] = (),
+    kin: Sequence[str] = (),
+) -> Verdict:
+    """``shown``: the cited sentences' source labels and dates as the model saw them (figures and names may
+    come from those); ``kin``: the other evidence sentences of the cited sources (names may come from those:
+    "Natan Sachs" where the cited sentence says "Sachs")."""
+    if not cited:
+        return Verdict(False, "cites no evidence sentence")
+    have = _with_values(set(tokenize(" ".join([*cited, *shown]), keep_stopwords=True)))
+    missing = [n for n in numbers(claim) if n not in have]
+    if missing:
+        return Verdict(False, f"the figure {missing[0]} is not in the cited sentences", cosine=cosine)
+    unnamed = _missing_name(claim, " ".join(cited), " ".join([*cited, *shown, *kin]))
+    if unnamed:
+        return Verdict(False, f"the name “{unnamed}” is not in the cited sentences", cosine=cosine)
+    want = set(tokenize(claim))
+    lexical = len(want & have) / len(want) if want else 0.0
+    if lexical >= min_lexical or cosine >= min_cosine:
+        return Verdict(True, "", lexical, cosine)
+    return Verdict(
+        False, f"says little of what the cited sentences say (words {lexical:.0%}, similarity {cosine:.2f})", lexical, cosine
+    )
+
+
+JUDGE_SYSTEM = "You check statements against evidence. Reply with one word: yes or no."
+
+
+def judge_messages(claim: str, cited: Sequence[str]) -> list[dict]:
+    evidence = "\n".join(f"- {' '.join(c.split())}" for c in cited)
+    user = f"Evidence:\n{evidence}\n\nStatement: {claim}\n\nIs the statement fully supported by the evidence? Answer yes or no."
+    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
+
+
+def read_yes_no(reply: str) -> bool | None:
+    """True for yes, False for no, None when the reply is neither."""
+    m = re.search(r"\b(yes|no)\b", reply.lower())
+    return None if m is None else m.group(1) == "yes"
