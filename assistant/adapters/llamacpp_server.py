@@ -24,10 +24,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LocalServer:
-    def __init__(self, server, url: str, model_path: str):
-        self._server = server
+    """A running llama.cpp server; it stops with the process (xllamacpp serves from a background thread)."""
+
+    def __init__(self, server, url: str, model_path: str, load_s: float):
+        self._server = server  # keeps it serving
         self.url = url
         self.model_path = model_path
+        self.load_s = load_s
 
     @classmethod
     def start(cls, model_path: str, host: str = "127.0.0.1", port: int = 0, n_ctx: int = 4096, threads: int = 0) -> LocalServer:
@@ -50,10 +53,4 @@ class LocalServer:
             server = xlc.Server(p)
         except Exception as e:  # a model llama.cpp cannot load
             raise GeneratorError(f"the local model at {model_path} did not load ({type(e).__name__}: {e})") from None
-        url = f"{server.listening_address.rstrip('/')}/v1"
-        instance = cls(server, url, str(model_path))
-        instance.load_s = time.perf_counter() - t0
-        return instance
-
-    def close(self) -> None:
-        self._server = None  # xllamacpp stops its HTTP thread when the Server is collected
+        return cls(server, f"{server.listening_address.rstrip('/')}/v1", str(model_path), time.perf_counter() - t0)

@@ -92,8 +92,3 @@ class OpenAIChatGenerator:
                 piece = (choice.get("delta") or {}).get("content")
                 if piece:
                     yield piece
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
