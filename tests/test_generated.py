@@ -332,3 +332,13 @@ def test_the_mode_switch_shows_only_with_a_generator(real_index):
     assert radio(real_index).visible is False
     on = radio(real_index.model_copy(update={"llm_url": "http://127.0.0.1:9/v1", "answer_mode": "generated"}))
     assert on.visible is True and on.value == "generated"
+
+
+@pytest.mark.integration
+def test_the_ask_api_takes_the_mode(real_index):
+    from assistant.ui.handlers import api_answer
+
+    a = _assistant(real_index, _first_sentence_reply)
+    data = api_answer(a, QUESTION, "", "", "generated")
+    assert data["mode"] == "generated" and data["sentences"][0]["supported"] and data["generation"]["completion_tokens"]
+    assert api_answer(a, QUESTION)["mode"] == "extractive"
