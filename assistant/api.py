@@ -393,7 +393,8 @@ class Assistant:
                 model_judge=model_judge(gen) if s.llm_judge else None,
             )
         except AssistantError as e:  # the endpoint is down, hangs or refuses; the local model is missing
-            yield "final", replace(ans, notice=join_notes(ans.notice, f"{e} Showing the sources' own sentences instead."))
+            note = join_notes(ans.notice, f"{e} Showing the sources' own sentences instead.")
+            yield "final", replace(ans, notice=note, latency_ms=(time.perf_counter() - ex.t0) * 1000)
             return
         yield "final", generated_answer(ans, checked, timing(stats, t1, first, t2, len(pieces), gen.name), ex.t0)
 
