@@ -234,14 +234,14 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 
 
-def _distinct(pool: Sequence[Scored], limit: int, per_source: int) -> list[Scored]:
+def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:
     picked: list[Scored] = []
     for s in pool:
         if len(picked) >= limit:
             break
         if sum(p.sentence.source == s.sentence.source for p in picked) >= per_source:
             continue
-        if s.sentence.text.rstrip().endswith("?"):  # a question in the text (a heading, a rhetorical one) answers nothing
+        if not questions and s.sentence.text.rstrip().endswith("?"):  # a question in the text (a heading) answers nothing
             continue
         if any(_overlap(s.sentence.text, p.sentence.text) > 0.7 for p in picked):
             continue
@@ -304,7 +304,10 @@ def select(scored: Sequence[Scored], settings: Settings, question: str, threshol
         rest = [s for s in pool if s not in first]
         return _distinct(first + rest, settings.max_citations, per_source=2), False
     strong = [s for s in scored if s.score >= max(floor, settings.rel_score * best)]
-    return _distinct(strong, settings.max_citations, per_source=settings.max_citations), False
+    picked = _distinct(strong, settings.max_citations, per_source=settings.max_citations)
+    # when every strong sentence asks a question (scripture, dialogue: "have ye never read, Out of the mouth of
+    # babes ... thou hast perfected praise?"), the question is the text that answers
+    return picked or _distinct(strong, settings.max_citations, settings.max_citations, questions=True), False
 
 
 def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:

@@ -184,3 +184,19 @@ def test_abstain_below(quantile, null, expected):
 
     model = Model((0.0,), (1.0,), (1.0,), 0.0, 0.2, quantile)
     assert abstain_below(model, null) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "texts, cited",
+    [
+        (["Is the deal dead?", "The deal is dead, both sides said."], ["The deal is dead, both sides said."]),  # a heading yields
+        (["Have ye never read, Out of the mouth of babes thou hast perfected praise?"], None),  # the only strong one: cited
+    ],
+)
+def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, cited):
+    from assistant.answer import select
+    from assistant.config import Settings
+
+    scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
+    picked, _ = select(scored, Settings(), "What does it say about praise?", 0.2)
+    assert [p.sentence.text for p in picked] == (cited if cited is not None else texts)
