@@ -23,6 +23,7 @@ from .types import Answer, Citation, Document, GeneratedSentence
 from .verify import Verdict, fast_verdict
 
 FLAG = "⚠"
+NO_ANSWER_NOTE = "The model judged that the evidence does not answer the question, so the sources' own sentences are shown."
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,7 @@ def generated_answer(ans: Answer, checked, timing: dict, t0: float) -> Answer:
     latency = (time.perf_counter() - t0) * 1000
     extra = {"sentences": checked.sentences, "unsupported": checked.unsupported, "invalid_markers": checked.invalid_markers}
     if checked.no_answer:  # the scorer found evidence, the model did not: its verifiable sentences stand
-        note = "The model judged that the evidence does not answer the question, so the sources' own sentences are shown."
-        return replace(ans, notice=join_notes(ans.notice, note), generation=timing, latency_ms=latency, **extra)
+        return replace(ans, notice=join_notes(ans.notice, NO_ANSWER_NOTE), generation=timing, latency_ms=latency, **extra)
     if checked.supported_shown == 0:
         note = "No generated sentence was supported by the sentences it cites, so the sources' own sentences are shown."
         return replace(ans, notice=join_notes(ans.notice, note), generation=timing, latency_ms=latency, **extra)

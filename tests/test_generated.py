@@ -342,3 +342,23 @@ def test_the_ask_api_takes_the_mode(real_index):
     data = api_answer(a, QUESTION, "", "", "generated")
     assert data["mode"] == "generated" and data["sentences"][0]["supported"] and data["generation"]["completion_tokens"]
     assert api_answer(a, QUESTION)["mode"] == "extractive"
+
+
+@pytest.mark.unit
+def test_sentence_alce_judges_each_shown_sentence_against_its_own_citations():
+    from assistant.evals.generated import sentence_alce
+    from assistant.types import Answer, Citation, GeneratedSentence
+
+    class AllWords:
+        def supports(self, claim, evidence):
+            return set(claim.split()) <= set(evidence.split())
+
+    cits = [Citation(1, "a.txt", 0, 1, "hamas released 50 hostages"), Citation(2, "a.txt", 2, 3, "the truce began")]
+    sentences = (
+        GeneratedSentence("hamas released 50 hostages", (1, 2), True),  # [1] alone supports it; [2] adds nothing
+        GeneratedSentence("talks collapsed", (2,), True),  # its citation does not support it
+        GeneratedSentence("dropped", (), False, "why", shown=False),  # not shown: not judged
+    )
+    ans = Answer("", cits, False, mode="generated", sentences=sentences)
+    assert sentence_alce(ans, AllWords()) == pytest.approx((1 / 2, 1 / 3))
+    assert sentence_alce(Answer("", [], True), AllWords()) == (None, None)

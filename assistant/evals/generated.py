@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..generated import NO_ANSWER_NOTE
 from ..types import Answer, AssistantError
 from . import metrics as m
 from .cases import DEFAULT_CASES, Case, load_cases
@@ -47,21 +48,19 @@ class ModelJudge:
 
 
 def sentence_alce(ans: Answer, judge) -> tuple[float | None, float | None]:
-    """ALCE (recall, precision) of a generated answer's shown sentences against their own citations."""
+    """ALCE (recall, precision) of a generated answer's shown sentences against their own citations.
+
+    Each sentence is its own claim (``metrics.alce_scores``); precision is over all their citations."""
     quotes = {c.n: c.quote for c in ans.citations}
     shown = [s for s in ans.sentences if s.shown]
     if not shown:
         return None, None
-    supported, relevant, total = 0, 0, 0
+    recall, relevant, total = 0.0, 0.0, 0
     for s in shown:
         cits = [quotes[n] for n in s.citations if n in quotes]
-        ok = bool(cits) and judge.supports(s.text, " ".join(cits))
-        supported += ok
-        for i, c in enumerate(cits):
-            total += 1
-            others = " ".join(cits[:i] + cits[i + 1 :])
-            relevant += ok and (judge.supports(s.text, c) or not (others and judge.supports(s.text, others)))
-    return supported / len(shown), (relevant / total if total else None)
+        r, p = m.alce_scores([s.text], cits, judge)
+        recall, relevant, total = recall + r, relevant + (p or 0.0) * len(cits), total + len(cits)
+    return recall / len(shown), (relevant / total if total else None)
 
 
 def _timed(assistant, case: Case) -> tuple[Answer, float, float | None]:
@@ -108,7 +107,7 @@ def case_rows(assistant, case: Case, judge, docs) -> tuple[dict, dict]:
     g["invalid_markers"] = gen.invalid_markers
     g["ttft_ms"] = ttft
     g["tokens_per_s"] = gen.generation.get("tokens_per_s")
-    g["said_not_in_sources"] = "does not answer" in gen.notice and "model judged" in gen.notice
+    g["said_not_in_sources"] = NO_ANSWER_NOTE in gen.notice
     if gen.mode == "generated":
         g["alce_recall"], g["alce_precision"] = sentence_alce(gen, judge)
     g["unsupported"] = [s.to_dict() for s in gen.unsupported]

@@ -124,7 +124,7 @@ def alce_scores(claims: Sequence[str], citations: Sequence[str], judge: SupportJ
     relevant = 0
     for i, cit in enumerate(cits):
         others = " ".join(cits[:i] + cits[i + 1 :])
-        relevant += any(judge.supports(c, cit) or not judge.supports(c, others) for c in supported)
+        relevant += any(judge.supports(c, cit) or not (others and judge.supports(c, others)) for c in supported)
     return recall, relevant / len(cits)
 
 
