@@ -86,10 +86,11 @@ def check_reply(
     citations: list[Citation] = []
     sentences, parts = [], []
     for claim, vec in zip(claims, vecs, strict=True):
-        cited = [evidence[n - 1].sentence.text for n in claim.cites]
+        sents = [evidence[n - 1].sentence for n in claim.cites]
+        cited = [x.text for x in sents]
         cos = float(max(evidence_vecs[n - 1] @ vec for n in claim.cites)) if claim.cites else 0.0
-        sources = {evidence[n - 1].sentence.source for n in claim.cites}
-        shown = [evidence_source(evidence[n - 1].sentence, docs.get(evidence[n - 1].sentence.source)) for n in claim.cites]
+        shown = [evidence_source(x, docs.get(x.source)) for x in sents]
+        sources = {x.source for x in sents}
         kin = [e.sentence.text for i, e in enumerate(evidence, 1) if e.sentence.source in sources and i not in claim.cites]
         verdict = fast_verdict(claim.text, cited, cos, min_lexical, min_cosine, shown, kin)
         if verdict.supported and model_judge is not None and model_judge(claim.text, cited) is False:

@@ -19,6 +19,7 @@ from .text import human_date
 from .types import Document, Sentence
 
 MARKER_RE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_LEAD_MARKERS_RE = re.compile(r"^(\s*" + MARKER_RE.pattern + r")+")
 # The reply that means "the evidence does not answer"; matched loosely (case, punctuation).
 NO_ANSWER = "NOT IN SOURCES"
 _NO_ANSWER_RE = re.compile(r"^\W*not\s+in\s+(the\s+)?sources\W*$", re.IGNORECASE)
@@ -89,7 +90,7 @@ def parse(reply: str, n_evidence: int) -> Parsed:
     invalid = 0
     for a, b in split_text(text):
         piece = text[a:b]
-        lead = re.match(r"^(\s*" + MARKER_RE.pattern + r")+", piece)
+        lead = _LEAD_MARKERS_RE.match(piece)
         if lead and claims:  # "… deal. [2] Then …": the opening markers close the previous sentence
             claims[-1][1].extend(n for m in MARKER_RE.finditer(lead.group(0)) for n in _numbers(m.group(1)))
             piece = piece[lead.end() :]

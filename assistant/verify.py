@@ -32,10 +32,14 @@ class Verdict:
     cosine: float = 0.0  # best embedding cosine between the sentence and one cited sentence
 
 
+# Spelled-out figures the check reads; "one" is a pronoun as often (as in ``lang_en.NUMBER_VALUES``).
+_SPELLED = lang_en.NUMBER_WORDS - {"one"}
+_MONTHS3 = frozenset(m.lower() for m in lang_en.MONTHS)
+
+
 def numbers(text: str) -> list[str]:
     """The figures of ``text`` as tokens: "1,200" -> "1200"; spelled-out ones too ("six")."""
-    words = set(lang_en.NUMBER_WORDS) - {"one"}
-    return list(dict.fromkeys(t for t in tokenize(text, keep_stopwords=True) if t[0].isdigit() or t in words))
+    return list(dict.fromkeys(t for t in tokenize(text, keep_stopwords=True) if t[0].isdigit() or t in _SPELLED))
 
 
 def _with_values(tokens: set[str]) -> set[str]:
@@ -73,20 +77,15 @@ def _spelled_out(claim: str, evidence: str) -> set[str]:
     return out
 
 
-def _month(term: str) -> str:
-    return term[:3] if any(m.lower().startswith(term[:3]) for m in lang_en.MONTHS) and len(term) >= 3 else ""
-
-
-def _missing_name(claim: str, cited_text: str, name_text: str) -> str:
-    """The first name of ``claim`` found neither in ``name_text`` nor as an acronym of it ("" when none)."""
-    have = set(tokenize(name_text, keep_stopwords=True))
-    months = {_month(h) for h in have} - {""}
-    spelled = _spelled_out(claim, name_text)
+def _missing_name(claim: str, have: set[str], raw: str) -> str:
+    """The first name of ``claim`` found neither among the tokens ``have`` nor as an acronym in ``raw`` ("" when none)."""
+    months = {h[:3] for h in have if h[:3] in _MONTHS3}
+    spelled = _spelled_out(claim, raw)
     for name in lang_en.proper_names(claim):
         for term in tokenize(name):
             if term in spelled or _present(term, have):
                 continue
-            if name in lang_en.MONTH_NAMES and _month(term) in months:  # "December" is "Dec 2023" in a source's date
+            if name in lang_en.MONTH_NAMES and term[:3] in months:  # "December" is "Dec 2023" in a source's date
                 continue
             return term
     return ""
@@ -106,11 +105,14 @@ def fast_verdict(
     "Natan Sachs" where the cited sentence says "Sachs")."""
     if not cited:
         return Verdict(False, "cites no evidence sentence")
-    have = _with_values(set(tokenize(" ".join([*cited, *shown]), keep_stopwords=True)))
+    tokens = set(tokenize(" ".join([*cited, *shown]), keep_stopwords=True))
+    have = _with_values(tokens)
     missing = [n for n in numbers(claim) if n not in have]
     if missing:
         return Verdict(False, f"the figure {missing[0]} is not in the cited sentences", cosine=cosine)
-    unnamed = _missing_name(claim, " ".join(cited), " ".join([*cited, *shown, *kin]))
+    kin_text = " ".join(kin)
+    names = tokens | set(tokenize(kin_text, keep_stopwords=True))
+    unnamed = _missing_name(claim, names, " ".join([*cited, *shown, kin_text]))
     if unnamed:
         return Verdict(False, f"the name “{unnamed}” is not in the cited sentences", cosine=cosine)
     want = set(tokenize(claim))
