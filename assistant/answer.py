@@ -234,6 +234,11 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 
 
+def asks(sentence: Sentence) -> bool:
+    """A question in the text (an FAQ heading, a rhetorical one) answers nothing, unless nothing else does."""
+    return sentence.text.rstrip().endswith("?")
+
+
 def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:
     picked: list[Scored] = []
     for s in pool:
@@ -241,7 +246,7 @@ def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bo
             break
         if sum(p.sentence.source == s.sentence.source for p in picked) >= per_source:
             continue
-        if not questions and s.sentence.text.rstrip().endswith("?"):  # a question in the text (a heading) answers nothing
+        if not questions and asks(s.sentence):
             continue
         if any(_overlap(s.sentence.text, p.sentence.text) > 0.7 for p in picked):
             continue

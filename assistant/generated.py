@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import Scored
+from .answer import Scored, asks
 from .generation import evidence_source, parse
 from .types import Answer, Citation, Document, GeneratedSentence
 from .verify import Verdict, fast_verdict
@@ -46,13 +46,17 @@ class Checked:
 
 
 def choose_evidence(picked: Sequence[Scored], scored: Sequence[Scored], limit: int, rel: float) -> list[Scored]:
-    """The extractive answer's sentences, then the best other candidates above ``rel`` x the best, ``limit`` in all."""
+    """The extractive answer's sentences, then the best other candidates above ``rel`` x the best, ``limit`` in all.
+
+    The extractive answer's own sentences stay even when they ask a question (``select`` chose
+    them because nothing else answers); the other candidates follow its rule (``answer.asks``)."""
     best = scored[0].score if scored else 0.0
     out: list[Scored] = []
     seen: set[tuple[str, int]] = set()
-    for s in [*picked, *(x for x in scored if x.score >= rel * best)]:
+    fill = [x for x in scored if x.score >= rel * best and not asks(x.sentence)]
+    for s in [*picked, *fill]:
         key = (s.sentence.source, s.sentence.start)
-        if key in seen or s.sentence.text.rstrip().endswith("?"):
+        if key in seen:
             continue
         seen.add(key)
         out.append(s)

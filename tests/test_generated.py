@@ -362,3 +362,19 @@ def test_sentence_alce_judges_each_shown_sentence_against_its_own_citations():
     ans = Answer("", cits, False, mode="generated", sentences=sentences)
     assert sentence_alce(ans, AllWords()) == pytest.approx((1 / 2, 1 / 3))
     assert sentence_alce(Answer("", [], True), AllWords()) == (None, None)
+
+
+@pytest.mark.unit
+def test_evidence_keeps_the_answers_own_question_sentence_but_no_other_question():
+    from assistant.answer import Scored
+    from assistant.generated import choose_evidence
+    from assistant.types import Sentence
+
+    def sc(start, text, score):
+        return Scored(Sentence("a.txt", start, start + len(text), text), score, 0.5, 0.5, start)
+
+    verse = sc(0, "Have ye never read, Out of the mouth of babes thou hast perfected praise?", 0.9)
+    other_q = sc(100, "Who shall ascend into the hill?", 0.8)
+    plain = sc(200, "Praise ye the Lord.", 0.7)
+    chosen = choose_evidence([verse], [verse, other_q, plain], limit=8, rel=0.3)
+    assert [e.sentence.start for e in chosen] == [0, 200]
