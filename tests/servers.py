@@ -24,9 +24,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def heartbeat(port: int) -> bool:
+def heartbeat(port: int, path: str = "/api/v2/heartbeat") -> bool:
+    """The server on ``port`` answers ``path`` with 200 (Chroma's heartbeat by default)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
             return r.status == 200
     except OSError:
         return False

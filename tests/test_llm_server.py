@@ -12,11 +12,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from servers import free_port
+from servers import free_port, heartbeat
 from test_browser import browser  # noqa: F401 - the shared Playwright fixture
 
 from assistant.adapters.openai_chat import OpenAIChatGenerator
@@ -27,14 +26,6 @@ ASSISTANT = Path(sys.executable).with_name("assistant")
 QUESTION = "What ceasefire did France and the US propose in September 2024?"
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +42,7 @@ def llm_url(tmp_path_factory):
         )
         try:
             deadline = time.monotonic() + 300  # the first run assembles the 1.1 GB file
-            while not _healthy(port):
+            while not heartbeat(port, "/health"):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"llm-serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.5)

@@ -210,23 +210,27 @@ def answer_stream(
 
 def _reveal(events, convo: list, i: int) -> Iterator[tuple]:
     """Render the answer's events into turn ``i``; the final answer is stored in the turn."""
+
+    def live(html: str) -> tuple:  # only the chat changes while the answer streams
+        return render_chat(convo, (i, html)), gr.skip(), gr.skip(), gr.skip()
+
     extractive, raw, shown = None, "", 0.0
     for kind, value in events:
         if kind == "extractive":
             extractive = value.to_dict()
-            yield render_chat(convo, (i, render_generating(extractive, i, ""))), gr.skip(), gr.skip(), gr.skip()
+            yield live(render_generating(extractive, i, ""))
         elif kind == "token":
             raw += value
             if time.monotonic() - shown > 0.1:  # at most ten renders a second
                 shown = time.monotonic()
-                yield render_chat(convo, (i, render_generating(extractive, i, raw))), gr.skip(), gr.skip(), gr.skip()
+                yield live(render_generating(extractive, i, raw))
         else:
             data = value.to_dict()
             if raw:  # the whole draft once, then the checked answer replaces it
-                yield render_chat(convo, (i, render_generating(extractive, i, raw))), gr.skip(), gr.skip(), gr.skip()
+                yield live(render_generating(extractive, i, raw))
             if extractive is None:  # extractive mode: reveal the quotes progressively
                 for cut in stream_cuts(data["text"])[:-1]:
-                    yield render_chat(convo, (i, render_answer(data, i, cut))), gr.skip(), gr.skip(), gr.skip()
+                    yield live(render_answer(data, i, cut))
                     time.sleep(STREAM_DELAY)
             convo[i]["answer"] = data
 
