@@ -127,25 +127,25 @@ def cmd_llm_serve(args) -> int:
 
 def cmd_eval(args) -> int:
     if args.generator:  # extractive and generated answers side by side
-        from .evals import generated
+        from evals import generated
 
         return (generated.run_corpora if args.corpora is not None else generated.run_cli)(args, _settings(args))
     if args.corpora is not None:  # the multi-genre benchmark: build what is missing, then run
-        from .evals.corpora.build import DEFAULT_OUT, build
-        from .evals.corpora.runner import run
+        from evals.corpora.build import DEFAULT_OUT, build
+        from evals.corpora.runner import run
 
         names = args.corpora or None
         if not (DEFAULT_OUT / "manifest.json").exists():
             build(DEFAULT_OUT, None)
         out = Path(args.out) if args.out else None
         return run(DEFAULT_OUT, names, args.split, out, llamaindex=not args.no_baselines)
-    from .evals.runner import run_cli
+    from evals.runner import run_cli
 
     return run_cli(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from .evals.scale.bench import run
+    from evals.scale.bench import run
 
     try:
         run(args)
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _eval_parser(sub)
 
-    from .evals.scale.bench import add_arguments
+    from evals.scale.bench import add_arguments
 
     sp = sub.add_parser("bench", help="benchmark ingest, latency, memory and quality from 1k to 100k+ chunks")
     add_arguments(sp)

@@ -21,8 +21,8 @@ import json
 
 import numpy as np
 
-from assistant.evals.fit import UNANSWERABLE, logistic, predict, read_table, subset
 from assistant.scoring import FEATURES, WEIGHTS
+from evals.fit import UNANSWERABLE, logistic, predict, read_table, subset
 
 COLUMNS = ("p", "cos", "cos2", "lex", "lex_best", "win_cos", "miss")
 FA = 0.05

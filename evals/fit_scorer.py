@@ -4,7 +4,7 @@ Without ``--extract``: read the committed feature table (evals/scorer/features.c
 and write assistant/weights/scorer.json (the full model + one fold per left-out
 corpus); deterministic, needs no index or model.  With ``--extract``: first run
 retrieval for every case of every built dev corpus (python -m
-assistant.evals.corpora build) and rewrite the table (minutes; heavy).
+evals.corpora build) and rewrite the table (minutes; heavy).
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import sys
 from pathlib import Path
 
 from assistant.config import ROOT, Settings
-from assistant.evals.cases import load_cases
-from assistant.evals.corpora.build import DEFAULT_OUT
-from assistant.evals.corpora.metrics import lenient_hit
-from assistant.evals.fit import DEV, TABLE, fit_all, loco_table, read_table, save_weights, write_table
+from evals.cases import load_cases
+from evals.corpora.build import DEFAULT_OUT
+from evals.corpora.metrics import lenient_hit
+from evals.fit import DEV, TABLE, fit_all, loco_table, read_table, save_weights, write_table
 
 CACHE = ROOT / "evals" / "cache" / "scorer"
 
 
 def _assistant(entry: dict):
     from assistant.api import Assistant
-    from assistant.evals.corpora.runner import EMBED_CACHE
-    from assistant.evals.runner import eval_settings
+    from evals.corpora.runner import EMBED_CACHE
+    from evals.runner import eval_settings
 
     assistant = Assistant(eval_settings(Settings(embed_cache=str(EMBED_CACHE)), entry["corpus"], None))
     assistant.ensure_index(progress=False)

@@ -17,10 +17,10 @@ import pytest
 from assistant.adapters.cache import CachedEmbedder
 from assistant.adapters.memory import HashEmbedder
 from assistant.config import ROOT, Settings
-from assistant.evals import metrics as M
-from assistant.evals.scale import bench as B
-from assistant.evals.scale.report import SYSTEMS
 from assistant.wiring import make_embedder
+from evals import metrics as M
+from evals.scale import bench as B
+from evals.scale.report import SYSTEMS
 
 
 @pytest.mark.unit
@@ -89,7 +89,7 @@ def test_percentile_of_nothing_is_nan_not_zero():
 
 @pytest.mark.unit
 def test_write_corpus_mirrors_documents(tmp_path):
-    from assistant.evals.scale.sources import BenchDoc
+    from evals.scale.sources import BenchDoc
 
     B.write_corpus([BenchDoc("kjv/Gen/001.txt", "In the beginning.\n", "kjv"), BenchDoc("r.txt", "a\r\nb", "reuters")], tmp_path)
     B.write_corpus([BenchDoc("r.txt", "a\r\nb", "reuters")], tmp_path)
@@ -180,7 +180,7 @@ def test_smoke_bench_1k_chunks(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
 def test_phase_peak_counts_only_its_phases_and_keeps_the_whole_process_peak():
-    from assistant.evals.scale.children import PhasePeak
+    from evals.scale.children import PhasePeak
 
     p = PhasePeak()
     baseline = np.ones(300 * 2**20 // 8)  # a 300 MB peak outside the measured phase

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evals.scale import data as bd
-from assistant.evals.scale import sources as src
+from evals.scale import data as bd
+from evals.scale import sources as src
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

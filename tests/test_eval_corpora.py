@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.evals.cases import load_cases
-from assistant.evals.corpora import faq
-from assistant.evals.corpora.common import (
+from assistant.types import Citation
+from evals.cases import load_cases
+from evals.corpora import faq
+from evals.corpora.common import (
     CorpusDraft,
     DraftCase,
     DraftDoc,
@@ -25,9 +26,8 @@ from assistant.evals.corpora.common import (
     split_of,
     write_corpus,
 )
-from assistant.evals.corpora.metrics import evidence_hit_lenient, lenient_hit
-from assistant.evals.metrics import GoldSpan
-from assistant.types import Citation
+from evals.corpora.metrics import evidence_hit_lenient, lenient_hit
+from evals.metrics import GoldSpan
 
 # A real excerpt of debian-faq.en.txt (11.1), no-break spaces as in the package.
 DEBIAN_EXCERPT = (
@@ -239,8 +239,8 @@ def tiny_assistant(tmp_path):
 
 
 def test_naive_baseline_cites_best_sentences_exactly_or_abstains(tiny_assistant):
-    from assistant.evals.cases import Case
-    from assistant.evals.corpora.naive import NaiveSentenceBaseline
+    from evals.cases import Case
+    from evals.corpora.naive import NaiveSentenceBaseline
 
     naive = NaiveSentenceBaseline(tiny_assistant, progress=False)
     r = naive.run(Case("c1", "single", "test", "Bakers in the valley grind rye flour before sunrise."))
@@ -261,7 +261,7 @@ def test_naive_baseline_cites_best_sentences_exactly_or_abstains(tiny_assistant)
 
 @pytest.mark.slow
 def test_build_gitfaq_from_the_real_package(tmp_path):
-    from assistant.evals.corpora.build import build
+    from evals.corpora.build import build
 
     cache = Path(__file__).resolve().parent.parent / "evals" / "cache" / "downloads"
     if not (cache / "x" / "git-doc").is_dir() and (
@@ -288,8 +288,8 @@ def test_hard_wrapped_debian_faq_splits_like_its_reflowed_copy():
     """
     from assistant.chunking import split_sentences
     from assistant.corpus import make_document
-    from assistant.evals.corpora.common import reflow
-    from assistant.evals.corpora.faq import DEBIAN_PKG, DEBIAN_TXT, _blocks, _read
+    from evals.corpora.common import reflow
+    from evals.corpora.faq import DEBIAN_PKG, DEBIAN_TXT, _blocks, _read
 
     cache = Path(__file__).resolve().parent.parent / "evals" / "cache" / "downloads"
     if not (cache / "x" / DEBIAN_PKG).is_dir() and shutil.which("apt-get") is None:

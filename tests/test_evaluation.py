@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.evals.cases import DEFAULT_CASES, load_cases, sentence_passage
-from assistant.evals.judges import LexicalJudge
-from assistant.evals.metrics import (
+from assistant.types import Citation, Document
+from evals.cases import DEFAULT_CASES, load_cases, sentence_passage
+from evals.judges import LexicalJudge
+from evals.metrics import (
     GoldSpan,
     abstention_scores,
     alce_scores,
@@ -25,10 +26,9 @@ from assistant.evals.metrics import (
     mean,
     rank_metrics,
 )
-from assistant.evals.report import acceptance_note, citation_chars, compare, findings, format_table
-from assistant.evals.runner import REQUIRED_KEYS, eval_settings, run_cases, run_eval, summarize
-from assistant.evals.systems import BASELINES
-from assistant.types import Citation, Document
+from evals.report import acceptance_note, citation_chars, compare, findings, format_table
+from evals.runner import REQUIRED_KEYS, eval_settings, run_cases, run_eval, summarize
+from evals.systems import BASELINES
 
 TEXT = "Hamas released 105 hostages. Israel released 240 prisoners."
 DOCS = {"a.txt": Document("a.txt", TEXT)}

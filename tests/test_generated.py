@@ -346,8 +346,8 @@ def test_the_ask_api_takes_the_mode(real_index):
 
 @pytest.mark.unit
 def test_sentence_alce_judges_each_shown_sentence_against_its_own_citations():
-    from assistant.evals.generated import sentence_alce
     from assistant.types import Answer, Citation, GeneratedSentence
+    from evals.generated import sentence_alce
 
     class AllWords:
         def supports(self, claim, evidence):

@@ -9,9 +9,9 @@ import pytest
 
 from assistant import lang_en
 from assistant.answer import Scored, _who, compose, find_conflict
-from assistant.evals.fit import TABLE, fit_all, read_table
 from assistant.scoring import FEATURES, WEIGHTS, Candidate, Scorer, bm25_text, constraint_terms, features, figures, kind_fit
 from assistant.types import Document, Sentence
+from evals.fit import TABLE, fit_all, read_table
 
 
 @pytest.mark.parametrize(

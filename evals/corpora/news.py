@@ -19,8 +19,8 @@ from pathlib import Path
 from assistant.chunking import split_sentences
 from assistant.config import ROOT
 from assistant.corpus import load_corpus
-from assistant.evals.cases import sentence_passage
-from assistant.evals.metrics import GoldSpan
+from evals.cases import sentence_passage
+from evals.metrics import GoldSpan
 
 from .common import CorpusDraft, DraftCase, DraftDoc, Passage
 

@@ -43,7 +43,7 @@ from .sources import (
     sotu_docs,
 )
 
-VERSION = "benchdata-3"  # 3: the classes moved to assistant.evals.scale (pickles name them)
+VERSION = "benchdata-3"  # 3: the classes moved to evals.scale (pickles name them)
 SOURCES = ("kjv", "sotu", "brown", "reuters")
 
 APT_PACKAGES = ("bible-kjv", "bible-kjv-text", "sword-dict-naves", "weka")

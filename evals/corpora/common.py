@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.evals.metrics import GoldSpan as Passage  # a gold span of a draft document: doc.text[start:end] is the quote
+from evals.metrics import GoldSpan as Passage  # a gold span of a draft document: doc.text[start:end] is the quote
 
 
 @dataclass(frozen=True)

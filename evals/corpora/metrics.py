@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.evals.metrics import GoldSpan, overlap_len
 from assistant.types import Citation
+from evals.metrics import GoldSpan, overlap_len
 
 
 def lenient_hit(source: str, start: int, end: int, g: GoldSpan, share: float = 0.5) -> bool:

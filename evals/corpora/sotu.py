@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from assistant.config import ROOT
-from assistant.evals.scale import data as benchdata
+from evals.scale import data as benchdata
 
 from .common import CorpusDraft, DraftCase, DraftDoc, Passage
 

@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..types import Answer, Citation, Document
+from assistant.types import Answer, Citation, Document
+
 from . import metrics as m
 from .cases import Case
 from .judges import LexicalJudge
@@ -145,7 +146,7 @@ class LlamaIndexBaseline:
     def warm_up(self) -> None:
         if self.index is not None:
             return
-        from ..adapters.llama import default_index
+        from assistant.adapters.llama import default_index
 
         t0 = time.perf_counter()
         self.index = default_index(self.texts, self.embedder, source_metadata=True)
@@ -154,7 +155,7 @@ class LlamaIndexBaseline:
         self.build_s = time.perf_counter() - t0
 
     def _units(self, nodes) -> list[tuple[str, int, int, str]]:
-        from ..adapters.llama import node_spans
+        from assistant.adapters.llama import node_spans
 
         units, dropped = node_spans(nodes, self.texts)
         self.dropped += dropped

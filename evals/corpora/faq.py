@@ -28,7 +28,7 @@ import gzip
 import re
 from pathlib import Path
 
-from assistant.evals.scale import data as benchdata
+from evals.scale import data as benchdata
 
 from .common import CorpusDraft, DraftCase, DraftDoc, Passage, join_paragraphs, reflow, slug
 

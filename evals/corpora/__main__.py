@@ -1,4 +1,4 @@
-"""``python -m assistant.evals.corpora build|run [--only NAME ...]``."""
+"""``python -m evals.corpora build|run [--only NAME ...]``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .build import BUILDERS, DEFAULT_OUT, build, format_rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m assistant.evals.corpora")
+    p = argparse.ArgumentParser(prog="python -m evals.corpora")
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="fetch packages and build every corpus + cases file")
     b.add_argument("--only", action="append", choices=list(BUILDERS), help="build only this corpus (repeatable)")

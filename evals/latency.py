@@ -5,7 +5,7 @@ and embedder (what a minimal pipeline costs); for the rebuild, raw encoding of
 the same chunk texts (the pipeline's overhead over the encoder alone).  The
 index is built in a temporary folder, so the default one is untouched.
 
-    .venv/bin/python -m assistant.evals.latency [--repeat 3]
+    .venv/bin/python -m evals.latency [--repeat 3]
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..api import Assistant
-from ..chunking import chunk_document
-from ..config import Settings
-from ..corpus import load_corpus
+from assistant.api import Assistant
+from assistant.chunking import chunk_document
+from assistant.config import Settings
+from assistant.corpus import load_corpus
+
 from .cases import DEFAULT_CASES
 from .metrics import percentile
 
@@ -68,7 +69,7 @@ def _cold(index_dir: Path, runs: int = 2) -> list[float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m assistant.evals.latency")
+    ap = argparse.ArgumentParser(prog="python -m evals.latency")
     ap.add_argument("--repeat", type=int, default=3, help="passes over the eval questions")
     ap.add_argument("--warm-only", action="store_true", help="only warm ask() vs the naive sentence baseline, default index")
     args = ap.parse_args()

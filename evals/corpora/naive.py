@@ -21,9 +21,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.evals.cases import Case
-from assistant.evals.systems import CaseResult, citations_of
 from assistant.types import Answer
+from evals.cases import Case
+from evals.systems import CaseResult, citations_of
 
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}  # (embedder name, sentence text) -> unit vector, per process
 

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..chunking import split_sentences
-from ..config import ROOT
-from ..types import AssistantError, Document
+from assistant.chunking import split_sentences
+from assistant.config import ROOT
+from assistant.types import AssistantError, Document
+
 from .metrics import GoldSpan
 
 DEFAULT_CASES = ROOT / "evals" / "cases" / "ceasefire.jsonl"

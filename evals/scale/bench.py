@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...config import ROOT
+from assistant.config import ROOT
 
 DEFAULT_CACHE = ROOT / "evals" / "cache" / "scale"
 DEFAULT_OUT = ROOT / "evals" / "reports" / "scale"
@@ -47,10 +47,10 @@ def select_docs(counts: Sequence[int], n: int) -> int:
 
 def chunk_counts(data, cache: Path, chunk_size: int, overlap: int) -> list[int]:
     """Chunks per document under these settings (memoized on disk; chunking 20M chars takes seconds)."""
-    from ...chunking import chunk_document
-    from ...config import Settings
-    from ...corpus import make_document
-    from ...types import content_hash
+    from assistant.chunking import chunk_document
+    from assistant.config import Settings
+    from assistant.corpus import make_document
+    from assistant.types import content_hash
 
     chunker = Settings(chunk_size=chunk_size, chunk_overlap=overlap).index_signature()["chunker"]
     key = content_hash(json.dumps([chunk_size, overlap, chunker, [(d.name, len(d.text)) for d in data.docs]]), n=16)
@@ -79,7 +79,7 @@ def write_corpus(docs, dest: Path) -> None:
 def run_child(kind: str, job: dict) -> dict:
     out = Path(job["workdir"]) / f"{kind}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "assistant.evals.scale.bench", "--child", kind, json.dumps(job)]
+    cmd = [sys.executable, "-m", "evals.scale.bench", "--child", kind, json.dumps(job)]
     res = subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False)
     if res.returncode != 0 or not out.exists():
         raise RuntimeError(f"bench child {kind!r} failed (exit {res.returncode}); see its output above")
@@ -196,11 +196,11 @@ def _child_main(kind: str, job_json: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        from ...config import apply_offline_env
+        from assistant.config import apply_offline_env
 
         apply_offline_env()
         _child_main(sys.argv[2], sys.argv[3])
     else:
-        ap = argparse.ArgumentParser(prog="python -m assistant.evals.scale.bench")
+        ap = argparse.ArgumentParser(prog="python -m evals.scale.bench")
         add_arguments(ap)
         run(ap.parse_args())

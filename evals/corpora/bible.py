@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from assistant.evals.scale import data as benchdata
+from evals.scale import data as benchdata
 
 from .common import CorpusDraft, DraftCase, DraftDoc, Passage
 

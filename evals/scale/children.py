@@ -76,7 +76,7 @@ class PhasePeak:
 
 
 def settings_for(job: dict, **extra):
-    from ...config import Settings
+    from assistant.config import Settings
 
     return Settings(
         corpus_dir=Path(job["corpus"]),
@@ -119,9 +119,9 @@ def timed_asks(assistant, questions: Sequence[str]) -> list[float]:
 
 def _raw_encoder(settings, inner, raw_sample: int):
     """A timer of raw sentence-transformers over (a sample of) the chunk texts, and the sample size."""
-    from ...adapters.sentence_transformers import release_freed_memory
-    from ...chunking import chunk_document
-    from ...corpus import load_corpus
+    from assistant.adapters.sentence_transformers import release_freed_memory
+    from assistant.chunking import chunk_document
+    from assistant.corpus import load_corpus
 
     docs = load_corpus(settings.corpus_dir)[0]
     texts = [c.text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
@@ -139,7 +139,7 @@ def _raw_encoder(settings, inner, raw_sample: int):
 
 def _ingest(a, job: dict, phases: PhasePeak) -> dict:
     """Index from scratch beside the raw encoder; the figures of ingest and load."""
-    from ...wiring import make_embedder
+    from assistant.wiring import make_embedder
 
     settings = a.settings
     a.embedder.embed(["warm up the model"] * 64)  # model load and one-time imports stay out of both timings
@@ -238,7 +238,7 @@ def _reindex_one(a, source: str) -> float:
 
 
 def child_embedded(job: dict) -> dict:
-    from ...api import Assistant
+    from assistant.api import Assistant
 
     settings = settings_for(job)
     shutil.rmtree(settings.index_dir, ignore_errors=True)
@@ -266,9 +266,9 @@ def child_embedded(job: dict) -> dict:
 def child_llamaindex(job: dict) -> dict:
     from tqdm import tqdm
 
-    from ...adapters.llama import default_index, node_spans
-    from ...corpus import load_corpus
-    from ...wiring import make_embedder
+    from assistant.adapters.llama import default_index, node_spans
+    from assistant.corpus import load_corpus
+    from assistant.wiring import make_embedder
 
     settings = settings_for(job)
     embedder = make_embedder(settings, for_index=True)  # node vectors are cached like chunk vectors
@@ -334,7 +334,7 @@ def load_test(a, questions: Sequence[str], clients: int, per: int) -> dict:
 
 
 def child_server(job: dict) -> dict:
-    from ...api import Assistant
+    from assistant.api import Assistant
 
     a = Assistant(settings_for(job, chroma_url=job["chroma_url"]))
     data = load_data(Path(job["cache"]) / "data")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..types import Citation, Document
+from assistant.types import Citation, Document
 
 
 @dataclass(frozen=True)

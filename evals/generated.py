@@ -22,13 +22,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..generated import NO_ANSWER_NOTE
-from ..types import Answer, AssistantError
+from assistant.generated import NO_ANSWER_NOTE
+from assistant.types import Answer, AssistantError
+
 from . import metrics as m
 from .cases import DEFAULT_CASES, Case, load_cases
 from .judges import LexicalJudge
 
-OUT = Path(__file__).resolve().parents[2] / "evals" / "reports" / "generated"
+OUT = Path(__file__).resolve().parents[1] / "evals" / "reports" / "generated"
 
 
 class ModelJudge:
@@ -37,7 +38,7 @@ class ModelJudge:
     name = "model"
 
     def __init__(self, generator):
-        from ..generated import model_judge
+        from assistant.generated import model_judge
 
         self._judge = model_judge(generator)
         self.calls = 0
@@ -163,7 +164,7 @@ def compare(assistant, cases: Sequence[Case], judge, desc: str = "eval extractiv
 
 
 def _ready(settings):
-    from ..api import Assistant
+    from assistant.api import Assistant
 
     assistant = Assistant(settings)
     report = assistant.ensure_index()

@@ -14,8 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..config import ROOT, Settings
-from ..types import AssistantError, Document
+from assistant.config import ROOT, Settings
+from assistant.types import AssistantError, Document
+
 from .cases import DEFAULT_CASES, Case, load_cases
 from .judges import JUDGES, LexicalJudge
 from .metrics import SupportJudge, abstention_scores, alce_scores, evidence_hit, evidence_overlap, hit_if_split, mean, percentile
@@ -85,7 +86,7 @@ def by_groups(rows: Sequence[dict]) -> tuple[dict, dict]:
 
 def run_diagnostics(results: Sequence[CaseResult], docs: dict[str, Document]) -> dict:
     """How the project's citations meet the strict evidence rule: sentences per citation, merged-run misses."""
-    from ..chunking import split_sentences
+    from assistant.chunking import split_sentences
 
     sentences = {s: [(x.start, x.end) for x in split_sentences(d)] for s, d in docs.items()}
     per_citation: dict[str, int] = {}
@@ -232,7 +233,8 @@ def _judge(args) -> SupportJudge:
 
 
 def run_cli(args, settings: Settings, judge: SupportJudge | None = None) -> int:
-    from ..api import Assistant
+    from assistant.api import Assistant
+
     from .report import SUMMARY_KEYS, acceptance_note, format_table
 
     judge = judge or _judge(args)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..text import tokenize
+from assistant.text import tokenize
+
 from .metrics import SupportJudge
 
 
