@@ -32,8 +32,12 @@ run: $(STAMP)
 test: lint browser llm
 	$(PY) -m pytest
 
+# Everyday work: the unit tests only (no models, no servers), under a minute.  `make test` stays the one full command.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m unit -q
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests evals
 	$(VENV)/bin/ruff format --check assistant tests evals
 
-.PHONY: install llm browser run test lint
+.PHONY: install llm browser run test test-fast lint

@@ -11,10 +11,9 @@ current question's own terms still weigh double in sentence scoring (see
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from . import lang_en
+from . import lang
 from .text import tokenize
 from .types import BadQuestionError
 
@@ -44,10 +43,10 @@ def validate_history(history) -> list[dict]:
 def is_followup(question: str, history: Sequence[dict]) -> bool:
     if not any(t["role"] == "user" for t in history):
         return False
-    if lang_en.DEICTIC_RE.search(question) or lang_en.ELLIPTIC_RE.match(question) or len(tokenize(question)) <= 2:
+    if lang.current.DEICTIC_RE.search(question) or lang.current.ELLIPTIC_RE.match(question) or len(tokenize(question)) <= 2:
         return True
     earlier = {t for turn in history if turn["role"] == "user" for t in tokenize(turn["content"])}
-    return any(set(tokenize(noun)) & earlier for noun in lang_en.DEFINITE_RE.findall(question))
+    return any(set(tokenize(noun)) & earlier for noun in lang.current.DEFINITE_RE.findall(question))
 
 
 def resolve(question: str, history: Sequence[dict], turns: int = 2) -> str:
@@ -57,8 +56,4 @@ def resolve(question: str, history: Sequence[dict], turns: int = 2) -> str:
     previous = [t["content"] for t in history if t["role"] == "user"][-turns:]
     last_answer = next((t["content"] for t in reversed(history) if t["role"] == "assistant"), "")
     # the answer names who and what the pronouns point to; its opening is enough
-    return " ".join([*previous, _strip_markers(last_answer)[:300]]).strip()
-
-
-def _strip_markers(text: str) -> str:
-    return re.sub(r"\[\d+\]|\*\*[^*]+\*\*", " ", text)
+    return " ".join([*previous, last_answer[:300]]).strip()

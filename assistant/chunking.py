@@ -16,53 +16,10 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from . import lang
 from .types import Chunk, Document, Sentence, Span, content_hash
 
-_ABBREV = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sr",
-    "jr",
-    "st",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "rep",
-    "sen",
-    "gov",
-    "pres",
-    "no",
-    "vs",
-    "etc",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "e.g",
-    "i.e",
-    "u.s",
-    "u.k",
-    "u.n",
-    "d.c",
-    "approx",
-    "est",
-}
+_ABBREV = lang.current.ABBREVIATIONS
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opener.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")

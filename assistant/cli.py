@@ -97,7 +97,7 @@ def cmd_chat(args) -> int:
             continue
         _print_answer(ans, False)
         print()
-        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.plain_text}]
 
 
 def cmd_serve(args) -> int:
@@ -113,12 +113,9 @@ def cmd_llm_serve(args) -> int:
     """Serve the local model on loopback until interrupted (OpenAI-compatible)."""
     import time
 
-    from .adapters.gguf_parts import assemble
-    from .adapters.llamacpp_server import LocalServer
+    from .wiring import start_local_model
 
-    s = _settings(args)
-    path = assemble(Path(s.llm_model_dir) if s.llm_model_dir else None, progress=True)
-    server = LocalServer.start(str(path), host=args.host, port=args.port, n_ctx=args.context or s.llm_context)
+    server = start_local_model(_settings(args), args.host, args.port, args.context, progress=True)
     print(f"The local model is served at {server.url} (loaded in {server.load_s:.1f} s).", flush=True)
     print(f"Use it with: ASSISTANT_LLM_URL={server.url}  (Ctrl-C stops it)", flush=True)
     while True:

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")
     gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS
+    language: Literal["en"] = Field("en", description="the language module (assistant/lang/) for questions, wording, prompts")
     abstain_unseen_names: bool = Field(
         True, description="abstain when the question names someone or something no source mentions"
     )

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lang_en
+from . import lang
 from .chunking import content_spans
 from .readers import SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
@@ -71,7 +71,7 @@ def _is_credit(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > 90 or s[-1] in '.!?:;"”':
         return False
-    if lang_en.PAGE_CREDIT_RE.search(s) and len(s.split()) <= 12:
+    if lang.current.PAGE_CREDIT_RE.search(s) and len(s.split()) <= 12:
         return True
     if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s) or any(c in s for c in ":()"):
         return False
@@ -93,7 +93,7 @@ def detect_boilerplate(text: str) -> tuple[Span, ...]:
     cut = len(text)
     for i in nonblank:
         a, b = lines[i]
-        if a >= 0.3 * len(text) and len(text[a:b].strip()) <= 60 and lang_en.PAGE_SECTION_END_RE.match(text[a:b].strip()):
+        if a >= 0.3 * len(text) and len(text[a:b].strip()) <= 60 and lang.current.PAGE_SECTION_END_RE.match(text[a:b].strip()):
             cut = a
             break
 
@@ -253,6 +253,37 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     if not text.strip():
         return base, "empty file (no text to index)"
     return base, ""
+
+
+def save_uploads(
+    corpus_dir: Path, files: Iterable[tuple[str, bytes]], max_bytes: int, replace: bool = False
+) -> tuple[list[str], list[LoadError]]:
+    """Write uploaded files into the corpus folder: (names saved, files refused with why).
+
+    A file never silently replaces another: an upload whose name is taken by a
+    different file is refused unless ``replace`` is set (the same bytes again are
+    simply "unchanged"), and of two uploads with one name in one batch the first is kept.
+    Each file is written under a temporary name and renamed, so a reader never sees half of one.
+    """
+    corpus = Path(corpus_dir)
+    accepted: list[tuple[str, bytes]] = []
+    refused: list[LoadError] = []
+    for name, data in files:
+        base, reason = check_upload(name, data, max_bytes)
+        if not reason and base in {b for b, _ in accepted}:
+            reason = f"another file in this upload is also named {base}"
+        target = corpus / base
+        if not reason and target.exists() and not replace and target.read_bytes() != data:
+            reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
+        if reason:
+            refused.append(LoadError(name, reason))
+        else:
+            accepted.append((base, data))
+    for base, data in accepted:
+        tmp = corpus / f".{base}.upload"
+        tmp.write_bytes(data)
+        tmp.replace(corpus / base)
+    return [b for b, _ in accepted], refused
 
 
 def file_metadata(source: str, meta: Mapping) -> dict:

@@ -9,7 +9,8 @@ against both stores and both keyword indexes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -110,3 +111,21 @@ class KeywordIndex(Protocol):
     def load(cls, path: Path) -> KeywordIndex:
         """An index ``save`` wrote; large arrays may stay on disk (memory-mapped)."""
         ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The side effects an ``Assistant`` uses, passed in whole (``wiring.default_ports`` builds the real ones).
+
+    ``embedder`` embeds questions and sentences; ``index_embedder`` embeds chunks at index time
+    (it may go through an on-disk cache); ``open_store(collection)`` opens the vector store;
+    ``make_keyword(stemmer)`` makes an empty keyword index; ``generator()`` gives the generator,
+    or None, and is called once, on first use (starting a local model is slow).
+    """
+
+    embedder: Embedder
+    index_embedder: Embedder
+    open_store: Callable[[str], VectorStore]
+    make_keyword: Callable[[str], KeywordIndex]
+    generator: Callable[[], Generator | None] = lambda: None
+    warm_up: Callable[[], None] = lambda: None  # import the vendors serving threads will use

@@ -120,9 +120,7 @@ class HybridRetriever:
         self.alpha = alpha
         self.by_id = {c.id: c for c in self.chunks}
         if keyword is None:
-            from .keywords import make_keyword_index
-
-            keyword = make_keyword_index().fit([c.id for c in self.chunks], [c.text for c in self.chunks])
+            raise ValueError("a keyword index over the chunks is required (see wiring.make_keyword_index)")
         self.keyword = keyword
 
     @property

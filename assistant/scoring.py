@@ -25,11 +25,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import lang_en
+from . import lang
 from .text import tokenize
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "scorer.json"
 FEATURES = (
@@ -67,14 +71,14 @@ class Candidate:
 def figures(text: str) -> list[tuple[str, str]]:
     """(number, head noun) pairs: '110 Israeli captives' -> ('110', 'captive'); years are skipped."""
     out = []
-    for m in lang_en.FIGURE_RE.finditer(text):
+    for m in lang.current.FIGURE_RE.finditer(text):
         num = m.group(1)
         before = text[max(0, m.start() - 12) : m.start()].split()
-        if lang_en.YEAR_RE.fullmatch(num) or (before and before[-1].strip(".,") in lang_en.MONTH_NAMES):
+        if lang.current.YEAR_RE.fullmatch(num) or (before and before[-1].strip(".,") in lang.current.MONTH_NAMES):
             continue  # a year, or a day of a month ("October 7 attacks")
         for w in m.group(2).split():
             lw = w.lower().strip("’'")
-            if lw in lang_en.FIGURE_FILLER or (w[:1].isupper() and not lw.endswith("s")):
+            if lw in lang.current.FIGURE_FILLER or (w[:1].isupper() and not lw.endswith("s")):
                 continue  # "more", "the"; a capitalised adjective ("Israeli", "Palestinian")
             toks = tokenize(lw, keep_stopwords=True)
             out.append((num.replace(",", ""), toks[0] if toks else lw))
@@ -87,9 +91,9 @@ def constraint_terms(question: str) -> set[str]:
     out: set[str] = set()
     words = re.findall(r"[\w’'-]+", question)
     for i, w in enumerate(words):
-        if re.fullmatch(r"\d[\d,.]*", w) or w in lang_en.MONTH_NAMES:
+        if re.fullmatch(r"\d[\d,.]*", w) or w in lang.current.MONTH_NAMES:
             out.add(w.lower().replace(",", ""))
-        elif i > 0 and w[:1].isupper() and w.lower() not in lang_en.QUESTION_WORDS:
+        elif i > 0 and w[:1].isupper() and w.lower() not in lang.current.QUESTION_WORDS:
             out.update(tokenize(w))
     return out
 
@@ -124,9 +128,9 @@ def kind_fit(shape: str, text: str, counted: set[str]) -> float:
         heads = {n for _, n in figures(text)}
         if heads & counted:
             return 1.0
-        return 0.5 if (heads or lang_en.NUMBER_RE.search(lang_en.YEAR_RE.sub("", text))) else 0.0
+        return 0.5 if (heads or lang.current.NUMBER_RE.search(lang.current.YEAR_RE.sub("", text))) else 0.0
     if shape == "date":
-        return 1.0 if lang_en.DATE_RE.search(text) else 0.0
+        return 1.0 if lang.current.DATE_RE.search(text) else 0.0
     if shape == "who":
         return 1.0 if any(w[:1].isupper() for w in text.split()[1:]) else 0.0
     return 1.0
@@ -140,15 +144,14 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def features(
-    question: str,
-    context: str,
+    plan: Plan,
     cands: Sequence[Candidate],
     cos: np.ndarray,
     windows: Sequence[str],
     meta: Sequence[str],
     idf: Callable[[str], float],
 ) -> np.ndarray:
-    """One row per candidate, columns in ``FEATURES`` order.
+    """One row per candidate, columns in ``FEATURES`` order, for the question the ``plan`` reads.
 
     ``windows[i]`` is the text of candidate i with its neighbours (±1 sentence),
     ``meta[i]`` its document's title and author.
@@ -157,10 +160,9 @@ def features(
     if n == 0:
         return np.zeros((0, len(FEATURES)))
     cos = np.asarray(cos, dtype=float)
-    q_terms = query_terms(question, context, idf)
-    shape = lang_en.question_shape(question)
-    counted = set(tokenize(lang_en.counted_phrase(question)))
-    pins = constraint_terms(question)
+    q_terms = query_terms(plan.question, plan.context, idf)
+    shape, counted = plan.shape, plan.counted
+    pins = constraint_terms(plan.question)
     rare = {t for t in pins if idf(t) > 1.2}
     win_tokens = [tokenize(w) for w in windows]
     avg = sum(map(len, win_tokens)) / n

@@ -23,19 +23,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from . import lang_en
+from . import lang
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
-    that the their theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours yourself yourselves
-    also said says say according did does do many much """.split()
-)
+STOPWORDS = lang.current.STOPWORDS
 # The English month names live with the other English-specific lists in ``lang_en``.
-MONTHS, MONTH_NAMES = lang_en.MONTHS, lang_en.MONTH_NAMES
+MONTHS, MONTH_NAMES = lang.current.MONTHS, lang.current.MONTH_NAMES
 
 # a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -67,7 +59,7 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
 
 def mentions_date(text: str) -> bool:
     """Does ``text`` name a month, a year, a weekday or a relative day ("yesterday", "last week")?"""
-    return lang_en.DATE_RE.search(text) is not None
+    return lang.current.DATE_RE.search(text) is not None
 
 
 def parse_iso(value: str) -> tuple[int, int | None, int | None] | None:

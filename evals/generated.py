@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.generated import NO_ANSWER_NOTE
+from assistant.generated.compose import NO_ANSWER_NOTE
 from assistant.types import Answer, AssistantError
 
 from . import metrics as m
@@ -38,7 +38,7 @@ class ModelJudge:
     name = "model"
 
     def __init__(self, generator):
-        from assistant.generated import model_judge
+        from assistant.generated.compose import model_judge
 
         self._judge = model_judge(generator)
         self.calls = 0

@@ -45,3 +45,13 @@ def real_index(tmp_path_factory) -> Settings:
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("real") / "index")
     Assistant(settings).index(progress=False)
     return settings
+
+
+SIZE_MARKERS = ("unit", "integration", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test says what it costs: ``unit`` (no models, no servers), ``integration`` or ``slow``."""
+    unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(m) for m in SIZE_MARKERS)]
+    if unmarked:
+        raise pytest.UsageError("tests without a unit/integration/slow marker: " + ", ".join(unmarked[:10]))

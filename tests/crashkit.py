@@ -25,7 +25,7 @@ from assistant.chunking import chunk_document
 from assistant.cli import main as cli_main
 from assistant.config import Settings
 from assistant.corpus import load_corpus
-from assistant.index import BUILDING, read_manifest
+from assistant.indexing import BUILDING, read_manifest
 from assistant.types import IndexMissingError
 
 

@@ -178,6 +178,7 @@ def test_smoke_bench_1k_chunks(tmp_path):
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.unit
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
 def test_phase_peak_counts_only_its_phases_and_keeps_the_whole_process_peak():
     from evals.scale.children import PhasePeak

@@ -77,6 +77,7 @@ def _quotes(doc: DraftDoc, case: DraftCase) -> list[str]:
     return [doc.text[g.start : g.end] for g in case.gold]
 
 
+@pytest.mark.unit
 def test_debian_faq_removes_question_headings_and_keeps_answers_as_gold():
     docs, cases = faq.parse_debian_faq(DEBIAN_EXCERPT)
     assert [d.source for d in docs] == ["01-definitions-and-overview.txt"]
@@ -99,6 +100,7 @@ def test_debian_faq_removes_question_headings_and_keeps_answers_as_gold():
     check_gold(docs, cases)
 
 
+@pytest.mark.unit
 def test_gitfaq_removes_questions_and_splits_answer_paragraphs():
     docs, cases = faq.parse_gitfaq(GIT_EXCERPT)
     assert [(d.source, d.title) for d in docs] == [("01-configuration.txt", "gitfaq: Configuration")]
@@ -114,6 +116,7 @@ def test_gitfaq_removes_questions_and_splits_answer_paragraphs():
     assert "Part of the" not in docs[0].text  # the GIT trailer section has no entries, so no document
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "heading, expected",
     [
@@ -140,6 +143,7 @@ def _draft() -> CorpusDraft:
     return CorpusDraft("tiny", (doc,), cases + (DraftCase("o1", "out_of_scope", "Unrelated?"),))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "text, spans, expected",
     [
@@ -153,6 +157,7 @@ def test_delete_spans(text, spans, expected):
     assert delete_spans(text, spans)[0] == expected
 
 
+@pytest.mark.unit
 def test_holdout_deletion_keeps_other_gold_offsets_valid():
     draft = _draft()
     doc = draft.docs[0]
@@ -167,6 +172,7 @@ def test_holdout_deletion_keeps_other_gold_offsets_valid():
     assert "Beta" not in new and "Gamma" not in new
 
 
+@pytest.mark.unit
 def test_holdout_variant_turns_chosen_cases_into_silent_near_misses():
     draft = _draft()
     for share in (0.0, 0.5, 1.0):
@@ -181,6 +187,7 @@ def test_holdout_variant_turns_chosen_cases_into_silent_near_misses():
     assert holdout(draft, 0.0).cases == () and holdout(draft, 0.0).docs == draft.docs
 
 
+@pytest.mark.unit
 def test_written_files_are_read_by_the_existing_loader(tmp_path):
     from assistant.corpus import load_corpus
 
@@ -194,6 +201,7 @@ def test_written_files_are_read_by_the_existing_loader(tmp_path):
     assert set(row) >= {"id", "type", "split", "question", "answerable", "gold", "keywords"}
 
 
+@pytest.mark.unit
 def test_check_gold_refuses_a_quote_first_found_elsewhere():
     doc = DraftDoc("d.txt", "Same line.\nSame line.\n")
     with pytest.raises(ValueError, match="first found elsewhere"):
@@ -204,6 +212,7 @@ def _cit(start: int, end: int, source: str = "a") -> Citation:
     return Citation(1, source, start, end, "x" * (end - start))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "cit, gold, expected",
     [
@@ -238,6 +247,7 @@ def tiny_assistant(tmp_path):
     return a
 
 
+@pytest.mark.unit
 def test_naive_baseline_cites_best_sentences_exactly_or_abstains(tiny_assistant):
     from evals.cases import Case
     from evals.corpora.naive import NaiveSentenceBaseline

@@ -20,12 +20,12 @@ import pytest
 
 from assistant import ui
 from assistant.adapters.chroma import ChromaStore
-from assistant.answer import human_date
 from assistant.api import Assistant
 from assistant.config import OFFLINE_ENV
 from assistant.corpus import load_corpus
-from assistant.index import BUILDING, MANIFEST
+from assistant.indexing import BUILDING, MANIFEST
 from assistant.retrieval import Filters
+from assistant.text import human_date
 from assistant.types import AssistantError, BadQuestionError
 from assistant.wiring import make_store
 
@@ -52,6 +52,7 @@ def collections(settings) -> set[str]:
 # --- defect 1: bad dates in sources.toml -------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "value, shown",
     [
@@ -73,6 +74,7 @@ def test_human_date_never_raises_and_never_invents_a_month(value, shown):
     assert human_date(value) == shown
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "fields, warning",
     [
@@ -95,6 +97,7 @@ def test_bad_metadata_is_warned_by_file_name_and_ignored(tmp_corpus, fields, war
         assert not mine
 
 
+@pytest.mark.unit
 def test_toml_native_dates_and_wrong_types(tmp_corpus):
     text = (tmp_corpus / "sources.toml").read_text(encoding="utf-8")
     text += (
@@ -114,6 +117,7 @@ def test_toml_native_dates_and_wrong_types(tmp_corpus):
     assert "not in the corpus folder" in reasons["ghost.txt"]
 
 
+@pytest.mark.integration
 def test_bad_date_never_breaks_a_question_the_ui_or_index(hash_settings):
     set_metadata(hash_settings.corpus_dir, FIRST, title="Vox piece", publisher="Vox", date="2024-13-40")
     a = Assistant(hash_settings)
@@ -137,6 +141,7 @@ def test_bad_date_never_breaks_a_question_the_ui_or_index(hash_settings):
 # --- defect 3: a link to a file outside the corpus -----------------------------------------------------
 
 
+@pytest.mark.integration
 def test_link_to_a_file_outside_the_corpus_is_refused_by_name(tmp_corpus, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("The password is swordfish. It must never be cited by the assistant.\n", encoding="utf-8")
@@ -200,6 +205,7 @@ def test_first_upload_and_first_question_together_in_a_fresh_process(hash_settin
 # --- defect 5: an upload named like an existing source ---------------------------------------------------
 
 
+@pytest.mark.integration
 def test_upload_never_silently_replaces_an_existing_source(hash_settings):
     a = Assistant(hash_settings)
     a.index(progress=False)
@@ -223,6 +229,7 @@ def test_upload_never_silently_replaces_an_existing_source(hash_settings):
     assert report.changed == [FIRST] and (hash_settings.corpus_dir / FIRST).read_bytes() == impostor
 
 
+@pytest.mark.integration
 def test_upload_names_with_paths_and_empty_files_are_refused(hash_settings):
     a = Assistant(hash_settings)
     a.index(progress=False)
@@ -266,6 +273,7 @@ def test_deleted_vector_store_is_noticed_on_load_and_repaired_by_index(hash_sett
     assert res.returncode == 0 and json.loads(res.stdout)["citations"]
 
 
+@pytest.mark.integration
 def test_partly_lost_vectors_are_detected_and_only_they_are_embedded_again(hash_settings):
     a = Assistant(hash_settings)
     a.index(progress=False)
@@ -294,6 +302,7 @@ def crash_on_first_add(monkeypatch):
     monkeypatch.setattr(ChromaStore, "add", boom)
 
 
+@pytest.mark.integration
 def test_crashed_rebuilds_leave_no_orphan_collections(hash_settings, monkeypatch):
     a = Assistant(hash_settings)
     live = a.index(progress=False).collection
@@ -315,6 +324,7 @@ def test_crashed_rebuilds_leave_no_orphan_collections(hash_settings, monkeypatch
 # --- defect 8 and the minor ones: strict argument types -------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "filters, message",
     [
@@ -337,6 +347,7 @@ def test_wrong_filter_types_give_one_readable_error(filters, message):
     assert message in str(ei.value)
 
 
+@pytest.mark.integration
 def test_unknown_source_and_reversed_dates_are_errors_not_silent_abstentions(hash_settings):
     a = Assistant(hash_settings)
     a.index(progress=False)
@@ -352,6 +363,7 @@ def test_unknown_source_and_reversed_dates_are_errors_not_silent_abstentions(has
     assert res.returncode == 2 and "after the to date" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.unit
 def test_empty_file_in_the_corpus_is_skipped_by_name(tmp_corpus):
     (tmp_corpus / "blank.txt").write_text("\n\n   \n", encoding="utf-8")
     docs, problems = load_corpus(tmp_corpus)
@@ -359,6 +371,7 @@ def test_empty_file_in_the_corpus_is_skipped_by_name(tmp_corpus):
     assert any(p.source == "blank.txt" and "empty file" in p.reason and p.skipped for p in problems)
 
 
+@pytest.mark.integration
 def test_serve_rebuilds_an_index_built_with_other_settings_instead_of_refusing(hash_settings):
     """`make run` means "index if needed": an index from another chunk size (or chunker version) is rebuilt."""
     Assistant(hash_settings.model_copy(update={"chunk_size": 400})).index(progress=False)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 import pytest
 
 from assistant.adapters.memory import ScriptedGenerator
-from assistant.generation import parse
+from assistant.generated.parse import parse
+from assistant.generated.verify import fast_verdict, numbers, read_yes_no
 from assistant.types import BadQuestionError, GeneratorError
-from assistant.verify import fast_verdict, numbers, read_yes_no
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -134,10 +135,11 @@ def _evidence(messages) -> dict[int, str]:
 
 def _assistant(real_index, reply, **settings):
     from assistant.api import Assistant
+    from assistant.wiring import default_ports
 
-    a = Assistant(real_index.model_copy(update=settings))
-    a._generator = reply if isinstance(reply, ScriptedGenerator) else ScriptedGenerator(reply)
-    return a
+    s = real_index.model_copy(update=settings)
+    gen = reply if isinstance(reply, ScriptedGenerator) else ScriptedGenerator(reply)
+    return Assistant(s, ports=replace(default_ports(s), generator=lambda: gen))
 
 
 def _first_sentence_reply(messages) -> str:
@@ -366,8 +368,8 @@ def test_sentence_alce_judges_each_shown_sentence_against_its_own_citations():
 
 @pytest.mark.unit
 def test_evidence_keeps_the_answers_own_question_sentence_but_no_other_question():
-    from assistant.answer import Scored
-    from assistant.generated import choose_evidence
+    from assistant.evidence import Scored
+    from assistant.generated.compose import choose_evidence
     from assistant.types import Sentence
 
     def sc(start, text, score):

@@ -13,9 +13,9 @@ from assistant.api import Assistant
 from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.corpus import load_corpus
-from assistant.index import BUILDING, MANIFEST, build_index, is_stale, load_snapshot, read_manifest
+from assistant.indexing import BUILDING, MANIFEST, build_index, is_stale, load_snapshot, read_manifest
 from assistant.types import AssistantError, Chunk, IndexMismatchError, IndexMissingError
-from assistant.wiring import make_embedder, make_store
+from assistant.wiring import make_embedder, make_keyword_index, make_store
 
 pytestmark = pytest.mark.integration
 
@@ -164,7 +164,7 @@ def test_metadata_only_change_updates_manifest_without_embedding(built):
 
 
 def test_snapshot_chunks_match_document_text(built):
-    snap = load_snapshot(built)
+    snap = load_snapshot(built, make_keyword_index)
     assert {c.id for c in snap.chunks} == scratch_ids(built)
     for c in snap.chunks:
         assert snap.docs[c.source].text[c.start : c.end] == c.text
@@ -189,7 +189,7 @@ def test_index_built_with_hash_is_refused_by_default_embedder(built):
 def test_index_with_other_chunk_size_is_refused(built):
     other = built.model_copy(update={"chunk_size": 500})
     with pytest.raises(IndexMismatchError, match="chunk_size: index has 900, settings want 500"):
-        load_snapshot(other)
+        load_snapshot(other, make_keyword_index)
 
 
 def test_missing_index_raises_index_missing_error(hash_settings):
@@ -359,7 +359,7 @@ def test_rebuild_accepts_an_index_built_with_other_settings(built):
     assert report.collection != old and collections(other) == {report.collection}
     assert_consistent(other)
     with pytest.raises(IndexMismatchError):
-        load_snapshot(built)
+        load_snapshot(built, make_keyword_index)
 
 
 def test_build_index_directly_with_explicit_store_factory(hash_settings):
@@ -371,7 +371,7 @@ def test_build_index_directly_with_explicit_store_factory(hash_settings):
         return stores.setdefault(name, MemoryStore(name))
 
     docs, errors = load_corpus(hash_settings.corpus_dir)
-    report = build_index(hash_settings, docs, HashEmbedder(), open_store, skipped=errors, progress=False)
+    report = build_index(hash_settings, docs, HashEmbedder(), open_store, make_keyword_index, skipped=errors, progress=False)
     assert list(stores) == [report.collection]
     assert stores[report.collection].ids() == scratch_ids(hash_settings) == manifest_ids(hash_settings)
 

@@ -11,9 +11,10 @@ from assistant.adapters.bm25s_index import Bm25sIndex
 from assistant.adapters.memory import HashEmbedder, MemoryKeywordIndex, MemoryStore
 from assistant.config import Settings
 from assistant.corpus import make_document
-from assistant.index import build_index, load_snapshot
-from assistant.keywords import keyword_dir, load_keyword_index, save_keyword_index
+from assistant.indexing import build_index, load_snapshot
+from assistant.indexing.keywords import keyword_dir, load_keyword_index, save_keyword_index
 from assistant.types import Chunk
+from assistant.wiring import make_keyword_index
 
 pytestmark = pytest.mark.unit
 
@@ -182,14 +183,14 @@ def _chunks(manifest: dict) -> list[Chunk]:
 def test_saved_after_a_build_loaded_memory_mapped_and_old_builds_swept(tmp_path):
     settings = Settings(index_dir=tmp_path)
     first = _manifest({"a.txt": "Hostages were released.", "b.txt": "Rockets hit the north."})
-    old = save_keyword_index(settings, first)
+    old = save_keyword_index(settings, first, make_keyword_index)
     crashed = tmp_path / ".keyword-0123.99.1.tmp"  # a write that died before its rename
     crashed.mkdir()
     second = _manifest({"a.txt": "Hostages were released.", "c.txt": "A new truce."})
-    new = save_keyword_index(settings, second)
+    new = save_keyword_index(settings, second, make_keyword_index)
     assert new != old and new.is_dir() and not old.exists() and not crashed.exists()
     assert new == keyword_dir(tmp_path, [c.id for c in _chunks(second)], settings.keyword_stemmer)
-    index = load_keyword_index(settings, _chunks(second))
+    index = load_keyword_index(settings, _chunks(second), make_keyword_index)
     assert type(index.search("truce", 1)[0][1]) is float and index.search("truce", 1)[0][0] == "c.txt#0"
     assert type(index._model.scores["data"]).__name__ == "memmap"
 
@@ -206,44 +207,44 @@ def test_load_rebuilds_and_saves_when_the_folder_is_missing_or_bad(tmp_path, dam
     chunks = _chunks(_manifest({"a.txt": "Hostages were released.", "b.txt": "Rockets hit the north."}))
     path = keyword_dir(tmp_path, [c.id for c in chunks], settings.keyword_stemmer)
     damage(path)  # as after a crash between the manifest write and the keyword write
-    index = load_keyword_index(settings, chunks)
+    index = load_keyword_index(settings, chunks, make_keyword_index)
     assert index.search("rockets", 5)[0][0] == "b.txt#0"
     assert Bm25sIndex.load(path).ids == [c.id for c in chunks]
 
 
 def test_a_build_never_reuses_terms_of_another_stemmer(tmp_path):
     manifest = _manifest({"a.txt": "Hamas released the captives."})
-    save_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer="english"), manifest)
+    save_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer="english"), manifest, make_keyword_index)
     light = Settings(index_dir=tmp_path, keyword_stemmer="")
-    save_keyword_index(light, manifest)
-    assert load_keyword_index(light, _chunks(manifest)).search("release", 5) == []
+    save_keyword_index(light, manifest, make_keyword_index)
+    assert load_keyword_index(light, _chunks(manifest), make_keyword_index).search("release", 5) == []
 
 
 def test_another_stemmer_setting_gets_its_own_folder(tmp_path):
     chunks = _chunks(_manifest({"a.txt": "Hostages were released."}))
     ids = [c.id for c in chunks]
     assert keyword_dir(tmp_path, ids, "english") != keyword_dir(tmp_path, ids, "")
-    index = load_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer=""), chunks)
+    index = load_keyword_index(Settings(index_dir=tmp_path, keyword_stemmer=""), chunks, make_keyword_index)
     assert index.search("release", 5) == []  # light stemming does not merge released/release
 
 
 def _build(settings: Settings, texts: dict[str, str], store: MemoryStore) -> None:
     docs = [make_document(name, text) for name, text in texts.items()]
-    build_index(settings, docs, HashEmbedder(), lambda _collection: store, progress=False)
+    build_index(settings, docs, HashEmbedder(), lambda _collection: store, make_keyword_index, progress=False)
 
 
 def test_build_index_writes_the_keyword_folder_and_load_snapshot_opens_it(tmp_path):
     settings, store = Settings(index_dir=tmp_path, embedder="hash"), MemoryStore()
     _build(settings, {"a.txt": "Hamas released the hostages in November.", "b.txt": "Rockets hit the north."}, store)
     (first,) = tmp_path.glob("keyword-*")
-    snap = load_snapshot(settings)
+    snap = load_snapshot(settings, make_keyword_index)
     assert [c.id for c in snap.chunks] == snap.keyword.ids
     assert snap.chunks[[c.id for c in snap.chunks].index(snap.keyword.search("hostages", 1)[0][0])].source == "a.txt"
     _build(settings, {"a.txt": "Hamas released the hostages in November.", "c.txt": "A truce began."}, store)
     (second,) = tmp_path.glob("keyword-*")  # the old build's folder is swept
     assert second != first
-    assert {c.source for c in load_snapshot(settings).chunks} == {"a.txt", "c.txt"}
-    assert load_snapshot(settings).keyword.search("rockets", 5) == []
+    assert {c.source for c in load_snapshot(settings, make_keyword_index).chunks} == {"a.txt", "c.txt"}
+    assert load_snapshot(settings, make_keyword_index).keyword.search("rockets", 5) == []
 
 
 def test_load_snapshot_rebuilds_a_keyword_folder_lost_after_the_manifest_write(tmp_path):
@@ -251,7 +252,7 @@ def test_load_snapshot_rebuilds_a_keyword_folder_lost_after_the_manifest_write(t
     _build(settings, {"a.txt": "Hamas released the hostages in November."}, MemoryStore())
     (folder,) = tmp_path.glob("keyword-*")
     shutil.rmtree(folder)  # a crash between the manifest write and the keyword write
-    assert load_snapshot(settings).keyword.search("november", 1)
+    assert load_snapshot(settings, make_keyword_index).keyword.search("november", 1)
     assert folder.is_dir()
 
 

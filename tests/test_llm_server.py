@@ -85,7 +85,7 @@ def test_tokens_stream_before_the_checked_answer(real_index, llm_url):
 
 
 def test_the_model_judge_answers_yes_and_no(llm_url):
-    from assistant.generated import model_judge
+    from assistant.generated.compose import model_judge
 
     judge = model_judge(OpenAIChatGenerator(llm_url))
     evidence = ["During the truce Hamas released 105 hostages and Israel released 240 Palestinian prisoners."]

@@ -15,7 +15,7 @@ from docgen import make_docx, make_html, make_pdf
 from assistant import readers
 from assistant.chunking import chunk_document, split_sentences
 from assistant.corpus import check_upload, load_corpus, make_document
-from assistant.index import _doc_from_json, _doc_to_json
+from assistant.indexing.build import _doc_from_json, _doc_to_json
 from assistant.readers.pdf import PAGE_SEP, pdf_date, render_highlight
 from assistant.types import Citation, Page
 

@@ -7,13 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from assistant import lang_en
-from assistant.answer import Scored, _who, compose, find_conflict
+from assistant import lang
+from assistant.compose import compose, who
+from assistant.conflicts import find_conflict
+from assistant.evidence import Scored
+from assistant.plan import Plan
 from assistant.scoring import FEATURES, WEIGHTS, Candidate, Scorer, bm25_text, constraint_terms, features, figures, kind_fit
-from assistant.types import Document, Sentence
+from assistant.types import Document, Sentence, render_text
 from evals.fit import TABLE, fit_all, read_table
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "question,shape",
     [
@@ -28,9 +32,10 @@ from evals.fit import TABLE, fit_all, read_table
     ],
 )
 def test_question_shape(question, shape):
-    assert lang_en.question_shape(question) == shape
+    assert lang.current.question_shape(question) == shape
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "text,expected",
     [
@@ -48,6 +53,7 @@ def test_figures(text, expected):
     assert figures(text) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "shape,text,counted,fit",
     [
@@ -64,6 +70,7 @@ def test_kind_fit(shape, text, counted, fit):
     assert kind_fit(shape, text, counted) == fit
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "question,terms",
     [
@@ -75,6 +82,7 @@ def test_constraint_terms(question, terms):
     assert constraint_terms(question) == terms
 
 
+@pytest.mark.unit
 def test_bm25_text_grows_with_matches_and_shrinks_with_length():
     q = {"truce": 2.0, "hostage": 1.0}
     assert bm25_text(q, ["truce", "hostage"], 2) > bm25_text(q, ["truce", "other"], 2) > 0
@@ -86,10 +94,11 @@ def _cand(i, text, rank=0, para=0):
     return Candidate("a.txt", i, 10 * i, 10 * i + len(text), text, rank, 1.0 / (1 + rank), para)
 
 
+@pytest.mark.unit
 def test_features_are_relative_to_the_candidate_set():
     cands = [_cand(0, "The truce began in November."), _cand(1, "Rain fell on the hills.", 1), _cand(2, "The truce ended.", 2, 1)]
     cos = np.array([0.8, 0.2, 0.6])
-    x = features("When did the truce begin?", "", cands, cos, [c.text for c in cands], ["", "", ""], lambda t: 1.0)
+    x = features(Plan.of("When did the truce begin?"), cands, cos, [c.text for c in cands], ["", "", ""], lambda t: 1.0)
     col = {name: x[:, i] for i, name in enumerate(FEATURES)}
     assert x.shape == (3, len(FEATURES))
     assert col["cos_gap"].tolist() == pytest.approx([0.0, -0.6, -0.2])
@@ -101,10 +110,12 @@ def test_features_are_relative_to_the_candidate_set():
     assert col["chunk_rank"].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
 
 
+@pytest.mark.unit
 def test_features_of_no_candidates():
-    assert features("q", "", [], np.zeros(0), [], [], lambda t: 1.0).shape == (0, len(FEATURES))
+    assert features(Plan.of("q"), [], np.zeros(0), [], [], lambda t: 1.0).shape == (0, len(FEATURES))
 
 
+@pytest.mark.unit
 def test_committed_weights_are_what_the_fitting_script_produces():
     fitted = fit_all(read_table(TABLE))
     committed = json.loads(WEIGHTS.read_text(encoding="utf-8"))
@@ -120,6 +131,7 @@ def test_committed_weights_are_what_the_fitting_script_produces():
     assert Scorer.load().fold("news") != Scorer.load().model
 
 
+@pytest.mark.unit
 def test_committed_feature_table_is_small():
     assert TABLE.stat().st_size < 5 * 2**20
 
@@ -128,6 +140,7 @@ def _scored(source, text, score=0.9):
     return Scored(Sentence(source, 0, len(text), text), score, 0.5, 0.5, 0)
 
 
+@pytest.mark.unit
 def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
     pool = [
         _scored("b", "Hamas released 105 hostages and Israel released 240 Palestinian prisoners."),
@@ -135,13 +148,14 @@ def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
         _scored("a", "Hamas traded 110 Israeli captives for 240 Palestinian prisoners."),
         _scored("d", "The Gaza ministry reported 20 deaths that day."),
     ]
-    got = find_conflict(pool, "How many hostages were released during the truce?")
+    got = find_conflict(pool, Plan.of("How many hostages were released during the truce?").counted)
     assert sorted(s.sentence.source for s in got) == ["a", "b", "c"]
-    assert find_conflict(pool[:1], "How many hostages were released?") == []
+    assert find_conflict(pool[:1], Plan.of("How many hostages were released?").counted) == []
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
-    "doc,who",
+    "doc,expected",
     [
         pytest.param(Document("a.txt", "t", title="T", publisher="Vox", date="2024-10"), "Vox (Oct 2024)", id="publisher-date"),
         pytest.param(Document("a.txt", "t", title="Install guide"), "“Install guide”", id="title-only"),
@@ -153,14 +167,17 @@ def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
         pytest.param(Document("a.txt", "t"), "a.txt", id="nothing"),
     ],
 )
-def test_lead_reads_naturally_when_fields_are_missing(doc, who):
-    assert _who(doc) == who
-    text, cits = compose([Scored(Sentence("a.txt", 0, 1, "t"), 0.9, 0.5, 0.5, 0)], False, {"a.txt": doc})
-    assert text.startswith(f"According to {who}, “t” [1]") and len(cits) == 1
+def test_lead_reads_naturally_when_fields_are_missing(doc, expected):
+    assert who(doc) == expected
+    segments, cits = compose([Scored(Sentence("a.txt", 0, 1, "t"), 0.9, 0.5, 0.5, 0)], False, {"a.txt": doc})
+    assert render_text(segments).startswith(f"According to {expected}, “t” [1]") and len(cits) == 1
+    assert [s.kind for s in segments] == ["lead", "quote"] and segments[1].citations == (1,)
 
 
+@pytest.mark.unit
 def test_null_questions_are_stable_long_sentences_with_their_paragraph():
-    from assistant.answer import SentenceIndex, null_questions
+    from assistant.indexing.calibration import null_questions
+    from assistant.sentences import SentenceIndex
 
     text = "Short one here.\nThe first long sentence of this test document has more than ten words in it.\nAnother long sentence in the second paragraph also has well over ten words here."
     sindex = SentenceIndex({"a.txt": Document("a.txt", text)})
@@ -169,6 +186,7 @@ def test_null_questions_are_stable_long_sentences_with_their_paragraph():
     assert {(q, p) for q, _, p in got} == {(text.splitlines()[1], 1), (text.splitlines()[2], 2)}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "quantile,null,expected",
     [
@@ -179,13 +197,14 @@ def test_null_questions_are_stable_long_sentences_with_their_paragraph():
     ],
 )
 def test_abstain_below(quantile, null, expected):
-    from assistant.answer import abstain_below
+    from assistant.indexing.calibration import abstain_below
     from assistant.scoring import Model
 
     model = Model((0.0,), (1.0,), (1.0,), 0.0, 0.2, quantile)
     assert abstain_below(model, null) == pytest.approx(expected)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "texts, cited",
     [
@@ -194,9 +213,9 @@ def test_abstain_below(quantile, null, expected):
     ],
 )
 def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, cited):
-    from assistant.answer import select
     from assistant.config import Settings
+    from assistant.selection import select
 
     scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
-    picked, _ = select(scored, Settings(), "What does it say about praise?", 0.2)
+    picked, _ = select(scored, Settings(), Plan.of("What does it say about praise?"), 0.2)
     assert [p.sentence.text for p in picked] == (cited if cited is not None else texts)

@@ -143,14 +143,14 @@ def test_mentions_date(text, found):
     ],
 )
 def test_proper_names(text, names):
-    from assistant.lang_en import proper_names
+    from assistant.lang.en import proper_names
 
     assert proper_names(text) == names
 
 
 def test_unseen_names_are_those_no_indexed_text_holds():
     from assistant.adapters.memory import MemoryKeywordIndex
-    from assistant.answer import unseen_names
+    from assistant.selection import unseen_names
 
     kw = MemoryKeywordIndex().fit(["a", "b"], ["Hezbollah fired rockets at Israel.", "Hassan spoke on June 10."])
     question = "What did Hezbollah leader Hassan Nasrallah say about Israel's Dome plan?"

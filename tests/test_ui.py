@@ -19,6 +19,7 @@ import pytest
 from assistant import ui
 from assistant.api import Assistant
 from assistant.config import Settings
+from assistant.types import Answer, Segment, render_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -260,16 +261,16 @@ def test_export_markdown_has_questions_answers_and_citations(direct):
 
 def test_markers_only_where_the_answer_cites():
     quote = "A sentence with a literal [2] footnote and <b>tags</b>."
-    ans = {
-        "text": f"According to X, “{quote}” [1]",
-        "abstained": False,
-        "conflict": False,
-        "citations": [{"n": 1, "quote": quote}],
-    }
+    segments = (Segment("lead", "According to X, "), Segment("quote", quote, (1,)))
+    ans = Answer(render_text(segments), [], False, segments=segments).to_dict()
+    ans["citations"] = [{"n": 1, "quote": quote}]
     html = ui.render_answer(ans, 5)
-    assert html.count("cite-marker") == 1 and 'href="#cite-5-1"' in html
+    assert html.count("cite-marker") == 1 and 'href="#cite-5-1"' in html  # from the segments: the [2] in the quote is text
     assert "literal [2] footnote and &lt;b&gt;tags&lt;/b&gt;." in html
-    assert "cite-marker" not in ui.render_answer(ans, 5, upto=len(ans["text"]) - 1)  # a marker appears whole or not at all
+    shown = ui.visible_text(ans)
+    assert "cite-marker" not in ui.render_answer(ans, 5, upto=len(shown) - 1)  # a marker appears whole or not at all
+    assert ui.plain_text(ans) == f"According to X, “{quote}”"  # what the chat history keeps
+    assert ui.markdown_text(ans) == ans["text"]  # the export renders the same segments
 
 
 def test_document_text_is_escaped():

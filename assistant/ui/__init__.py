@@ -29,10 +29,20 @@ from .handlers import (  # noqa: E402
     upload_report,
     write_export,
 )
-from .render import byline, esc, export_markdown, render_answer, render_document, render_panel  # noqa: E402
+from .render import (  # noqa: E402
+    byline,
+    esc,
+    export_markdown,
+    markdown_text,
+    plain_text,
+    render_answer,
+    render_document,
+    render_panel,
+    visible_text,
+)
 
 __all__ = [
     "CONCURRENCY", "answer_stream", "api_answer", "build_app", "byline", "esc", "export_markdown", "handle_upload",
-    "index_status", "launch", "make_filters", "parse_filters_json", "parse_history_json", "render_answer",
+    "index_status", "launch", "make_filters", "markdown_text", "plain_text", "visible_text", "parse_filters_json", "parse_history_json", "render_answer",
     "render_document", "render_panel", "source_choices", "upload_report", "write_export",
 ]  # fmt: skip

@@ -33,6 +33,7 @@ from .render import (
     render_generating,
     render_panel,
     stream_cuts,
+    visible_text,
 )
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def _reveal(events, convo: list, i: int) -> Iterator[tuple]:
             if raw:  # the whole draft once, then the checked answer replaces it
                 yield live(render_generating(extractive, i, raw))
             if extractive is None:  # extractive mode: reveal the quotes progressively
-                for cut in stream_cuts(data["text"])[:-1]:
+                for cut in stream_cuts(visible_text(data))[:-1]:
                     yield live(render_answer(data, i, cut))
                     time.sleep(STREAM_DELAY)
             convo[i]["answer"] = data

@@ -15,10 +15,11 @@ import base64
 import hashlib
 import logging
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 from ..types import Document
-from .render import esc
+from ..wiring import render_page
 
 log = logging.getLogger(__name__)
 SCALE = 1.5  # pixels per PDF point: 893 px for an A4 page
@@ -26,12 +27,10 @@ SCALE = 1.5  # pixels per PDF point: 893 px for an A4 page
 
 @lru_cache(maxsize=64)
 def _rendered(path: str, sha256: str, number: int, start: int, end: int) -> tuple[str, int] | None:
-    from ..readers.pdf import render_highlight
-
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
-    png, boxes = render_highlight(data, number, start, end, SCALE)
+    png, boxes = render_page(data, number, start, end, SCALE)
     return base64.b64encode(png).decode("ascii"), boxes
 
 
@@ -53,6 +52,6 @@ def page_view(corpus_dir: Path, doc: Document, start: int, end: int) -> str:
     b64, boxes = got
     return (
         f'<div class="src-page"><div class="src-page-no">Page {number} of {len(doc.pages)}</div>'
-        f'<img id="cited-page" data-boxes="{boxes}" alt="{esc(f"Page {number} of {doc.source}, cited passage highlighted")}" '
+        f'<img id="cited-page" data-boxes="{boxes}" alt="{escape(f"Page {number} of {doc.source}, cited passage highlighted")}" '
         f'src="data:image/png;base64,{b64}"></div>'
     )

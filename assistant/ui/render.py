@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..generation import MARKER_RE
+from ..generated.parse import MARKER_RE
 from ..text import human_date
-from ..types import AssistantError
+from ..types import AssistantError, segment_text
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -34,44 +34,59 @@ def marker(turn: int, n: int) -> str:
     return f'<a class="cite-marker" href="#cite-{turn}-{n}" title="Show source [{n}]">[{n}]</a>'
 
 
-def _marker_spans(text: str, citations: Sequence[dict]) -> list[tuple[int, int, int]]:
-    """(start, end, n) of each ``[n]`` marker that belongs to a citation.
+def segments_of(ans: dict) -> list[dict]:
+    """The answer's segments (``Answer.segments``); an answer made without them is one plain segment."""
+    return ans.get("segments") or [{"kind": "abstain", "text": ans.get("text", ""), "citations": [], "supported": True}]
 
-    Markers are found right after their quote (``“quote” [n]``), so a literal
-    ``[3]`` inside a quoted source sentence is never mistaken for one.
-    """
-    spans, pos = [], 0
-    for c in citations:
-        tag = f"[{c['n']}]"
-        needle = f"“{c['quote']}” {tag}"
-        i = text.find(needle, pos)
-        if i >= 0:
-            j = i + len(needle)
-            spans.append((j - len(tag), j, c["n"]))
-            pos = j
+
+def _visible(ans: dict) -> list[dict]:
+    """The segments the chat shows: the "Sources differ" heading (and the break after it) is the banner's job."""
+    out, after_heading = [], False
+    for seg in segments_of(ans):
+        if seg["kind"] == "heading":
+            after_heading = True
             continue
-        i = text.find(tag, pos)  # fallback: the first unclaimed occurrence
-        if i >= 0:
-            spans.append((i, i + len(tag), c["n"]))
-            pos = i + len(tag)
-    return spans
+        if not (after_heading and seg["kind"] == "sep"):
+            out.append(seg)
+        after_heading = False
+    return out
 
 
-def render_answer_text(text: str, citations: Sequence[dict], turn: int, upto: int | None = None) -> str:
-    """Escape ``text[:upto]`` and turn its citation markers into links."""
-    end = len(text) if upto is None else upto
+def _shown(seg: dict) -> str:
+    """The characters a segment shows in the chat, markers aside."""
+    return f"“{seg['text']}”" if seg["kind"] == "quote" else seg["text"]
+
+
+def visible_text(ans: dict) -> str:
+    """What the chat shows of an answer, markers aside (``stream_cuts`` reveals it word by word)."""
+    return "".join(_shown(s) for s in _visible(ans))
+
+
+def _generated(seg: dict, turn: int) -> str:
+    """A generated sentence with its markers; a flagged one is marked with its reason."""
+    marks = "".join(marker(turn, n) for n in seg["citations"])
+    if seg["supported"]:
+        return f"{esc(seg['text'])} {marks}".rstrip()
+    why = esc(f"Not supported by the cited sentences: {seg['reason']}")
+    return f'<span class="unsupported" title="{why}">⚠ {esc(seg["text"])}</span> {marks}'.rstrip()
+
+
+def render_segments(ans: dict, turn: int, upto: int | None = None) -> str:
+    """The answer's segments as HTML, each ``[n]`` a link; with ``upto``, only its first ``upto`` characters."""
     out, pos = [], 0
-    for a, b, n in _marker_spans(text, citations):
-        if b > end:
+    for seg in _visible(ans):
+        shown = _shown(seg)
+        if upto is not None and pos + len(shown) > upto:
+            out.append(esc(shown[: max(0, upto - pos)]))
             break
-        out.append(esc(text[pos:a]))
-        out.append(marker(turn, n))
-        pos = b
-    out.append(esc(text[pos:end]))
+        pos += len(shown)
+        if seg["kind"] == "generated":
+            out.append(_generated(seg, turn))
+            continue
+        out.append(esc(shown))
+        if seg["citations"]:
+            out.append(" " + "".join(marker(turn, n) for n in seg["citations"]))
     return "".join(out)
-
-
-CONFLICT_HEAD = "**Sources differ.**"
 
 
 def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
@@ -79,8 +94,6 @@ def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
 
     With ``upto`` only the first ``upto`` characters show, with a cursor, and the
     message has the class ``streaming``."""
-    text = ans["text"]
-    cits = ans.get("citations", [])
     notice = f'<div class="notice">{esc(ans["notice"])}</div>' if ans.get("notice") else ""
     if ans.get("abstained"):
         kind, banner = "abstained", "No answer in the sources"
@@ -88,35 +101,16 @@ def render_answer(ans: dict, turn: int, upto: int | None = None) -> str:
         kind, banner = "conflict", "Sources differ"
     else:
         kind, banner = "answered", ""
-    if kind == "conflict" and text.startswith(CONFLICT_HEAD):  # the banner says it
-        skip = len(text) - len(text[len(CONFLICT_HEAD) :].lstrip("\n"))
-        text, upto = text[skip:], None if upto is None else max(0, upto - skip)
     if ans.get("mode") == "generated" and not ans.get("abstained"):
-        body, upto = _generated_body(ans, turn), None
+        upto = None
         kind += " generated"
         notice += _dropped_note(ans)
-    else:
-        body = render_answer_text(text, cits, turn, upto)
+    body = render_segments(ans, turn, upto)
     head = f'<div class="banner">{banner}</div>' if banner else ""
     if upto is not None:
         kind += " streaming"
         body += '<span class="cursor">▍</span>'
     return f'<div class="answer {kind}">{head}{notice}<div class="answer-text">{body}</div></div>'
-
-
-def _generated_body(ans: dict, turn: int) -> str:
-    """A generated answer's shown sentences, each with its markers; a flagged one is marked with its reason."""
-    out = []
-    for s in ans.get("sentences", []):
-        if not s["shown"]:
-            continue
-        marks = "".join(marker(turn, n) for n in s["citations"])
-        if s["supported"]:
-            out.append(f"{esc(s['text'])} {marks}".rstrip())
-        else:
-            why = esc(f"Not supported by the cited sentences: {s['reason']}")
-            out.append(f'<span class="unsupported" title="{why}">⚠ {esc(s["text"])}</span> {marks}'.rstrip())
-    return " ".join(out)
 
 
 def _dropped_note(ans: dict) -> str:
@@ -174,13 +168,23 @@ def stream_cuts(text: str, steps: int = STREAM_STEPS) -> list[int]:
     return cuts
 
 
+def plain_text(ans: dict) -> str:
+    """The answer without markers or emphasis, from its segments: what the conversation's history keeps."""
+    return "".join(segment_text(s["kind"], s["text"], s["citations"], s["supported"], plain=True) for s in segments_of(ans))
+
+
+def markdown_text(ans: dict) -> str:
+    """The answer as Markdown, from its segments (quotes with their ``[n]``, the conflict heading in bold)."""
+    return "".join(segment_text(s["kind"], s["text"], s["citations"], s["supported"]) for s in segments_of(ans))
+
+
 def history_of(convo: Sequence[dict]) -> list[dict]:
     """What ``Assistant.ask`` needs: answered turns as role/content pairs (plain text)."""
     hist = []
     for t in convo:
         if t.get("answer") is not None:
             hist.append({"role": "user", "content": t["question"]})
-            hist.append({"role": "assistant", "content": t["answer"]["text"]})
+            hist.append({"role": "assistant", "content": plain_text(t["answer"])})
     return hist
 
 
@@ -296,7 +300,7 @@ def export_markdown(convo: Sequence[dict]) -> str:
             continue
         if ans.get("notice"):
             lines += [f"_Note: {ans['notice']}_", ""]
-        lines += [ans["text"], ""]
+        lines += [markdown_text(ans), ""]
         if ans.get("citations"):
             lines += ["**Citations**", ""]
             for c in ans["citations"]:

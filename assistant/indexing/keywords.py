@@ -18,26 +18,20 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .config import Settings
-from .ports import KeywordIndex
-from .types import Chunk, content_hash
+from ..config import Settings
+from ..ports import KeywordIndex
+from ..types import Chunk, content_hash
+from .layout import KEYWORD_PREFIX, layout
 
-PREFIX = "keyword-"
-
-
-def make_keyword_index(stemmer: str = "") -> KeywordIndex:
-    """The production keyword index: bm25s; also Snowball-stemmed when ``stemmer`` names a language."""
-    from .adapters.bm25s_index import Bm25sIndex
-
-    return Bm25sIndex(stemmer=stemmer or None)
+KeywordFactory = Callable[[str], KeywordIndex]  # stemmer name -> an empty keyword index (``wiring.make_keyword_index``)
 
 
 def keyword_dir(index_dir: Path, ids: Sequence[str], stemmer: str) -> Path:
     key = content_hash(json.dumps(["bm25s-1", stemmer, list(ids)]), n=16)
-    return Path(index_dir) / f"{PREFIX}{key}"
+    return layout(index_dir).keyword(key)
 
 
 def _manifest_chunks(manifest: dict) -> tuple[list[str], list[str]]:
@@ -59,10 +53,12 @@ def _write(index: KeywordIndex, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _previous(settings: Settings, dest: Path) -> KeywordIndex:
+def _previous(settings: Settings, dest: Path, make_index: KeywordFactory) -> KeywordIndex:
     """The newest earlier build's index, so an update re-analyzes only new chunks; an empty one if none loads."""
-    make = make_keyword_index(settings.keyword_stemmer)
-    folders = sorted((p for p in Path(settings.index_dir).glob(f"{PREFIX}*") if p != dest), key=lambda p: p.stat().st_mtime)
+    make = make_index(settings.keyword_stemmer)
+    folders = sorted(
+        (p for p in Path(settings.index_dir).glob(f"{KEYWORD_PREFIX}*") if p != dest), key=lambda p: p.stat().st_mtime
+    )
     for folder in reversed(folders):
         with contextlib.suppress(OSError, ValueError, KeyError):
             index = type(make).load(folder)
@@ -71,24 +67,23 @@ def _previous(settings: Settings, dest: Path) -> KeywordIndex:
     return make
 
 
-def save_keyword_index(settings: Settings, manifest: dict) -> Path:
+def save_keyword_index(settings: Settings, manifest: dict, make_index: KeywordFactory) -> Path:
     """Build the keyword index of a just-written manifest, and drop the folders of older builds."""
     ids, texts = _manifest_chunks(manifest)
     dest = keyword_dir(settings.index_dir, ids, settings.keyword_stemmer)
     if not dest.exists():
-        _write(_previous(settings, dest).update(ids, texts), dest)
-    index_dir = Path(settings.index_dir)
-    for old in [*index_dir.glob(f"{PREFIX}*"), *index_dir.glob(f".{PREFIX}*.tmp")]:  # older builds, crashed writes
+        _write(_previous(settings, dest, make_index).update(ids, texts), dest)
+    for old in layout(settings.index_dir).keyword_folders():  # older builds, crashed writes
         if old != dest:  # a reader that has it open keeps its memory map (POSIX)
             shutil.rmtree(old, ignore_errors=True)
     return dest
 
 
-def load_keyword_index(settings: Settings, chunks: Sequence[Chunk]) -> KeywordIndex:
+def load_keyword_index(settings: Settings, chunks: Sequence[Chunk], make_index: KeywordFactory) -> KeywordIndex:
     """The saved keyword index of these chunks; built (and saved) when none matches."""
     ids = [c.id for c in chunks]
     path = keyword_dir(settings.index_dir, ids, settings.keyword_stemmer)
-    make = make_keyword_index(settings.keyword_stemmer)
+    make = make_index(settings.keyword_stemmer)
     if path.exists():
         with contextlib.suppress(OSError, ValueError, KeyError):
             index = type(make).load(path)

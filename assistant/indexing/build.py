@@ -34,14 +34,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import chunk_document
-from .config import Settings
-from .corpus import LoadError
-from .keywords import load_keyword_index, save_keyword_index
-from .ports import Embedder, KeywordIndex, VectorStore
-from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, StoreUnavailableError, content_hash
+from ..chunking import chunk_document
+from ..config import Settings
+from ..corpus import LoadError
+from ..ports import Embedder, KeywordIndex, VectorStore
+from ..types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, StoreUnavailableError, content_hash
+from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
+from .layout import layout
 
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.json"  # names kept for readers of old tests and tools; paths come from ``layout``
 BUILDING = "BUILDING"
 VERSION = 1
 
@@ -125,7 +126,7 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
-    path = Path(index_dir) / MANIFEST
+    path = layout(index_dir).manifest
     if not path.exists():
         return None
     try:
@@ -160,7 +161,7 @@ def check_signature(manifest: dict, settings: Settings, index_dir: Path) -> None
         raise err
 
 
-def load_snapshot(settings: Settings) -> Snapshot:
+def load_snapshot(settings: Settings, make_keyword: KeywordFactory) -> Snapshot:
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         raise IndexMissingError(
@@ -172,7 +173,7 @@ def load_snapshot(settings: Settings) -> Snapshot:
         doc, cs = _doc_from_json(source, d)
         docs[source] = doc
         chunks.extend(cs)
-    keyword = load_keyword_index(settings, chunks)
+    keyword = load_keyword_index(settings, chunks, make_keyword)
     return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword)
 
 
@@ -193,7 +194,7 @@ def is_stale(settings: Settings, docs: list[Document]) -> bool:
 def index_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time, across processes."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    with open(layout(index_dir).lock, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -278,7 +279,7 @@ def _readable_store(collection: str, store: VectorStore, settings: Settings, ope
         raise
     except Exception:
         fresh = _new_collection(settings)
-        (Path(settings.index_dir) / BUILDING).write_text(fresh)
+        layout(settings.index_dir).building.write_text(fresh)
         return fresh, open_store(fresh), set()
 
 
@@ -297,6 +298,7 @@ def build_index(
     docs: list[Document],
     embedder: Embedder,
     open_store: Callable[[str], VectorStore],
+    make_keyword: KeywordFactory,
     *,
     rebuild: bool = False,
     skipped: list[LoadError] | None = None,
@@ -304,7 +306,7 @@ def build_index(
 ) -> BuildReport:
     """Bring the index in ``settings.index_dir`` in line with ``docs`` (see the module docstring)."""
     t0 = time.perf_counter()
-    index_dir = Path(settings.index_dir)
+    index_dir, where = Path(settings.index_dir), layout(settings.index_dir)
     report = BuildReport(skipped=list(skipped or []))
     with index_lock(index_dir):
         old = None if rebuild else read_manifest(index_dir)
@@ -312,7 +314,7 @@ def build_index(
             check_signature(old, settings, index_dir)
         collection = old["collection"] if old else _new_collection(settings)
         store = open_store(collection)
-        (index_dir / BUILDING).write_text(collection)
+        where.building.write_text(collection)
 
         new_docs, fresh = _plan(docs, old["documents"] if old else {}, settings, report)
         # 1. vectors first (invisible to readers until the manifest lists them); chunks already
@@ -335,15 +337,15 @@ def build_index(
             "built_at": time.time(),
             "documents": new_docs,
         }
-        _write_atomic(index_dir / MANIFEST, manifest)
-        save_keyword_index(settings, manifest)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
+        _write_atomic(where.manifest, manifest)
+        save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
 
         # 3. drop what the manifest no longer lists, and every other collection of this index
         stale = (have | set(todo)) - kept
         if stale:
             store.delete(sorted(stale))
         collect_garbage(store, collection)
-        (index_dir / BUILDING).unlink(missing_ok=True)
+        where.building.unlink(missing_ok=True)
         report.chunks_total = len(kept)
         report.collection = collection
     report.seconds = time.perf_counter() - t0

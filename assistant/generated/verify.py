@@ -1,4 +1,4 @@
-"""Is a generated sentence supported by the evidence sentences it cites?  Pure judges.
+"""Step 3 of a generated answer: is each sentence supported by the evidence sentences it cites?  Pure judges.
 
 The fast judge needs no model call and runs on every sentence:
 - it must cite something;
@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import lang_en
-from .text import tokenize
+from .. import lang
+from ..text import tokenize
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class Verdict:
     cosine: float = 0.0  # best embedding cosine between the sentence and one cited sentence
 
 
-# Spelled-out figures the check reads; "one" is a pronoun as often (as in ``lang_en.NUMBER_VALUES``).
-_SPELLED = lang_en.NUMBER_WORDS - {"one"}
-_MONTHS3 = frozenset(m.lower() for m in lang_en.MONTHS)
+# Spelled-out figures the check reads; "one" is a pronoun as often (as in ``lang.current.NUMBER_VALUES``).
+_SPELLED = lang.current.NUMBER_WORDS - {"one"}
+_MONTHS3 = frozenset(m.lower() for m in lang.current.MONTHS)
 
 
 def numbers(text: str) -> list[str]:
@@ -45,7 +45,7 @@ def numbers(text: str) -> list[str]:
 def _with_values(tokens: set[str]) -> set[str]:
     """Tokens plus the other spelling of each small figure ("six" <-> "6")."""
     out = set(tokens)
-    for word, value in lang_en.NUMBER_VALUES.items():
+    for word, value in lang.current.NUMBER_VALUES.items():
         if word in tokens:
             out.add(str(value))
         if str(value) in tokens:
@@ -81,11 +81,11 @@ def _missing_name(claim: str, have: set[str], raw: str) -> str:
     """The first name of ``claim`` found neither among the tokens ``have`` nor as an acronym in ``raw`` ("" when none)."""
     months = {h[:3] for h in have if h[:3] in _MONTHS3}
     spelled = _spelled_out(claim, raw)
-    for name in lang_en.proper_names(claim):
+    for name in lang.current.proper_names(claim):
         for term in tokenize(name):
             if term in spelled or _present(term, have):
                 continue
-            if name in lang_en.MONTH_NAMES and term[:3] in months:  # "December" is "Dec 2023" in a source's date
+            if name in lang.current.MONTH_NAMES and term[:3] in months:  # "December" is "Dec 2023" in a source's date
                 continue
             return term
     return ""
@@ -124,16 +124,14 @@ def fast_verdict(
     )
 
 
-JUDGE_SYSTEM = "You check statements against evidence. Reply with one word: yes or no."
-
-
 def judge_messages(claim: str, cited: Sequence[str]) -> list[dict]:
+    L = lang.current
     evidence = "\n".join(f"- {' '.join(c.split())}" for c in cited)
-    user = f"Evidence:\n{evidence}\n\nStatement: {claim}\n\nIs the statement fully supported by the evidence? Answer yes or no."
-    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
+    user = f"{L.EVIDENCE_HEADING}\n{evidence}\n\n{L.JUDGE_QUESTION.format(claim=claim)}"
+    return [{"role": "system", "content": L.JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
 
 def read_yes_no(reply: str) -> bool | None:
     """True for yes, False for no, None when the reply is neither."""
-    m = re.search(r"\b(yes|no)\b", reply.lower())
+    m = lang.current.YES_NO_RE.search(reply.lower())
     return None if m is None else m.group(1) == "yes"

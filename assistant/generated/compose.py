@@ -1,4 +1,4 @@
-"""From a generator's reply to a checked answer: choose the evidence, verify each sentence, compose.
+"""Step 4 of a generated answer: choose the evidence, check the reply sentence by sentence, compose the answer.
 
 Pure: the embedder and the optional model judge come in as functions.  The
 evidence is the extractive answer's sentences first, then the next best scored
@@ -17,12 +17,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import Scored, asks
-from .generation import evidence_source, parse
-from .types import Answer, Citation, Document, GeneratedSentence
-from .verify import Verdict, fast_verdict
+from ..evidence import Scored
+from ..selection import asks
+from ..types import FLAG, Answer, Citation, Document, GeneratedSentence, Segment, render_text
+from .parse import parse
+from .prompt import evidence_source
+from .verify import Verdict, fast_verdict, judge_messages, read_yes_no
 
-FLAG = "⚠"
+__all__ = ["FLAG", "NO_ANSWER_NOTE", "Checked", "check_reply", "choose_evidence", "generated_answer"]
 NO_ANSWER_NOTE = "The model judged that the evidence does not answer the question, so the sources' own sentences are shown."
 
 
@@ -32,9 +34,13 @@ class Checked:
 
     sentences: tuple[GeneratedSentence, ...]
     citations: list[Citation]
-    text: str
+    segments: tuple[Segment, ...]
     invalid_markers: int
     no_answer: bool
+
+    @property
+    def text(self) -> str:
+        return render_text(self.segments)
 
     @property
     def unsupported(self) -> tuple[GeneratedSentence, ...]:
@@ -108,9 +114,9 @@ def check_reply(
                 citations.append(_citation(numbers[n], evidence[n - 1], docs[evidence[n - 1].sentence.source]))
         marks = tuple(numbers[n] for n in claim.cites)
         sentences.append(GeneratedSentence(claim.text, marks, verdict.supported, verdict.reason))
-        tags = "".join(f"[{m}]" for m in marks)
-        parts.append(f"{'' if verdict.supported else FLAG + ' '}{claim.text}{' ' + tags if tags else ''}")
-    return Checked(tuple(sentences), citations, " ".join(parts), parsed.invalid_markers, parsed.no_answer)
+        parts += [Segment("sep", " ")] if parts else []
+        parts.append(Segment("generated", claim.text, marks, verdict.supported, verdict.reason))
+    return Checked(tuple(sentences), citations, tuple(parts), parsed.invalid_markers, parsed.no_answer)
 
 
 def join_notes(*notes: str) -> str:
@@ -131,8 +137,6 @@ def timing(stats: dict, t1: float, first: float | None, t2: float, pieces: int, 
 
 
 def model_judge(gen):
-    from .verify import judge_messages, read_yes_no
-
     def judge(claim: str, cited: list[str]) -> bool | None:
         return read_yes_no("".join(gen.stream(judge_messages(claim, cited), 3)))
 
@@ -149,5 +153,12 @@ def generated_answer(ans: Answer, checked, timing: dict, t0: float) -> Answer:
         note = "No generated sentence was supported by the sentences it cites, so the sources' own sentences are shown."
         return replace(ans, notice=join_notes(ans.notice, note), generation=timing, latency_ms=latency, **extra)
     return replace(
-        ans, text=checked.text, citations=checked.citations, mode="generated", generation=timing, latency_ms=latency, **extra
+        ans,
+        text=checked.text,
+        segments=checked.segments,
+        citations=checked.citations,
+        mode="generated",
+        generation=timing,
+        latency_ms=latency,
+        **extra,
     )

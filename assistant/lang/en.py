@@ -17,6 +17,18 @@ from __future__ import annotations
 
 import re
 
+# English function words, never search terms.
+FUNCTION_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours yourself yourselves also did does do many much""".split()
+)
+# Reporting verbs ("said", "according to") carry no topic in any genre: every quoted sentence has one.
+REPORTING_WORDS = frozenset("said says say according".split())
+STOPWORDS = FUNCTION_WORDS | REPORTING_WORDS
+# Abbreviations a sentence may not end at ("Mr. Smith", "Jan. 5", "U.S. officials").
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st gen col lt sgt rep sen gov pres no vs etc inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n d.c approx est""".split()
+)
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = tuple("January February March April May June July August September October November December".split())
 _MONTH_RE = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
@@ -125,3 +137,41 @@ def proper_names(text: str) -> list[str]:
             if not _CLAUSE_START_RE.search(clause[: m.start()]):
                 out.append(m.group(0))
     return list(dict.fromkeys(out))
+
+
+# --- answer wording (compose.py): the words around the sources' own sentences --------------------------
+NO_ANSWER_TEXT = "The sources do not answer this question."
+UNSEEN_NAMES = "None of them mentions {names}."
+NAMES_JOIN = " or "
+CLOSEST = "The closest material is in {where}, which does not address it directly."
+ACCORDING_TO = "According to {who}, "
+ADDS = "{who} adds: "
+SOURCES_DIFFER = "Sources differ."
+CONFLICT_ITEM = "- {who}: "
+UNKNOWN_PUBLISHER = "unknown"
+
+
+# --- generated answers (generated/): the reply that means "no answer", the prompts --------------------------
+NO_ANSWER_REPLY = "NOT IN SOURCES"
+NO_ANSWER_REPLY_RE = re.compile(r"^\W*not\s+in\s+(the\s+)?sources\W*$", re.IGNORECASE)
+ANSWER_SYSTEM = f"""You answer questions using only the numbered evidence sentences you are given.
+Rules:
+1. Write one to three short sentences in your own words.
+2. End every sentence with the numbers of the evidence sentences it comes from, in square brackets, like [2] or [1][3]. \
+Never write a sentence without a number.
+3. Use only facts, names and numbers that are in the evidence. Do not talk about the evidence itself.
+4. When sources give different figures, say which source gives which.
+5. Only if no evidence sentence is about the question, reply exactly: {NO_ANSWER_REPLY}
+
+Example.
+Evidence:
+[1] (Daily News, 3 May 2021) The bridge reopened on Monday after two years of repairs.
+[2] (City Herald, 4 May 2021) Repairs to the bridge cost 12 million dollars, the council said.
+Question: When did the bridge reopen, and what did the repairs cost?
+Answer: The bridge reopened on Monday after two years of repairs [1]. The council said the repairs cost 12 million dollars [2]."""
+EVIDENCE_HEADING = "Evidence:"
+EARLIER_QUESTION = "Earlier question: {question}"
+QUESTION = "Question: {question}"
+JUDGE_SYSTEM = "You check statements against evidence. Reply with one word: yes or no."
+JUDGE_QUESTION = "Statement: {claim}\n\nIs the statement fully supported by the evidence? Answer yes or no."
+YES_NO_RE = re.compile(r"\b(yes|no)\b")

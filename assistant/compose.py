@@ -1,0 +1,141 @@
+"""Composition: the picked sentences become an answer's typed segments, and its text.
+
+There is no generative model here: the words that carry facts are the sources'
+own sentences, quoted verbatim with exact spans; the words around them (who says
+it, when, how sources relate) come from the language module's wording and the
+documents' metadata.  The structure lives in ``Answer.segments``; ``Answer.text``
+is rendered from it (``types.render_text``), so the UI, the chat history and the
+export read the segments and never parse the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import lang
+from .evidence import Scored
+from .text import human_date
+from .types import Answer, Citation, Document, Segment, render_text
+
+
+def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:
+    """Group by source (first appearance order), merging runs of adjacent sentences."""
+    by_source: dict[str, list[Scored]] = {}
+    for p in picked:
+        by_source.setdefault(p.sentence.source, []).append(p)
+    return [sorted(v, key=lambda s: s.index) for v in by_source.values()]
+
+
+def _runs(items: list[Scored]) -> list[list[Scored]]:
+    """One citation per picked sentence, joined with the neighbours added to make it readable."""
+    runs: list[list[Scored]] = []
+    for s in items:
+        if runs and s.index == runs[-1][-1].index + 1 and (s.context or runs[-1][-1].context):
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return runs
+
+
+def _named(doc: Document) -> bool:
+    return bool(doc.publisher) and doc.publisher.lower() != lang.current.UNKNOWN_PUBLISHER
+
+
+def who(doc: Document) -> str:
+    """'Vox (Oct 2024)'; just the label (publisher, else title) when the date is missing or not a real date."""
+    when = human_date(doc.date)
+    label = doc.label if _named(doc) or doc.label == doc.source else f"“{doc.label}”"
+    return label if when == "undated" else f"{label} ({when})"
+
+
+def abstention(nearest: Document | None = None, unseen: Sequence[str] = ()) -> str:
+    """Why there is no answer: the sources are silent, the names no source mentions, where the closest material is."""
+    L = lang.current
+    text = L.NO_ANSWER_TEXT
+    if unseen:
+        text += " " + L.UNSEEN_NAMES.format(names=L.NAMES_JOIN.join(f"“{n}”" for n in unseen[:3]))
+    if nearest is not None:
+        when = human_date(nearest.date)
+        details = ", ".join(x for x in (nearest.publisher if _named(nearest) else "", "" if when == "undated" else when) if x)
+        where = f"“{nearest.title or nearest.source}”" + (f" ({details})" if details else "")
+        text += " " + L.CLOSEST.format(where=where)
+    return text
+
+
+class _Citer:
+    """Numbers citations in order of use; each quote segment is the cited span's exact text."""
+
+    def __init__(self, docs: dict[str, Document]):
+        self.docs, self.citations = docs, []
+
+    def quote(self, run: list[Scored]) -> Segment:
+        doc = self.docs[run[0].sentence.source]
+        a, b = run[0].sentence.start, run[-1].sentence.end
+        n = len(self.citations) + 1
+        score = max(r.score for r in run)
+        cite = Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, score, doc.page_at(a))
+        self.citations.append(cite)
+        return Segment("quote", doc.text[a:b], (n,))
+
+    def quotes(self, runs: list[list[Scored]]) -> list[Segment]:
+        out: list[Segment] = []
+        for run in runs:
+            out += [Segment("sep", " ")] if out else []
+            out.append(self.quote(run))
+        return out
+
+
+def _conflict(picked: list[Scored], citer: _Citer) -> list[Segment]:
+    """ "Sources differ." and one line per source, oldest first, with its quotes."""
+    docs = citer.docs
+    groups = sorted(_groups(picked), key=lambda g: (docs[g[0].sentence.source].date or "9999", g[0].sentence.source))
+    out = [Segment("heading", lang.current.SOURCES_DIFFER)]
+    for g in groups:
+        out += [Segment("sep", "\n"), Segment("item", lang.current.CONFLICT_ITEM.format(who=who(docs[g[0].sentence.source])))]
+        out += citer.quotes(_runs(g))
+    return out
+
+
+def _agreeing(picked: list[Scored], citer: _Citer) -> list[Segment]:
+    """The best source first ("According to ..."), then the others newest first ("... adds:")."""
+    docs = citer.docs
+    groups = _groups(picked)
+    lead, rest = groups[0], groups[1:]
+    rest.sort(key=lambda g: docs[g[0].sentence.source].date or "", reverse=True)
+    out: list[Segment] = []
+    for k, g in enumerate([lead, *rest]):
+        wording = lang.current.ACCORDING_TO if k == 0 else lang.current.ADDS
+        out += [Segment("sep", "\n\n")] if k else []
+        out.append(Segment("lead", wording.format(who=who(docs[g[0].sentence.source]))))
+        out += citer.quotes(sorted(_runs(g), key=lambda r: -max(x.score for x in r)))  # the best span leads
+    return out
+
+
+def compose(
+    picked: list[Scored], conflict: bool, docs: dict[str, Document], nearest: Document | None = None, unseen: Sequence[str] = ()
+) -> tuple[tuple[Segment, ...], list[Citation]]:
+    """(segments, citations) of the answer that quotes ``picked``; an abstention when nothing is picked."""
+    if not picked:
+        return (Segment("abstain", abstention(nearest, unseen)),), []
+    citer = _Citer(docs)
+    segments = _conflict(picked, citer) if conflict else _agreeing(picked, citer)
+    return tuple(segments), citer.citations
+
+
+def build_answer(
+    picked: list[Scored],
+    conflict: bool,
+    docs: dict[str, Document],
+    nearest: Document | None,
+    unseen: Sequence[str] = (),
+    **extra,
+) -> Answer:
+    segments, citations = compose(picked, conflict, docs, nearest, unseen)
+    return Answer(
+        text=render_text(segments),
+        citations=citations,
+        abstained=not citations,
+        conflict=conflict and bool(citations),
+        segments=segments,
+        **extra,
+    )

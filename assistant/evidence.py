@@ -1,0 +1,84 @@
+"""Evidence: the candidate sentences a question's retrieved chunks hold, their features and scores.
+
+A candidate is a citable sentence inside a retrieved chunk; its features
+(``scoring.features``) are computed against the question's plan and turned into a
+calibrated probability by the scorer's model.  Pure: the embedder comes in as a
+function, nothing is cached here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import Plan
+from .scoring import FEATURES, Candidate, Model, features
+from .sentences import SentenceIndex
+from .types import Hit, Sentence
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: Sentence
+    score: float  # probability that the sentence answers
+    dense: float
+    lexical: float
+    index: int  # position in its document's sentence list
+    context: bool = False  # added by ``with_context`` so that a picked sentence reads alone
+    miss: float = 0.0  # share of the question's pinning terms (names, numbers, dates) missing around it
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a question retrieved: its plan, chunks, candidate sentences and their features."""
+
+    plan: Plan
+    hits: list
+    candidates: list
+    features: np.ndarray
+    cos: np.ndarray
+
+
+def candidates(hits: Sequence[Hit], sindex: SentenceIndex) -> list[Candidate]:
+    """Every citable sentence inside the retrieved chunks, once, with its best chunk's rank and score."""
+    seen: dict[tuple[str, int], Candidate] = {}
+    for rank, h in enumerate(hits):
+        for i, s in sindex.within(h.chunk.source, h.chunk.start, h.chunk.end):
+            if (s.source, i) not in seen:
+                para = sindex.paragraphs[s.source][i]
+                seen[(s.source, i)] = Candidate(s.source, i, s.start, s.end, s.text, rank, float(h.score), para)
+    return list(seen.values())
+
+
+def candidate_features(
+    plan: Plan,
+    cands: Sequence[Candidate],
+    sindex: SentenceIndex,
+    q_vec: Sequence[float],
+    embed_sentences: Callable[[list[Sentence]], np.ndarray],
+    idf: Callable[[str], float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(feature matrix, cosines) for the candidates."""
+    if not cands:
+        return np.zeros((0, 0)), np.zeros(0)
+    sents = [Sentence(c.source, c.start, c.end, c.text) for c in cands]
+    cos = embed_sentences(sents) @ np.asarray(q_vec, dtype=np.float32)
+    windows = [sindex.window(c.source, c.index) for c in cands]
+    meta = [sindex.meta[c.source] if c.source in sindex.docs else "" for c in cands]
+    return features(plan, cands, cos, windows, meta, idf), cos
+
+
+def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Model) -> list[Scored]:
+    """Candidates with the model's probability, best first (ties by source, offset)."""
+    if not cands:
+        return []
+    prob = model.predict(x)
+    lex, miss = FEATURES.index("lex"), FEATURES.index("constraint_miss")
+    out = [
+        Scored(Sentence(c.source, c.start, c.end, c.text), float(p), float(d), float(f[lex]), c.index, miss=float(f[miss]))
+        for c, p, d, f in zip(cands, prob, cos, x, strict=True)
+    ]
+    out.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
+    return out

@@ -1,0 +1,36 @@
+"""The index folder and everything in it: the layout, builds, the keyword index, the abstention calibration.
+
+``layout`` is the only module that knows the folder's file names; ``build``
+brings the index in line with a corpus and loads it as a ``Snapshot``;
+``keywords`` keeps the keyword index beside the manifest; ``calibration`` the
+per-index abstention threshold.
+"""
+
+from .build import (
+    BUILDING,
+    MANIFEST,
+    BuildReport,
+    Snapshot,
+    build_index,
+    cached_extractions,
+    is_stale,
+    load_snapshot,
+    read_manifest,
+    verify_store,
+)
+from .layout import IndexLayout, layout
+
+__all__ = [
+    "BUILDING",
+    "MANIFEST",
+    "BuildReport",
+    "IndexLayout",
+    "Snapshot",
+    "build_index",
+    "cached_extractions",
+    "is_stale",
+    "layout",
+    "load_snapshot",
+    "read_manifest",
+    "verify_store",
+]

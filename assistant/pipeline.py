@@ -1,0 +1,161 @@
+"""The answer pipeline, top to bottom: question -> plan -> evidence -> selection -> Answer.
+
+1. ``make_plan`` checks the question and history and reads the question once
+   (shape, counted phrase, follow-up context).
+2. ``evidence`` retrieves chunks for the plan's query (more of them for questions
+   that gather across sources) and scores every citable sentence they hold.
+3. ``extract`` abstains when the question names what no source mentions, else
+   selects the sentences to cite (``selection``), adds the neighbours they need to
+   read alone, and composes the answer's segments and text (``compose``).
+A generated answer starts from the extractive one (``generated.run``).
+
+Pure functions over an ``Engine``: the loaded index and the ports answering needs.
+The ``Assistant`` facade loads an engine once and calls ``answer``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .compose import build_answer
+from .config import Settings
+from .evidence import Evidence, Scored, candidate_features, candidates, score
+from .indexing import Snapshot, layout, load_snapshot, verify_store
+from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
+from .plan import Plan, check_filters, make_plan
+from .ports import Ports
+from .retrieval import Filters, HybridRetriever
+from .scoring import WEIGHTS, Model, Scorer
+from .selection import select, unseen_names, with_context
+from .sentences import SentenceIndex
+from .types import Answer, Document, IndexMissingError, Sentence, StoreUnavailableError
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A loaded index and the ports answering needs; immutable, replaced whole when the index changes."""
+
+    snapshot: Snapshot
+    retriever: HybridRetriever
+    sentences: SentenceIndex
+    model: Model
+    embed: Callable[[list[str]], list]  # the question embedder
+    embed_sentences: Callable[[list[Sentence]], np.ndarray]  # sentence vectors (cached)
+    null_cache: Path  # where this index's abstention calibration is kept
+    _null: list = field(default_factory=list, compare=False, repr=False)  # memo: [values] once computed
+    _null_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    @property
+    def docs(self) -> dict[str, Document]:
+        return self.snapshot.docs
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the extractive pass leaves for a generated answer."""
+
+    plan: Plan
+    picked: list[Scored]
+    scored: list[Scored]
+    docs: dict[str, Document]
+    t0: float
+
+
+def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None = None, exclude=None) -> Evidence:
+    """Retrieve for the plan and compute its candidates' features (no selection yet).
+
+    ``exclude`` (source, paragraph) sets one paragraph aside (the null pseudo-questions)."""
+    s, retriever = settings, engine.retriever
+    q_vec = engine.embed([plan.query])[0]
+    top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
+    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
+    cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude]
+    x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.embed_sentences, retriever.bm25.idf)
+    return Evidence(plan, hits, cands, x, cos)
+
+
+def null_best(engine: Engine, settings: Settings) -> list[float]:
+    """Best probabilities of this index's null pseudo-questions, computed once per engine (and cached on disk)."""
+
+    def compute() -> list[float]:
+        values = []
+        for text, source, para in null_questions(engine.sentences):
+            ev = evidence(Plan.of(text), engine, settings, exclude=(source, para))
+            values.append(float(engine.model.predict(ev.features).max()) if len(ev.candidates) else 0.0)
+        return values
+
+    with engine._null_lock:
+        if not engine._null:
+            engine._null.append(cached_null_best(engine.null_cache, compute))
+        return engine._null[0]
+
+
+def threshold(engine: Engine, settings: Settings) -> float:
+    """The best candidate's probability under which this index's answers abstain."""
+    model = engine.model
+    return abstain_below(model, null_best(engine, settings) if model.null_quantile >= 0 else [])
+
+
+def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None, t0: float) -> tuple[Answer, Extracted]:
+    """The extractive answer to a planned question, and what a generated answer needs from it."""
+    s, docs = settings, engine.docs
+    ev = evidence(plan, engine, s, filters)
+    scored = score(ev.candidates, ev.features, ev.cos, engine.model)
+    bm25 = engine.retriever.bm25
+    unseen = unseen_names(plan.question, bm25.idf, len(bm25.ids), engine.sentences.meta_terms) if s.abstain_unseen_names else []
+    picked, conflict = ([], False) if unseen else select(scored, s, plan, threshold(engine, s))
+    picked = with_context(picked, engine.sentences)
+    nearest = docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None
+    ans = build_answer(
+        picked,
+        conflict,
+        docs,
+        nearest,
+        unseen,
+        query=plan.query,
+        notice=plan.notice,
+        config_hash=s.config_hash(),
+        latency_ms=(time.perf_counter() - t0) * 1000,
+    )
+    return ans, Extracted(plan, picked, scored, docs, t0)
+
+
+def answer(
+    question, history, filters: Filters | None, *, engine: Engine | Callable[[], Engine], settings: Settings
+) -> tuple[Answer, Extracted]:
+    """The whole extractive path: check and plan the question, then answer it from the engine's index.
+
+    ``engine`` may be a function that loads it: a bad question is refused before any index is opened."""
+    t0 = time.perf_counter()
+    plan = make_plan(question, history, settings.max_question_chars)
+    engine = engine() if callable(engine) else engine
+    return extract(plan, engine, settings, check_filters(filters, engine.docs), t0)
+
+
+def load_engine(settings: Settings, ports: Ports, vectors: Callable[[list[Sentence]], np.ndarray]) -> Engine:
+    """Open the index ``settings`` name through ``ports``; a store that lost vectors is a clear error."""
+    snap = load_snapshot(settings, ports.make_keyword)
+    store = ports.open_store(snap.collection)
+    try:
+        problem = verify_store(snap, store)
+    except StoreUnavailableError:
+        raise
+    except Exception as e:  # e.g. a segment Chroma cannot replay after a kill -9 mid-write
+        problem = f"the vector store cannot be read ({type(e).__name__}: {str(e)[:200]})"
+    if problem:
+        raise IndexMissingError(
+            f"The index at {settings.index_dir} is damaged: {problem}. "
+            "Run `assistant index` to repair it (only the missing vectors are embedded again)."
+        )
+    s = settings
+    retriever = HybridRetriever(snap.chunks, snap.docs, store, ports.embedder, s.rrf_k, s.fusion, s.fusion_alpha, snap.keyword)
+    scorer = Scorer.load(s.scorer_weights or WEIGHTS)
+    model = scorer.fold(s.scorer_fold) if s.scorer_fold else scorer.model
+    null_cache = layout(s.index_dir).null_cache(cache_key(model, snap.collection, snap.built_at))
+    return Engine(snap, retriever, SentenceIndex(snap.docs), model, ports.embedder.embed, vectors, null_cache)

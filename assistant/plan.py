@@ -1,0 +1,79 @@
+"""The question's plan: checked once, read once, then handed to every step of the pipeline.
+
+A plan holds what the steps need to know about the question: its cleaned text
+(cut at a word boundary when too long, with a notice), the validated history,
+the follow-up context (``chat.resolve``), its shape ("number", "why", ...) and
+the phrase a "how many" question counts.  Retrieval, feature computation,
+selection and composition all read the same plan, so the question is analysed
+once, not once per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import lang
+from .chat import clean_text, resolve, validate_history
+from .retrieval import Filters
+from .text import tokenize
+from .types import BadQuestionError
+
+GATHER_SHAPES = ("number", "summary", "why")  # questions whose answer is spread over sources: retrieve more
+
+
+@dataclass(frozen=True)
+class Plan:
+    question: str
+    context: str = ""  # earlier questions a follow-up leans on ('' when it stands alone)
+    shape: str = "any"
+    counted: frozenset[str] = frozenset()  # terms of the phrase a "how many" question counts
+    history: tuple[dict, ...] = field(default=(), compare=False)
+    notice: str = ""  # e.g. the question was cut to the length limit
+
+    @property
+    def query(self) -> str:
+        """What retrieval searches for: the question, then the follow-up context."""
+        return f"{self.question} {self.context}".strip()
+
+    @property
+    def gather(self) -> bool:
+        return self.shape in GATHER_SHAPES
+
+    @classmethod
+    def of(cls, question: str, history: list[dict] | tuple = (), notice: str = "") -> Plan:
+        """The plan of an already checked question."""
+        hist = tuple(history)
+        counted = frozenset(tokenize(lang.current.counted_phrase(question)))
+        return cls(question, resolve(question, hist), lang.current.question_shape(question), counted, hist, notice)
+
+
+def check_question(question, limit: int) -> tuple[str, str]:
+    """(the question, a notice): whitespace folded, at most ``limit`` characters, cut at a word boundary."""
+    if not isinstance(question, str):
+        raise BadQuestionError("the question must be text")
+    q = " ".join(clean_text(question).split())
+    if not q:
+        raise BadQuestionError("The question is empty: type a question about the sources.")
+    if len(q) <= limit:
+        return q, ""
+    cut = q[: limit + 1].rsplit(" ", 1)[0] if " " in q[:limit] else q[:limit]  # never end on half a word
+    return cut[:limit].rstrip(), f"Your question was {len(q):,} characters long; only its first {limit:,} were used."
+
+
+def make_plan(question, history, max_chars: int) -> Plan:
+    """Check the question and the history, then read the question once."""
+    q, notice = check_question(question, max_chars)
+    return Plan.of(q, validate_history(history), notice)
+
+
+def check_filters(filters, docs: dict) -> Filters | None:
+    """``filters`` when every source it names is indexed; a clear error naming the unknown ones otherwise."""
+    if filters is None:
+        return None
+    if not isinstance(filters, Filters):
+        raise BadQuestionError("filters must be a Filters(sources=..., date_from=..., date_to=...)")
+    unknown = [x for x in filters.sources if x not in docs]
+    if unknown:
+        known = ", ".join(sorted(docs)[:10]) + (" ..." if len(docs) > 10 else "")
+        raise BadQuestionError(f"unknown source(s) {', '.join(map(repr, unknown))}; the index has: {known}")
+    return filters

@@ -1,0 +1,123 @@
+"""Selection: which scored sentences an answer cites, or none (abstention).
+
+The question's shape (from its plan) changes only the selection: a summary or
+"why" question takes the best passage of each source, a "how many" question
+gathers the figure from every source that gives one and reports a conflict
+when they disagree, any other question cites the strong sentences.  A question
+that names something no source mentions abstains (``unseen_names``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+
+import numpy as np
+
+from . import lang
+from .config import Settings
+from .conflicts import find_conflict
+from .evidence import Scored
+from .plan import Plan
+from .sentences import SentenceIndex
+from .text import tokenize
+from .types import Sentence
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
+    """Add the neighbours a picked sentence needs to be read alone.
+
+    The previous sentence when it opens with an anaphor ("During that time, ..."),
+    the next one when it is a quotation that carries the claim (English reported
+    speech: 'X noted that ... . "quote," she said.').  Neighbours merge into one citation.
+    """
+    out = {(p.sentence.source, p.index): p for p in picked}
+    for p in picked:
+        sents = sindex.by_doc[p.sentence.source]
+        i = p.index
+        if i > 0 and lang.current.ANAPHORA_RE.match(p.sentence.text) and sents[i - 1].end + 3 >= p.sentence.start:
+            out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1, True))
+        opens = lang.current.OPENS_QUOTE_RE.match
+        attributed = lang.current.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)
+        if i + 1 < len(sents) and opens(sents[i + 1].text) and attributed and sents[i + 1].start - p.sentence.end <= 3:
+            out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1, True))
+    order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
+    return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
+
+
+def asks(sentence: Sentence) -> bool:
+    """A question in the text (an FAQ heading, a rhetorical one) answers nothing, unless nothing else does."""
+    return sentence.text.rstrip().endswith("?")
+
+
+def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:
+    picked: list[Scored] = []
+    for s in pool:
+        if len(picked) >= limit:
+            break
+        if sum(p.sentence.source == s.sentence.source for p in picked) >= per_source:
+            continue
+        if not questions and asks(s.sentence):
+            continue
+        if any(_overlap(s.sentence.text, p.sentence.text) > 0.7 for p in picked):
+            continue
+        picked.append(s)
+    return picked
+
+
+def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_terms: Collection[str] = ()) -> list[str]:
+    """The question's proper names (``lang.current.proper_names``) that neither the text nor the metadata mentions.
+
+    A question pinned on a name the sources never mention ("What did Nasrallah
+    say?") cannot be answered from them, however close the nearest passage reads;
+    ``idf`` is the keyword index's, at its maximum for a term no text holds, and
+    ``meta_terms`` the words of the documents' titles, publishers and authors
+    ("according to GZERO").  Month names are dates, not names.  A name is seen
+    when an indexed word is a long enough start of it ("Sodom" for "Sodomites").
+    Boilerplate is not indexed, so a name found only in page furniture counts as unseen.
+    """
+    top = float(np.log(1 + (n_texts + 0.5) / 0.5)) - 1e-9
+
+    def unseen(term: str) -> bool:
+        starts = {term[:n] for n in range(max(5, int(0.6 * len(term) + 0.999)), len(term) + 1)}
+        return all(idf(t) >= top for t in starts | {term})
+
+    out = []
+    for name in lang.current.proper_names(question):
+        terms = [t for t in tokenize(name) if t.isalpha() and len(t) > 1]
+        if name in lang.current.MONTH_NAMES or any(t in meta_terms for t in terms):
+            continue
+        if terms and all(unseen(t) for t in terms):
+            out.append(name)
+    return out
+
+
+def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float) -> tuple[list[Scored], bool]:
+    """Pick the sentences to cite; returns (picked, is_conflict).
+
+    Summaries ask for the sources' gist, so a weaker best match still answers them.
+    """
+    shape = plan.shape
+    floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
+    if not scored or scored[0].score < floor:
+        return [], False
+    best = scored[0].score
+    if shape == "number":  # the question is answered: gather every source's figure, however it ranks
+        pool = [s for s in scored if s.score >= settings.conflict_rel * best]
+        conflict = find_conflict(pool, plan.counted)
+        if conflict:
+            return conflict[: settings.max_citations + 2], True
+    if shape in ("summary", "why"):  # the best passage of each source first, then the rest
+        pool = [s for s in scored if s.score >= settings.summary_rel * best]
+        first = _distinct(pool, settings.max_citations, per_source=1)
+        rest = [s for s in pool if s not in first]
+        return _distinct(first + rest, settings.max_citations, per_source=2), False
+    strong = [s for s in scored if s.score >= max(floor, settings.rel_score * best)]
+    picked = _distinct(strong, settings.max_citations, per_source=settings.max_citations)
+    # when every strong sentence asks a question (scripture, dialogue: "have ye never read, Out of the mouth of
+    # babes ... thou hast perfected praise?"), the question is the text that answers
+    return picked or _distinct(strong, settings.max_citations, settings.max_citations, questions=True), False

@@ -1,0 +1,71 @@
+"""Citable sentences per document, split lazily, for mapping retrieved chunk spans to sentences.
+
+Splitting every document at load cost most of a second at 100k chunks, so a
+document is split when a question first retrieves it; the result is kept for the
+snapshot's life.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+
+from .chunking import is_citable, paragraph_sentences
+from .text import tokenize
+from .types import Document, Sentence
+
+
+class _Lazy(dict):
+    """A dict that computes a missing key's value once, on first lookup (``[]``; ``get`` never computes)."""
+
+    def __init__(self, compute: Callable):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)  # two threads may both compute it: same value
+        return value
+
+
+class SentenceIndex:
+    """Citable sentences per document (with their paragraph numbers), for mapping chunk spans to sentences.
+
+    Built lazily, one document at a time, when a question first retrieves it:
+    splitting every document at load cost most of a second at 100k chunks.
+    """
+
+    def __init__(self, docs: dict[str, Document]):
+        self.docs = docs
+        # (paragraph, sentence) of the citable sentences; hard-wrapped lines are one paragraph
+        self._split: dict[str, list[tuple[int, Sentence]]] = _Lazy(
+            lambda source: [(p, s) for p, s in paragraph_sentences(docs[source]) if is_citable(s)]
+        )
+        self.by_doc: dict[str, list[Sentence]] = _Lazy(lambda source: [s for _, s in self._split[source]])
+        self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
+        self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
+        self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
+        self._meta_terms: frozenset[str] | None = None
+
+    @property
+    def meta_terms(self) -> frozenset[str]:
+        """Every word of the documents' titles, publishers and authors (computed on first use)."""
+        if self._meta_terms is None:
+            words = (f"{d.title} {d.publisher} {d.author}" for d in self.docs.values())
+            self._meta_terms = frozenset(t for text in words for t in tokenize(text))
+        return self._meta_terms
+
+    def within(self, source: str, start: int, end: int) -> list[tuple[int, Sentence]]:
+        if source not in self.docs:
+            return []
+        sents, starts = self.by_doc[source], self.starts[source]
+        i = bisect.bisect_left(starts, start)
+        out = []
+        while i < len(sents) and sents[i].start < end:
+            if sents[i].end <= end:
+                out.append((i, sents[i]))
+            i += 1
+        return out
+
+    def window(self, source: str, i: int) -> str:
+        sents = self.by_doc[source]
+        return " ".join(s.text for s in sents[max(0, i - 1) : i + 2])
