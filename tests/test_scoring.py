@@ -7,32 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from assistant import lang
-from assistant.compose import compose, who
-from assistant.conflicts import find_conflict
-from assistant.evidence import Scored
 from assistant.plan import Plan
 from assistant.scoring import FEATURES, WEIGHTS, Candidate, Scorer, bm25_text, constraint_terms, features, figures, kind_fit
-from assistant.types import Document, Sentence, render_text
 from evals.fit import TABLE, fit_all, read_table
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    "question,shape",
-    [
-        pytest.param("How many hostages were released?", "number", id="how-many"),
-        pytest.param("What was the total number of votes?", "number", id="number-of"),
-        pytest.param("When did the truce begin?", "date", id="when"),
-        pytest.param("Who mediated the talks?", "who", id="who"),
-        pytest.param("Summarize the main obstacles to a deal.", "summary", id="summarize"),
-        pytest.param("What are the main obstacles to a deal?", "summary", id="what-are-the-main"),
-        pytest.param("Why did the talks stall?", "why", id="why"),
-        pytest.param("How do I install a package?", "any", id="how-to"),
-    ],
-)
-def test_question_shape(question, shape):
-    assert lang.current.question_shape(question) == shape
 
 
 @pytest.mark.unit
@@ -134,88 +111,3 @@ def test_committed_weights_are_what_the_fitting_script_produces():
 @pytest.mark.unit
 def test_committed_feature_table_is_small():
     assert TABLE.stat().st_size < 5 * 2**20
-
-
-def _scored(source, text, score=0.9):
-    return Scored(Sentence(source, 0, len(text), text), score, 0.5, 0.5, 0)
-
-
-@pytest.mark.unit
-def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
-    pool = [
-        _scored("b", "Hamas released 105 hostages and Israel released 240 Palestinian prisoners."),
-        _scored("c", "The truce saw Hamas release 50 Israeli hostages."),
-        _scored("a", "Hamas traded 110 Israeli captives for 240 Palestinian prisoners."),
-        _scored("d", "The Gaza ministry reported 20 deaths that day."),
-    ]
-    got = find_conflict(pool, Plan.of("How many hostages were released during the truce?").counted)
-    assert sorted(s.sentence.source for s in got) == ["a", "b", "c"]
-    assert find_conflict(pool[:1], Plan.of("How many hostages were released?").counted) == []
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    "doc,expected",
-    [
-        pytest.param(Document("a.txt", "t", title="T", publisher="Vox", date="2024-10"), "Vox (Oct 2024)", id="publisher-date"),
-        pytest.param(Document("a.txt", "t", title="Install guide"), "“Install guide”", id="title-only"),
-        pytest.param(
-            Document("a.txt", "t", title="Install guide", publisher="unknown", date="2023"),
-            "“Install guide” (2023)",
-            id="unknown-publisher",
-        ),
-        pytest.param(Document("a.txt", "t"), "a.txt", id="nothing"),
-    ],
-)
-def test_lead_reads_naturally_when_fields_are_missing(doc, expected):
-    assert who(doc) == expected
-    segments, cits = compose([Scored(Sentence("a.txt", 0, 1, "t"), 0.9, 0.5, 0.5, 0)], False, {"a.txt": doc})
-    assert render_text(segments).startswith(f"According to {expected}, “t” [1]") and len(cits) == 1
-    assert [s.kind for s in segments] == ["lead", "quote"] and segments[1].citations == (1,)
-
-
-@pytest.mark.unit
-def test_null_questions_are_stable_long_sentences_with_their_paragraph():
-    from assistant.indexing.calibration import null_questions
-    from assistant.sentences import SentenceIndex
-
-    text = "Short one here.\nThe first long sentence of this test document has more than ten words in it.\nAnother long sentence in the second paragraph also has well over ten words here."
-    sindex = SentenceIndex({"a.txt": Document("a.txt", text)})
-    got = null_questions(sindex, k=5)
-    assert got == null_questions(sindex, k=5) and len(got) == 2
-    assert {(q, p) for q, _, p in got} == {(text.splitlines()[1], 1), (text.splitlines()[2], 2)}
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    "quantile,null,expected",
-    [
-        pytest.param(-1.0, [0.9, 0.9], 0.2, id="unused"),
-        pytest.param(0.5, [0.1, 0.3, 0.5], 0.3, id="median-raises"),
-        pytest.param(1.0, [0.05, 0.1], 0.2, id="never-lowers"),
-        pytest.param(0.5, [], 0.2, id="no-null"),
-    ],
-)
-def test_abstain_below(quantile, null, expected):
-    from assistant.indexing.calibration import abstain_below
-    from assistant.scoring import Model
-
-    model = Model((0.0,), (1.0,), (1.0,), 0.0, 0.2, quantile)
-    assert abstain_below(model, null) == pytest.approx(expected)
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    "texts, cited",
-    [
-        (["Is the deal dead?", "The deal is dead, both sides said."], ["The deal is dead, both sides said."]),  # a heading yields
-        (["Have ye never read, Out of the mouth of babes thou hast perfected praise?"], None),  # the only strong one: cited
-    ],
-)
-def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, cited):
-    from assistant.config import Settings
-    from assistant.selection import select
-
-    scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
-    picked, _ = select(scored, Settings(), Plan.of("What does it say about praise?"), 0.2)
-    assert [p.sentence.text for p in picked] == (cited if cited is not None else texts)

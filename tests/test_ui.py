@@ -334,3 +334,17 @@ def test_upload_reports_each_file_and_keeps_working(hash_settings, tmp_path):
     msg, dropdown, status, cleared = ui.handle_upload(assistant, [str(up / "second.txt"), str(up / "broken.txt")])
     assert "✓ second.txt: added" in msg and "✗ broken.txt: not UTF-8" in msg and cleared is None
     assert "second.txt" in [v for _, v in dropdown.choices] and status.startswith(f"{len(before) + 2} sources")
+
+
+@pytest.mark.unit
+def test_the_example_question_comes_from_the_loaded_corpus():
+    from assistant.types import Document
+    from assistant.ui.render import example_question
+
+    docs = {
+        "a.md": Document("a.md", "x", title="Backup guide", date="2021"),
+        "b.md": Document("b.md", "y", title="Restore manual", date="2023-02"),
+    }
+    assert example_question(docs) == "Ask a question about the 2 sources, e.g. “What does “Restore manual” say?”"
+    assert example_question({}) == "Add documents, then ask a question about them."
+    assert "ceasefire" not in example_question(docs)

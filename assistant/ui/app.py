@@ -19,7 +19,7 @@ import gradio as gr
 
 from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
-from .render import PANEL_HINT, render_panel
+from .render import PANEL_HINT, esc, example_question, render_panel
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -96,6 +96,13 @@ watch('value', function () {
 """
 
 
+def _docs(assistant: Assistant) -> dict:
+    try:
+        return assistant.docs
+    except AssistantError:  # no index yet: the placeholder asks for documents
+        return {}
+
+
 def _chat_column(assistant: Assistant) -> dict:
     """The conversation, the question box, filters and uploads; returns the components by name."""
     c = {}
@@ -107,13 +114,13 @@ def _chat_column(assistant: Assistant) -> dict:
         sanitize_html=True,
         feedback_options=None,
         buttons=[],  # per-message copy would copy the HTML; use "Export as Markdown"
-        placeholder="Ask a question about the sources, e.g. “What ceasefire did France and the US propose in September 2024?”",
+        placeholder=esc(example_question(_docs(assistant))),
     )
     with gr.Row():
         c["msg"] = gr.Textbox(
             elem_id="question",
             show_label=False,
-            placeholder="Ask about the sources… (follow-ups like “What did Israel say to that?” work)",
+            placeholder="Ask about the sources… (follow-ups like “And when was that?” work)",
             scale=5,
             lines=1,
             max_lines=4,

@@ -188,6 +188,15 @@ def history_of(convo: Sequence[dict]) -> list[dict]:
     return hist
 
 
+def example_question(docs: dict) -> str:
+    """The chat's placeholder: an example about the loaded corpus (its newest titled document), never a fixed topic."""
+    titled = sorted((d for d in docs.values() if d.title), key=lambda d: (d.date or "", d.source), reverse=True)
+    if not titled:
+        return "Add documents, then ask a question about them." if not docs else "Ask a question about the sources."
+    n = len(docs)
+    return f"Ask a question about the {n} source{'s' if n != 1 else ''}, e.g. “What does “{titled[0].title}” say?”"
+
+
 def byline(meta) -> str:
     """'Publisher · Author · 24 Jun 2024' for a Document or a citation dict."""
     get = meta.get if isinstance(meta, dict) else lambda k, d="": getattr(meta, k, d)

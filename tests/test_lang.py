@@ -1,0 +1,25 @@
+"""The language module (``lang.en``): question shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import lang
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question,shape",
+    [
+        pytest.param("How many hostages were released?", "number", id="how-many"),
+        pytest.param("What was the total number of votes?", "number", id="number-of"),
+        pytest.param("When did the truce begin?", "date", id="when"),
+        pytest.param("Who mediated the talks?", "who", id="who"),
+        pytest.param("Summarize the main obstacles to a deal.", "summary", id="summarize"),
+        pytest.param("What are the main obstacles to a deal?", "summary", id="what-are-the-main"),
+        pytest.param("Why did the talks stall?", "why", id="why"),
+        pytest.param("How do I install a package?", "any", id="how-to"),
+    ],
+)
+def test_question_shape(question, shape):
+    assert lang.current.question_shape(question) == shape
