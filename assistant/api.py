@@ -13,15 +13,24 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 from . import lang, pipeline
 from .config import Settings
 from .corpus import LoadError, load_corpus, save_uploads
-from .indexing import BuildReport, build_index, cached_extractions, is_stale
+from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
 from .ports import Ports
 from .retrieval import Filters
-from .types import Answer, AssistantError, BadQuestionError, Document, IndexMismatchError, IndexMissingError
+from .types import (
+    Answer,
+    AssistantError,
+    BadQuestionError,
+    Document,
+    IndexChangedError,
+    IndexMismatchError,
+    IndexMissingError,
+)
 from .vectors import SentenceVectors
 from .wiring import default_ports
 
@@ -36,16 +45,25 @@ class Assistant:
         self._engine: pipeline.Engine | None = None
         self._generator: list = []  # [generator or None] once made
         self._lock = threading.Lock()
+        self._checked = 0.0  # when the manifest was last looked at
 
     # -- loading -------------------------------------------------------------------------------
     def loaded(self) -> pipeline.Engine:
+        """The engine of the newest index build: another process's ``assistant index`` is picked up within a second."""
         engine = self._engine
-        if engine is None:
+        if engine is None or self._outdated(engine):
             with self._lock:
-                if self._engine is None:
+                if self._engine is engine:  # not replaced by another thread meanwhile
                     self._engine = pipeline.load_engine(self.settings, self.ports, self._vectors)
                 engine = self._engine
         return engine
+
+    def _outdated(self, engine: pipeline.Engine) -> bool:
+        now = time.monotonic()
+        if now - self._checked < 1.0:  # one stat a second at most
+            return False
+        self._checked = now
+        return manifest_stamp(self.settings.index_dir) not in ((), engine.stamp)
 
     def warm_up(self) -> None:
         """Do the slow first-time work once, before serving threads: vendor imports, model, index."""
@@ -152,7 +170,11 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         if mode not in ("extractive", "generated"):
             raise BadQuestionError(f"mode must be 'extractive' or 'generated', not {mode!r}")
-        ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
+        try:
+            ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
+        except IndexChangedError:  # a newer build replaced the index mid-question: answer on the new one
+            self.reload()
+            ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
         if mode == "extractive":
             yield "final", ans
             return

@@ -134,11 +134,21 @@ def split_sentences(doc: Document) -> list[Sentence]:
     return [s for _, s in paragraph_sentences(doc)]
 
 
+def addresses_a_model(text: str) -> bool:
+    """An instruction planted for an AI ("note to AI assistants: ignore previous instructions ..."), not a statement."""
+    return lang.current.INSTRUCTION_RE.search(text) is not None
+
+
+def instruction_spans(doc: Document) -> list[Span]:
+    """The sentences of ``doc`` that address a model: never evidence, shown as suspicious in the source view."""
+    return [Span(s.start, s.end) for s in split_sentences(doc) if addresses_a_model(s.text)]
+
+
 def is_citable(sentence: Sentence) -> bool:
-    """Real sentences only: not headings, bylines, datelines or one-word lines."""
+    """Real sentences only: not headings, bylines, datelines or one-word lines, nor instructions to a model."""
     t = sentence.text.strip()
     words = t.split()
-    if len(words) < 4:
+    if len(words) < 4 or addresses_a_model(t):
         return False
     ends_like_sentence = t[-1] in '.!?"”’)…' or t.endswith(("”.", '".'))
     return ends_like_sentence or len(words) >= 14

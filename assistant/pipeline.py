@@ -26,7 +26,7 @@ import numpy as np
 from .compose import build_answer
 from .config import Settings
 from .evidence import Evidence, Scored, candidate_features, candidates, score
-from .indexing import Snapshot, layout, load_snapshot, verify_store
+from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
 from .ports import Ports
@@ -48,6 +48,7 @@ class Engine:
     embed: Callable[[list[str]], list]  # the question embedder
     embed_sentences: Callable[[list[Sentence]], np.ndarray]  # sentence vectors (cached)
     null_cache: Path  # where this index's abstention calibration is kept
+    stamp: tuple = ()  # the manifest file's identity when it was read: a different one means a newer build
     _null: list = field(default_factory=list, compare=False, repr=False)  # memo: [values] once computed
     _null_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
@@ -140,6 +141,7 @@ def answer(
 
 def load_engine(settings: Settings, ports: Ports, vectors: Callable[[list[Sentence]], np.ndarray]) -> Engine:
     """Open the index ``settings`` name through ``ports``; a store that lost vectors is a clear error."""
+    stamp = manifest_stamp(settings.index_dir)  # before reading: a build that lands meanwhile is seen next time
     snap = load_snapshot(settings, ports.make_keyword)
     store = ports.open_store(snap.collection)
     try:
@@ -158,4 +160,4 @@ def load_engine(settings: Settings, ports: Ports, vectors: Callable[[list[Senten
     scorer = Scorer.load(s.scorer_weights or WEIGHTS)
     model = scorer.fold(s.scorer_fold) if s.scorer_fold else scorer.model
     null_cache = layout(s.index_dir).null_cache(cache_key(model, snap.collection, snap.built_at))
-    return Engine(snap, retriever, SentenceIndex(snap.docs), model, ports.embedder.embed, vectors, null_cache)
+    return Engine(snap, retriever, SentenceIndex(snap.docs), model, ports.embedder.embed, vectors, null_cache, stamp)

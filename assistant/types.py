@@ -288,5 +288,9 @@ class BadQuestionError(AssistantError):
     pass
 
 
+class IndexChangedError(AssistantError):
+    """The index a question started on was replaced meanwhile (another process rebuilt it): ask again on the new one."""
+
+
 class GeneratorError(AssistantError):
     """The generator (an OpenAI-compatible server, or the local model) failed; the message says how, for the user."""

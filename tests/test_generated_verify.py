@@ -14,29 +14,28 @@ EVIDENCE = ["Hamas released 105 hostages and Israel released 240 Palestinian pri
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    "claim, cited, shown, supported, why",
+    "claim, cited, supported, why",
     [
-        ("Hamas released 105 hostages during the truce.", EVIDENCE, (), True, ""),
-        ("Hamas released 150 hostages during the truce.", EVIDENCE, (), False, "figure 150"),
+        ("Hamas released 105 hostages during the truce.", EVIDENCE, True, ""),
+        ("Hamas released 150 hostages during the truce.", EVIDENCE, False, "figure 150"),
         (
             "The first phase would last three weeks.",
             ["First, over a period of six weeks, troops would withdraw."],
-            (),
             False,
             "figure three",
         ),
-        ("The first phase would last six weeks.", ["First, over a period of 6 weeks, troops would withdraw."], (), True, ""),
+        ("The first phase would last six weeks.", ["First, over a period of 6 weeks, troops would withdraw."], True, ""),
         # known limit: a sentence's first word is not checked as a name (it is capitalised anyway)
-        ("Egypt released 105 hostages during the truce.", EVIDENCE, (), True, ""),
-        ("During the truce Qatar released 105 hostages.", EVIDENCE, (), False, "name “qatar”"),
-        ("In 2024, Hamas released 105 hostages.", EVIDENCE, ("Jewish Currents, 24 Jun 2024",), True, ""),
-        ("In 2024, Hamas released 105 hostages.", EVIDENCE, (), False, "figure 2024"),
-        ("The weather was pleasant and sunny throughout.", EVIDENCE, (), False, "says little"),
-        ("Hamas released 105 hostages.", [], (), False, "cites no evidence"),
+        ("Egypt released 105 hostages during the truce.", EVIDENCE, True, ""),
+        ("During the truce Qatar released 105 hostages.", EVIDENCE, False, "name “qatar”"),
+        # a figure only the source's date (or its title) gives is not supported: only cited text counts
+        ("In 2024, Hamas released 105 hostages.", EVIDENCE, False, "figure 2024"),
+        ("The weather was pleasant and sunny throughout.", EVIDENCE, False, "says little"),
+        ("Hamas released 105 hostages.", [], False, "cites no evidence"),
     ],
 )
-def test_fast_verdict(claim, cited, shown, supported, why):
-    v = fast_verdict(claim, cited, cosine=0.0, min_lexical=0.5, min_cosine=0.7, shown=shown)
+def test_fast_verdict(claim, cited, supported, why):
+    v = fast_verdict(claim, cited, cosine=0.0, min_lexical=0.5, min_cosine=0.7)
     assert v.supported is supported
     assert why in v.reason
 
@@ -50,24 +49,18 @@ def test_high_similarity_supports_a_paraphrase_with_the_same_figures():
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    "claim, cited, shown, kin, supported",
+    "claim, cited, supported",
     [
-        ("Missiles from Iran hit Israeli towns.", ["Iranian missiles hit towns in Israel."], (), (), True),
-        ("The United States voted for the resolution.", ["The US voted for the resolution."], (), (), True),
-        ("In December, Hamas released 105 hostages.", EVIDENCE, ("Jewish Currents, Dec 2023",), (), True),
-        ("In December, Hamas released 105 hostages.", EVIDENCE, ("Jewish Currents, Jun 2024",), (), False),
-        ("The analyst Natan Sachs said Israel was less eager.", ["Sachs said Israel was less eager."], (), (), False),
-        (
-            "The analyst Natan Sachs said Israel was less eager.",
-            ["Sachs said Israel was less eager."],
-            (),
-            ["Natan Sachs directs the Middle East program."],  # another sentence of the same source names him
-            True,
-        ),
+        ("Missiles from Iran hit Israeli towns.", ["Iranian missiles hit towns in Israel."], True),
+        ("The United States voted for the resolution.", ["The US voted for the resolution."], True),
+        ("In December, Hamas released 105 hostages.", ["In Dec. 2023 Hamas released 105 hostages."], True),
+        ("In December, Hamas released 105 hostages.", EVIDENCE, False),  # only the source's date says December
+        ("The analyst Natan Sachs said Israel was less eager.", ["Sachs said Israel was less eager."], False),
+        ("The analyst Natan Sachs said Israel was less eager.", ["Natan Sachs said Israel was less eager."], True),
     ],
 )
-def test_names_may_take_another_form_but_must_be_there(claim, cited, shown, kin, supported):
-    assert fast_verdict(claim, cited, 0.0, 0.5, 0.7, shown, kin).supported is supported
+def test_names_may_take_another_form_but_must_be_there(claim, cited, supported):
+    assert fast_verdict(claim, cited, 0.0, 0.5, 0.7).supported is supported
 
 
 @pytest.mark.unit

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..types import Chunk, StoreUnavailableError
+from ..types import Chunk, IndexChangedError, StoreUnavailableError
 
 OWNER_KEY = "assistant_index"  # collection metadata: which index folder a server collection belongs to
 _import_lock = threading.Lock()
@@ -208,6 +208,8 @@ class ChromaStore:
             raise
         except Exception as e:
             msg, name = str(e), type(e).__name__
+            if name == "NotFoundError" or "does not exist" in msg.lower():  # dropped by a newer build's garbage collection
+                raise IndexChangedError(f"the collection {self.name} was replaced by a newer build of the index") from e
             if "Timeout" in name or any(w in msg.lower() for w in ("connect", "connection", "timed out", "refused")):
                 u = urlparse(self.url if "://" in self.url else f"http://{self.url}")
                 why = f"{name}: {msg}" if msg else name

@@ -21,7 +21,6 @@ from ..evidence import Scored
 from ..selection import asks
 from ..types import FLAG, Answer, Citation, Document, GeneratedSentence, Segment, render_text
 from .parse import parse
-from .prompt import evidence_source
 from .verify import Verdict, fast_verdict, judge_messages, read_yes_no
 
 __all__ = ["FLAG", "NO_ANSWER_NOTE", "Checked", "check_reply", "choose_evidence", "generated_answer"]
@@ -99,10 +98,7 @@ def check_reply(
         sents = [evidence[n - 1].sentence for n in claim.cites]
         cited = [x.text for x in sents]
         cos = float(max(evidence_vecs[n - 1] @ vec for n in claim.cites)) if claim.cites else 0.0
-        shown = [evidence_source(x, docs.get(x.source)) for x in sents]
-        sources = {x.source for x in sents}
-        kin = [e.sentence.text for i, e in enumerate(evidence, 1) if e.sentence.source in sources and i not in claim.cites]
-        verdict = fast_verdict(claim.text, cited, cos, min_lexical, min_cosine, shown, kin)
+        verdict = fast_verdict(claim.text, cited, cos, min_lexical, min_cosine)
         if verdict.supported and model_judge is not None and model_judge(claim.text, cited) is False:
             verdict = Verdict(False, "the model judge found it unsupported by the cited sentences", verdict.lexical, cos)
         if not (verdict.supported or policy == "flag"):

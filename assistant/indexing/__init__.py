@@ -15,6 +15,7 @@ from .build import (
     cached_extractions,
     is_stale,
     load_snapshot,
+    manifest_stamp,
     read_manifest,
     verify_store,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "is_stale",
     "layout",
     "load_snapshot",
+    "manifest_stamp",
     "read_manifest",
     "verify_store",
 ]

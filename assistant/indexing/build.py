@@ -140,6 +140,15 @@ def read_manifest(index_dir: Path) -> dict | None:
         ) from e
 
 
+def manifest_stamp(index_dir: Path) -> tuple:
+    """The manifest file's identity (inode, size, modification time): it changes with every build that lands."""
+    try:
+        st = layout(index_dir).manifest.stat()
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def cached_extractions(index_dir: Path) -> dict[str, dict]:
     """Each indexed file's manifest entry (text, pages, hash), for ``load_corpus(cache=...)``; {} when unreadable."""
     try:

@@ -61,6 +61,7 @@ CSS = """
 #source-panel .src-page img { max-width: 100%; max-height: 560px; border: 1px solid #d1d5db; display: block; }
 #source-panel .src-page-missing, #source-panel .src-url { color: #6b7280; font-size: 0.85em; }
 #source-panel mark.cite-other { background: #fef9c3; }
+#source-panel mark.suspicious { background: #fee2e2; text-decoration: line-through wavy #dc2626; }
 #source-panel mark#cited-span { background: #fbbf24; outline: 2px solid #d97706; border-radius: 2px; }
 #source-panel .src-used { margin-top: 10px; font-size: 0.9em; }
 #source-panel .src-used h4 { margin: 6px 0; font-size: 0.95em; }

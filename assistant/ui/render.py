@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..chunking import instruction_spans
 from ..generated.parse import MARKER_RE
 from ..text import human_date
 from ..types import AssistantError, segment_text
@@ -227,21 +228,26 @@ def render_sources_used(ans: dict | None, turn: int) -> str:
     return f'<div class="src-used"><h4>Sources used in this answer</h4><ul>{"".join(items)}</ul></div>'
 
 
-def render_document(doc, start: int, end: int, others: Sequence[tuple[int, int]] = ()) -> str:
+SUSPICIOUS = "This sentence addresses an AI model rather than stating anything; it is never used as evidence."
+
+
+def render_document(doc, start: int, end: int, others: Sequence[tuple[int, int]] = (), suspicious: Sequence = ()) -> str:
     """The full document text, escaped, with ``[start, end)`` in ``<mark id="cited-span">``.
 
     ``others`` are further cited spans of the same document (lighter marks);
-    overlapping ones are skipped.
+    ``suspicious`` the spans of sentences that address a model (an instruction planted
+    in the document), marked with a warning; overlapping spans are skipped.
     """
     text = doc.text
-    spans = [(start, end, True)] + [(a, b, False) for a, b in others if (a, b) != (start, end)]
+    spans = [(start, end, "main")] + [(a, b, "other") for a, b in others if (a, b) != (start, end)]
+    spans += [(sp.start, sp.end, "suspicious") for sp in suspicious]
     spans.sort()
     out, pos = [], 0
-    for a, b, main in spans:
+    for a, b, kind in spans:
         if a < pos or b > len(text) or a >= b:
             continue
         out.append(esc(text[pos:a]))
-        attrs = 'id="cited-span"' if main else 'class="cite-other"'
+        attrs = {"main": 'id="cited-span"', "other": 'class="cite-other"'}.get(kind, f'class="suspicious" title="{SUSPICIOUS}"')
         out.append(f"<mark {attrs}>{esc(text[a:b])}</mark>")
         pos = b
     out.append(esc(text[pos:]))
@@ -288,7 +294,11 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
         f'<div class="src-where">{where}</div></div>'
     )
     warn = f'<div class="src-warning">{esc(warning)}</div>' if warning else ""
-    body = render_document(doc, start, end, others) if end > start else f'<div class="src-text">{esc(doc.text)}</div>'
+    body = (
+        render_document(doc, start, end, others, instruction_spans(doc))
+        if end > start
+        else f'<div class="src-text">{esc(doc.text)}</div>'
+    )
     if page:
         from .pages import page_view  # PDF only: the page image beside the text view
 
