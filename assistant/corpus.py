@@ -24,7 +24,8 @@ import datetime as _dt
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,13 +49,50 @@ _LINK_TAIL = re.compile(r"[›»→]\s*$")
 _GLUED_ITEM = re.compile(r"(?<=[.!?”\"’)])\s*[-•]\s+\S")
 
 
+# Bidirectional controls reorder what a terminal or a page shows ("txt.exe" for "exe.txt").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unsafe(c: str) -> bool:
+    return c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Zl", "Zp")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character and bidirectional override escaped (``\\n``, ``\\u202e``):
+    a file name printed on one line can neither start a fake line nor reverse what follows."""
+    if not any(_unsafe(c) for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if _unsafe(c) else c for c in text)
+
+
+def clean_label(text: str) -> str:
+    """A title, author or publisher as one plain line: controls and bidirectional overrides removed."""
+    return " ".join("".join(" " if _unsafe(c) else c for c in text).split())
+
+
+def name_problem(name: str) -> str:
+    """'' or why a file name is refused (control characters or bidirectional overrides)."""
+    if any(_unsafe(c) for c in name):
+        return "the file name contains control characters or bidirectional overrides; rename it"
+    return ""
+
+
 @dataclass(frozen=True)
 class LoadError:
-    """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored)."""
+    """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored).
+
+    ``source`` and ``reason`` are stored printable (see ``printable``), since they are
+    printed as ``Skipped <source>: <reason>``; ``upload`` is the file's position in an
+    upload batch (-1 for a corpus file)."""
 
     source: str
     reason: str
     skipped: bool = True
+    upload: int = -1
+
+    def __post_init__(self):
+        object.__setattr__(self, "source", printable(self.source))
+        object.__setattr__(self, "reason", printable(self.reason))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -239,6 +277,8 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     base = parts[-1]
     if not base or len(parts) > 1 or base.startswith(".") or base in (".", ".."):
         return base, "unsafe file name (paths and hidden files are not allowed)"
+    if name_problem(base):
+        return base, name_problem(base)
     if Path(base).suffix.lower() not in SUFFIXES:
         return base, f"only {', '.join(SUFFIXES)} files can be added"
     if len(data) > max_bytes:
@@ -253,6 +293,29 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     if not text.strip():
         return base, "empty file (no text to index)"
     return base, ""
+
+
+def plan_uploads(
+    files: Sequence[tuple[str, bytes]], corpus_dir: Path, max_bytes: int, replace: bool
+) -> tuple[list[tuple[str, bytes]], list[LoadError]]:
+    """(base name, bytes) of the uploads to save, and one LoadError per refused upload, with its position.
+
+    A file never silently replaces another: a name taken by a different file in the
+    corpus is refused unless ``replace``; of two uploads with one name the first kept."""
+    accepted: list[tuple[str, bytes]] = []
+    refused: list[LoadError] = []
+    for i, (name, data) in enumerate(files):
+        base, reason = check_upload(name, data, max_bytes)
+        if not reason and base in {b for b, _ in accepted}:
+            reason = f"another file in this upload is also named {base}; the first one was kept"
+        target = Path(corpus_dir) / base
+        if not reason and target.exists() and not replace and target.read_bytes() != data:
+            reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
+        if reason:
+            refused.append(LoadError(name, reason, upload=i))
+        else:
+            accepted.append((base, data))
+    return accepted, refused
 
 
 def file_metadata(source: str, meta: Mapping) -> dict:
@@ -274,9 +337,9 @@ def make_document(
     return Document(
         source=source,
         text=text,
-        title=str(meta.get("title") or _default_title(source, text)),
-        publisher=str(meta.get("publisher", "")),
-        author=str(meta.get("author", "")),
+        title=clean_label(str(meta.get("title") or "")) or clean_label(_default_title(source, text)) or Path(source).stem,
+        publisher=clean_label(str(meta.get("publisher", ""))),
+        author=clean_label(str(meta.get("author", ""))),
         date=str(meta.get("date", "")),
         boilerplate=detect_boilerplate(text),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -319,6 +382,8 @@ def read_source(path: Path, source: str, root: Path, cached: Mapping | None = No
 
     ``cached`` is this file's manifest entry: when its hash matches the file, the
     stored extraction is used and the file is not parsed again."""
+    if name_problem(source):
+        raise ValueError(f"{name_problem(source)}; not indexed")
     if not inside(path, root):
         raise ValueError("leads outside the corpus folder (a link); not indexed")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -352,6 +417,7 @@ def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) ->
         except (OSError, ValueError) as e:
             errors.append(LoadError(source, str(e)))
             continue
+        errors.extend(LoadError(source, w, skipped=False) for w in extracted.warnings)
         fields, warnings = clean_metadata(source, meta.get(source))
         errors.extend(warnings)
         docs.append(make_document(source, extracted.text, fields, extracted, sha))
