@@ -23,9 +23,9 @@ import numpy as np
 
 from . import answer as A
 from . import lang_en
-from .chat import clean_text, resolve, validate_history
-from .config import Settings
-from .corpus import LoadError, check_upload, load_corpus
+from .chat import clean_text, resolve, truncate_words, validate_history
+from .config import MAX_UPLOAD_BYTES, Settings
+from .corpus import LoadError, load_corpus, plan_uploads
 from .index import BuildReport, Snapshot, build_index, cached_extractions, is_stale, load_snapshot, verify_store
 from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
@@ -179,7 +179,7 @@ class Assistant:
             return self._build(docs, errors, rebuild=True, progress=progress)
 
     def add_documents(
-        self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20, replace: bool = False
+        self, files: Sequence[tuple[str, bytes]], max_bytes: int = MAX_UPLOAD_BYTES, replace: bool = False
     ) -> tuple[BuildReport | None, list[LoadError]]:
         """Save uploaded files into the corpus folder and index them; bad files are refused by name.
 
@@ -188,18 +188,7 @@ class Assistant:
         simply "unchanged"), and two uploads with one name in one batch keep the first.
         """
         corpus = Path(self.settings.corpus_dir)
-        accepted, refused = [], []
-        for name, data in files:
-            base, reason = check_upload(name, data, max_bytes)
-            if not reason and base in {b for b, _ in accepted}:
-                reason = f"another file in this upload is also named {base}"
-            target = corpus / base
-            if not reason and target.exists() and not replace and target.read_bytes() != data:
-                reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
-            if reason:
-                refused.append(LoadError(name, reason))
-            else:
-                accepted.append((base, data))
+        accepted, refused = plan_uploads(files, corpus, max_bytes, replace)
         if not accepted:
             return None, refused
         for base, data in accepted:
@@ -234,7 +223,8 @@ class Assistant:
             raise BadQuestionError("The question is empty: type a question about the sources.")
         limit = self.settings.max_question_chars
         if len(q) > limit:
-            return q[:limit], f"Your question was {len(q):,} characters long; only its first {limit:,} were used."
+            cut = truncate_words(q, limit)  # at a word boundary: a cut word would read as an unknown name
+            return cut, f"Your question was {len(q):,} characters long; only its first {len(cut):,} were used."
         return q, ""
 
     def check_filters(self, filters, docs: dict[str, Document]) -> Filters | None:
@@ -302,7 +292,7 @@ class Assistant:
     def _extractive(self, question, history, filters) -> tuple[Answer, _Extracted]:
         t0 = time.perf_counter()
         q, notice = self.check_question(question)
-        hist = validate_history(history)
+        hist = validate_history(history, self.settings.max_history_turns, self.settings.max_history_chars)
         loaded = self.loaded()
         filters = self.check_filters(filters, loaded.snapshot.docs)
         s = self.settings

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .config import Settings, apply_offline_env
+from .storage import disk_problem
 from .types import AssistantError
 
 apply_offline_env()
@@ -251,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as e:  # a read-only or full disk is one line too; anything else is a bug
+        problem = disk_problem(e, getattr(args, "index", None) or "")
+        if not problem:
+            raise
+        print(f"Error: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..config import MAX_UPLOAD_BYTES
 from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
 from .render import PANEL_HINT, render_panel
@@ -250,8 +251,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> None:
-    """Serve the UI on ``host:port`` (blocking). Never creates a share link."""
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> gr.Blocks:
+    """Serve the UI on ``host:port`` (blocking unless ``prevent_thread_lock``); never a share link.
+
+    Uploads over ``MAX_UPLOAD_BYTES`` are refused by Gradio itself (HTTP 413) while they stream in."""
     app = build_app(assistant)
     app.queue(default_concurrency_limit=CONCURRENCY)
+    kwargs.setdefault("max_file_size", MAX_UPLOAD_BYTES)  # Gradio refuses a larger upload (413) before storing it
     app.launch(server_name=host, server_port=port, share=False, show_error=False, **kwargs)
+    return app
