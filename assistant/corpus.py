@@ -24,13 +24,13 @@ import datetime as _dt
 import hashlib
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import lang_en
 from .chunking import content_spans
+from .names import clean_label, name_problem, printable
 from .readers import SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .text import date_bounds
@@ -49,41 +49,12 @@ _LINK_TAIL = re.compile(r"[›»→]\s*$")
 _GLUED_ITEM = re.compile(r"(?<=[.!?”\"’)])\s*[-•]\s+\S")
 
 
-# Bidirectional controls reorder what a terminal or a page shows ("txt.exe" for "exe.txt").
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _unsafe(c: str) -> bool:
-    return c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Zl", "Zp")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character and bidirectional override escaped (``\\n``, ``\\u202e``):
-    a file name printed on one line can neither start a fake line nor reverse what follows."""
-    if not any(_unsafe(c) for c in text):
-        return text
-    return "".join(c.encode("unicode_escape").decode("ascii") if _unsafe(c) else c for c in text)
-
-
-def clean_label(text: str) -> str:
-    """A title, author or publisher as one plain line: controls and bidirectional overrides removed."""
-    return " ".join("".join(" " if _unsafe(c) else c for c in text).split())
-
-
-def name_problem(name: str) -> str:
-    """'' or why a file name is refused (control characters or bidirectional overrides)."""
-    if any(_unsafe(c) for c in name):
-        return "the file name contains control characters or bidirectional overrides; rename it"
-    return ""
-
-
 @dataclass(frozen=True)
 class LoadError:
     """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored).
 
-    ``source`` and ``reason`` are stored printable (see ``printable``), since they are
-    printed as ``Skipped <source>: <reason>``; ``upload`` is the file's position in an
-    upload batch (-1 for a corpus file)."""
+    ``source`` and ``reason`` are stored ``printable``: they are printed as ``Skipped <source>: <reason>``.
+    ``upload`` is the file's position in an upload batch (-1 for a corpus file)."""
 
     source: str
     reason: str
@@ -298,18 +269,16 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
 def plan_uploads(
     files: Sequence[tuple[str, bytes]], corpus_dir: Path, max_bytes: int, replace: bool
 ) -> tuple[list[tuple[str, bytes]], list[LoadError]]:
-    """(base name, bytes) of the uploads to save, and one LoadError per refused upload, with its position.
-
-    A file never silently replaces another: a name taken by a different file in the
-    corpus is refused unless ``replace``; of two uploads with one name the first kept."""
+    """(base name, bytes) of the uploads to save, and a LoadError per refused one. A name taken by a different
+    file in the corpus is refused unless ``replace``; of two uploads with one name the first is kept."""
     accepted: list[tuple[str, bytes]] = []
-    refused: list[LoadError] = []
+    refused: list[LoadError] = []  # in batch order, each with its position
     for i, (name, data) in enumerate(files):
         base, reason = check_upload(name, data, max_bytes)
         if not reason and base in {b for b, _ in accepted}:
             reason = f"another file in this upload is also named {base}; the first one was kept"
         target = Path(corpus_dir) / base
-        if not reason and target.exists() and not replace and target.read_bytes() != data:
+        if not (reason or replace) and target.exists() and target.read_bytes() != data:
             reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
         if reason:
             refused.append(LoadError(name, reason, upload=i))

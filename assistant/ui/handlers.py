@@ -22,7 +22,7 @@ import gradio as gr
 
 from ..chat import recent
 from ..config import MAX_UPLOAD_BYTES
-from ..corpus import printable
+from ..names import printable
 from ..retrieval import Filters
 from ..storage import disk_problem
 from ..text import date_bounds
