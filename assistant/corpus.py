@@ -383,8 +383,9 @@ def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) ->
         source = path.relative_to(corpus_dir).as_posix()
         try:
             extracted, sha = read_source(path, source, corpus_dir, (cache or {}).get(source))
-        except (OSError, ValueError) as e:
-            errors.append(LoadError(source, str(e)))
+        except Exception as e:  # a reader failing on a hostile file must not stop the others (or `serve`)
+            known = isinstance(e, (OSError, ValueError))
+            errors.append(LoadError(source, str(e) if known else f"unreadable ({type(e).__name__}: {e}); not indexed"))
             continue
         errors.extend(LoadError(source, w, skipped=False) for w in extracted.warnings)
         fields, warnings = clean_metadata(source, meta.get(source))

@@ -76,12 +76,14 @@ def source_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return out
 
 
-def index_status(assistant: Assistant) -> str:
+def index_status(assistant: Assistant, update=None) -> str:
+    """'N sources indexed.', and how a background index update (``background.BackgroundUpdate``) stands."""
+    note = update.status() if update is not None else ""
     try:
         n = len(assistant.docs)
     except AssistantError as e:
-        return f"⚠️ {e}"
-    return f"{n} source{'s' if n != 1 else ''} indexed."
+        return " ".join(x for x in (f"⚠️ {e}", note) if x)
+    return " ".join(x for x in (f"{n} source{'s' if n != 1 else ''} indexed.", note) if x)
 
 
 def upload_report(
