@@ -224,7 +224,8 @@ class Assistant:
         limit = self.settings.max_question_chars
         if len(q) > limit:
             cut = truncate_words(q, limit)  # at a word boundary: a cut word would read as an unknown name
-            return cut, f"Your question was {len(q):,} characters long; only its first {len(cut):,} were used."
+            note = f"only its first {len(cut):,} were used (the limit is {limit:,}, cut at a word boundary)"
+            return cut, f"Your question was {len(q):,} characters long; {note}."
         return q, ""
 
     def check_filters(self, filters, docs: dict[str, Document]) -> Filters | None:
