@@ -143,6 +143,39 @@ def test_fault1_html_and_pdf_budgets(monkeypatch):
         readers.read_file("a.pdf", make_pdf("Harbour works\n" + ARTICLE))
 
 
+def docx_with_body(xml: str) -> bytes:
+    """A real .docx whose word/document.xml is ``xml``."""
+    template, buf = zipfile.ZipFile(io.BytesIO(make_docx("Harbour works\n" + ARTICLE))), io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for m in template.infolist():
+            z.writestr(m.filename, xml if m.filename == "word/document.xml" else template.read(m))
+    return buf.getvalue()
+
+
+LAUGHS = '<!ENTITY a "lollollollollollollollollollol">' + "".join(
+    f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
+)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "doctype, ref, expect",
+    [
+        pytest.param(f"<!DOCTYPE d [{LAUGHS}]>", "&j;", "amplification", id="billion-laughs-refused"),
+        pytest.param('<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/hostname">]>', "&x;", "Visible words  end.", id="xxe-not-read"),
+    ],
+)
+def test_fault1_the_streaming_reader_keeps_entities_out(doctype, ref, expect):
+    body = f"<w:body><w:p><w:r><w:t>Visible words {ref} end.</w:t></w:r></w:p></w:body>"
+    data = docx_with_body(f'<?xml version="1.0"?>{doctype}<w:document xmlns:w="{W_NS}">{body}</w:document>')
+    t0 = time.perf_counter()
+    try:
+        got = readers.read_file("e.docx", data).text
+    except ValueError as e:
+        got = str(e)
+    assert expect in got and time.perf_counter() - t0 < 5
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_fault1_index_skips_the_bomb_by_name_fast_and_small(tmp_path, bomb):
@@ -300,6 +333,43 @@ def test_fault6_a_full_disk_during_a_real_build(tmp_path, monkeypatch, capsys):
     rc = main(["index", "--quiet", "--corpus", str(corpus), "--index", str(tmp_path / "idx")])
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("Error: The disk is full") and err.count("\n") == 1
+
+
+def namespaces_work() -> bool:
+    """True when this user may make a private mount namespace (``unshare -rm``) to mount a tmpfs in."""
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        pytest.param("mount -o remount,ro $IDX", "it is read-only", id="read-only-after-a-build"),
+        pytest.param("dd if=/dev/zero of=$IDX/fill bs=64k 2>/dev/null || true", "The disk is full", id="disk-full"),
+    ],
+)
+def test_fault6_a_real_read_only_or_full_index_folder(tmp_path, setup, message):
+    """On a tmpfs in a private mount namespace: build, make it read-only or full, add files, index again."""
+    if not namespaces_work():
+        pytest.skip("no private mount namespace here (unshare -rm)")
+    corpus, idx = tmp_path / "corpus", tmp_path / "idx"
+    corpus.mkdir()
+    idx.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    index = f"{sys.executable} -m assistant.cli index --quiet --corpus {corpus} --index $IDX/index"
+    script = (
+        f"set -e; IDX={idx}; mount -t tmpfs -o size=20m tmpfs $IDX; {index} >/dev/null; cp $IDX/index/manifest.json {tmp_path}/; "
+        f"{setup}; for i in 1 2 3 4 5 6; do cp {corpus}/a.txt {corpus}/b$i.txt; done; set +e; {index}; echo rc=$?; "
+        f"cmp -s $IDX/index/manifest.json {tmp_path}/manifest.json && echo manifest-kept"
+    )
+    env = hash_env(corpus, idx / "index")
+    res = subprocess.run(["unshare", "-rm", "sh", "-c", script], env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert "rc=2" in res.stdout and "manifest-kept" in res.stdout, res.stdout + res.stderr[-3000:]
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("Error: ") and message in res.stderr, res.stderr[-3000:]
 
 
 # --- fault 7: no upload size limit at the HTTP layer -------------------------------------------------
