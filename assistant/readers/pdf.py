@@ -21,7 +21,7 @@ import datetime as dt
 import re
 
 from ..types import Extracted, Page
-from .limits import OverBudget, check_page, check_text, cut_lines
+from .limits import PDFIUM_MAX_LINE, OverBudget, check_page, check_text, cut_lines
 
 PAGE_SEP = "\n\n"
 WRAP_PITCH = 1.1  # a line further than this many line heights below the previous one starts a paragraph
@@ -148,9 +148,11 @@ class PdfReader:
             for i in range(len(pdf)):
                 page = pdf[i]
                 textpage = page.get_textpage()
-                check_page(i + 1, textpage.count_chars())
+                n = textpage.count_chars()
+                check_page(i + 1, n)
                 text = canonical_page_text(textpage)
-                warnings += cut_lines(i + 1, _raw_text(textpage))
+                if n >= PDFIUM_MAX_LINE:  # only such a page can hold a line PDFium cut
+                    warnings += cut_lines(i + 1, _raw_text(textpage))
                 textpage.close()
                 page.close()
                 if i:
