@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from . import lang, pipeline
-from .config import Settings
+from .config import MAX_UPLOAD_BYTES, Settings
 from .corpus import LoadError, load_corpus, save_uploads
 from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
 from .ports import Ports
@@ -136,7 +136,7 @@ class Assistant:
             return self._build(docs, errors, rebuild=True, progress=progress)
 
     def add_documents(
-        self, files: Sequence[tuple[str, bytes]], max_bytes: int = 5 * 2**20, replace: bool = False
+        self, files: Sequence[tuple[str, bytes]], max_bytes: int = MAX_UPLOAD_BYTES, replace: bool = False
     ) -> tuple[BuildReport | None, list[LoadError]]:
         """Save uploaded files into the corpus folder (``corpus.save_uploads``) and index them."""
         saved, refused = save_uploads(self.settings.corpus_dir, files, max_bytes, replace)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .config import Settings, apply_offline_env
+from .storage import disk_problem
 from .types import AssistantError
 
 apply_offline_env()
@@ -101,11 +102,22 @@ def cmd_chat(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    a = _updated_assistant(args)
+    """Serve at once from a usable index and update it in the background; without one, build it first."""
+    from .api import Assistant
+    from .background import BackgroundUpdate, usable_index
+
+    a, update = Assistant(_settings(args)), None
+    if not args.no_update:
+        if usable_index(a):
+            update = BackgroundUpdate(a).start()
+        else:
+            report = a.ensure_index()
+            if report:
+                print(report.summary())
     a.warm_up()  # imports, model and index once, before request threads race for them
     from .ui import launch
 
-    launch(a, host=args.host, port=args.port)
+    launch(a, host=args.host, port=args.port, update=update)
     return 0
 
 
@@ -209,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     filt(sp)
     sp.set_defaults(fn=cmd_chat)
 
-    sp = common(sub.add_parser("serve", help="start the web UI (updates the index first)"))
+    sp = common(sub.add_parser("serve", help="start the web UI (answers at once; updates the index in the background)"))
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--no-update", action="store_true", help="do not update the index first")
@@ -248,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as e:  # a read-only or full disk is one line too; anything else is a bug
+        problem = disk_problem(e, getattr(args, "index", None) or "")
+        if not problem:
+            raise
+        print(f"Error: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ def apply_offline_env() -> None:
 apply_offline_env()
 
 MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 40  # turns of history one question may carry (20 questions and their answers)
+MAX_HISTORY_CHARS = 100_000  # characters of history, all turns together
+MAX_UPLOAD_BYTES = 5 * 2**20  # one uploaded file; Gradio refuses a larger one before it is stored
 
 
 class Settings(BaseSettings):
@@ -75,6 +78,8 @@ class Settings(BaseSettings):
     gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS
     language: Literal["en"] = Field("en", description="the language module (assistant/lang/) for questions, wording, prompts")
+    max_history_turns: int = Field(MAX_HISTORY_TURNS, gt=0, description="history turns a question may carry")
+    max_history_chars: int = Field(MAX_HISTORY_CHARS, gt=0, description="characters of history, all turns together")
     abstain_unseen_names: bool = Field(
         True, description="abstain when the question names someone or something no source mentions"
     )

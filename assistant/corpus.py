@@ -19,142 +19,40 @@ a caption without a credit line under it is not detected.
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lang
-from .chunking import content_spans
+from .boilerplate import _is_credit, detect_boilerplate
+from .names import clean_label, name_problem, printable
 from .readers import SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .text import date_bounds
-from .types import Document, Extracted, Page, Span
+from .types import Document, Extracted, Page
 
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-_CREDIT = re.compile(
-    r"^[^\s/][^/\n]{0,60}/[^/\n]{1,60}$"  # "Name/Agency", "REUTERS/Name"
-)
-# In a "Name/Agency" credit both sides of the slash are capitalised ("Evan Vucci/AP");
-# "and/or", "24/7" or "km/h" are ordinary text.
-_CREDIT_SLASH = re.compile(r"(?:^|\s)[^\W\d_][\w.'’-]*/[^\W\d_]")
-_LINK_TAIL = re.compile(r"[›»→]\s*$")
-_GLUED_ITEM = re.compile(r"(?<=[.!?”\"’)])\s*[-•]\s+\S")
-
 
 @dataclass(frozen=True)
 class LoadError:
-    """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored)."""
+    """A problem with one corpus file: skipped (not indexed), or a warning (indexed, a value ignored).
+
+    ``source`` and ``reason`` are stored ``printable``: they are printed as ``Skipped <source>: <reason>``.
+    ``upload`` is the file's position in an upload batch (-1 for a corpus file)."""
 
     source: str
     reason: str
     skipped: bool = True
+    upload: int = -1
 
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each line, end excluding the newline."""
-    out, pos = [], 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        out.append((pos, pos + len(body)))
-        pos += len(line)
-    return out
-
-
-def _is_credit(line: str) -> bool:
-    s = line.strip()
-    if not s or len(s) > 90 or s[-1] in '.!?:;"”':
-        return False
-    if lang.current.PAGE_CREDIT_RE.search(s) and len(s.split()) <= 12:
-        return True
-    if not (_CREDIT.match(s) and len(s.split()) <= 10 and "http" not in s) or any(c in s for c in ":()"):
-        return False
-    m = _CREDIT_SLASH.search(s)
-    if not m:
-        return False
-    left, right = m.group(0).strip().split("/", 1)
-    return left[0].isupper() and right[0].isupper()
-
-
-def detect_boilerplate(text: str) -> tuple[Span, ...]:
-    """Spans of page furniture: credits, captions, teaser sections, link lists."""
-    lines = _lines(text)
-    marked: list[Span] = []
-    nonblank = [i for i, (a, b) in enumerate(lines) if text[a:b].strip()]
-    prev_nonblank = {nonblank[k]: nonblank[k - 1] for k in range(1, len(nonblank))}
-
-    # 1. "More from X" / "Related" near the end: that line to the end of the file.
-    cut = len(text)
-    for i in nonblank:
-        a, b = lines[i]
-        if a >= 0.3 * len(text) and len(text[a:b].strip()) <= 60 and lang.current.PAGE_SECTION_END_RE.match(text[a:b].strip()):
-            cut = a
-            break
-
-    # 2. Trailing related-article links ("- Title ›"), possibly glued to the last sentence.
-    for i in reversed(nonblank):
-        a, b = lines[i]
-        if a >= cut:
-            continue
-        line = text[a:b]
-        if not _LINK_TAIL.search(line):
-            break
-        stripped = line.lstrip()
-        if stripped[:1] in "-•*" or len(line) < 160:
-            cut = a + len(line) - len(stripped)
-            continue
-        glued = list(_GLUED_ITEM.finditer(line))  # "...last sentence.- Link title ›"
-        if glued:
-            cut = a + glued[-1].start()
-        break
-    if cut < len(text):
-        marked.append(Span(cut, len(text)))
-
-    # 3. Credits, and the caption line(s) right above each credit.  A line of a hard-wrapped
-    #    paragraph ("... (Debian GNU/Linux and") is never a credit: a credit stands on its own line.
-    wrapped = _wrapped_lines(text, lines)
-    for i in nonblank:
-        a, b = lines[i]
-        if a >= cut or i in wrapped or not _is_credit(text[a:b]):
-            continue
-        marked.append(Span(a, b))
-        j = prev_nonblank.get(i)
-        if j is not None:
-            ca, cb = lines[j]
-            caption = text[ca:cb].strip()
-            if len(caption) <= 400 and not _is_credit(caption):
-                marked.append(Span(ca, cb))
-                k = prev_nonblank.get(j)  # a caption repeated verbatim (alt text + caption)
-                if k is not None and text[lines[k][0] : lines[k][1]].strip() == caption:
-                    marked.append(Span(*lines[k]))
-    return merge_spans(marked)
-
-
-def _wrapped_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
-    """Indexes of the lines that belong to a hard-wrapped paragraph of several lines."""
-    starts = [a for a, _ in lines]
-    out: set[int] = set()
-    for para in content_spans(text, ()):
-        if "\n" in text[para.start : para.end]:
-            first = bisect.bisect_left(starts, para.start)
-            out.update(range(first, bisect.bisect_right(starts, para.end - 1)))
-    return out
-
-
-def merge_spans(spans: Iterable[Span]) -> tuple[Span, ...]:
-    out: list[Span] = []
-    for s in sorted(spans, key=lambda s: (s.start, s.end)):
-        if out and s.start <= out[-1].end:
-            out[-1] = Span(out[-1].start, max(out[-1].end, s.end))
-        else:
-            out.append(s)
-    return tuple(out)
+    def __post_init__(self):
+        object.__setattr__(self, "source", printable(self.source))
+        object.__setattr__(self, "reason", printable(self.reason))
 
 
 def load_metadata(corpus_dir: Path) -> dict[str, dict]:
@@ -239,6 +137,8 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     base = parts[-1]
     if not base or len(parts) > 1 or base.startswith(".") or base in (".", ".."):
         return base, "unsafe file name (paths and hidden files are not allowed)"
+    if name_problem(base):
+        return base, name_problem(base)
     if Path(base).suffix.lower() not in SUFFIXES:
         return base, f"only {', '.join(SUFFIXES)} files can be added"
     if len(data) > max_bytes:
@@ -255,30 +155,35 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     return base, ""
 
 
-def save_uploads(
-    corpus_dir: Path, files: Iterable[tuple[str, bytes]], max_bytes: int, replace: bool = False
-) -> tuple[list[str], list[LoadError]]:
-    """Write uploaded files into the corpus folder: (names saved, files refused with why).
-
-    A file never silently replaces another: an upload whose name is taken by a
-    different file is refused unless ``replace`` is set (the same bytes again are
-    simply "unchanged"), and of two uploads with one name in one batch the first is kept.
-    Each file is written under a temporary name and renamed, so a reader never sees half of one.
-    """
-    corpus = Path(corpus_dir)
+def plan_uploads(
+    files: Sequence[tuple[str, bytes]], corpus_dir: Path, max_bytes: int, replace: bool
+) -> tuple[list[tuple[str, bytes]], list[LoadError]]:
+    """(base name, bytes) of the uploads to save, and a LoadError per refused one. A name taken by a different
+    file in the corpus is refused unless ``replace``; of two uploads with one name the first is kept."""
     accepted: list[tuple[str, bytes]] = []
-    refused: list[LoadError] = []
-    for name, data in files:
+    refused: list[LoadError] = []  # in batch order, each with its position
+    for i, (name, data) in enumerate(files):
         base, reason = check_upload(name, data, max_bytes)
         if not reason and base in {b for b, _ in accepted}:
-            reason = f"another file in this upload is also named {base}"
-        target = corpus / base
-        if not reason and target.exists() and not replace and target.read_bytes() != data:
+            reason = f"another file in this upload is also named {base}; the first one was kept"
+        target = Path(corpus_dir) / base
+        if not (reason or replace) and target.exists() and target.read_bytes() != data:
             reason = f"a different file named {base} is already in the corpus; rename the upload, or choose to replace it"
         if reason:
-            refused.append(LoadError(name, reason))
+            refused.append(LoadError(name, reason, upload=i))
         else:
             accepted.append((base, data))
+    return accepted, refused
+
+
+def save_uploads(
+    corpus_dir: Path, files: Sequence[tuple[str, bytes]], max_bytes: int, replace: bool = False
+) -> tuple[list[str], list[LoadError]]:
+    """Write the uploads ``plan_uploads`` accepts into the corpus folder: (names saved, files refused with why).
+
+    Each file is written under a temporary name and renamed, so a reader never sees half of one."""
+    corpus = Path(corpus_dir)
+    accepted, refused = plan_uploads(files, corpus, max_bytes, replace)
     for base, data in accepted:
         tmp = corpus / f".{base}.upload"
         tmp.write_bytes(data)
@@ -305,9 +210,9 @@ def make_document(
     return Document(
         source=source,
         text=text,
-        title=str(meta.get("title") or _default_title(source, text)),
-        publisher=str(meta.get("publisher", "")),
-        author=str(meta.get("author", "")),
+        title=clean_label(str(meta.get("title") or "")) or clean_label(_default_title(source, text)) or Path(source).stem,
+        publisher=clean_label(str(meta.get("publisher", ""))),
+        author=clean_label(str(meta.get("author", ""))),
         date=str(meta.get("date", "")),
         boilerplate=detect_boilerplate(text),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -350,6 +255,8 @@ def read_source(path: Path, source: str, root: Path, cached: Mapping | None = No
 
     ``cached`` is this file's manifest entry: when its hash matches the file, the
     stored extraction is used and the file is not parsed again."""
+    if name_problem(source):
+        raise ValueError(f"{name_problem(source)}; not indexed")
     if not inside(path, root):
         raise ValueError("leads outside the corpus folder (a link); not indexed")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -380,9 +287,11 @@ def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) ->
         source = path.relative_to(corpus_dir).as_posix()
         try:
             extracted, sha = read_source(path, source, corpus_dir, (cache or {}).get(source))
-        except (OSError, ValueError) as e:
-            errors.append(LoadError(source, str(e)))
+        except Exception as e:  # a reader failing on a hostile file must not stop the others (or `serve`)
+            known = isinstance(e, (OSError, ValueError))
+            errors.append(LoadError(source, str(e) if known else f"unreadable ({type(e).__name__}: {e}); not indexed"))
             continue
+        errors.extend(LoadError(source, w, skipped=False) for w in extracted.warnings)
         fields, warnings = clean_metadata(source, meta.get(source))
         errors.extend(warnings)
         docs.append(make_document(source, extracted.text, fields, extracted, sha))

@@ -134,7 +134,7 @@ def answer(
 
     ``engine`` may be a function that loads it: a bad question is refused before any index is opened."""
     t0 = time.perf_counter()
-    plan = make_plan(question, history, settings.max_question_chars)
+    plan = make_plan(question, history, settings.max_question_chars, settings.max_history_turns, settings.max_history_chars)
     engine = engine() if callable(engine) else engine
     return extract(plan, engine, settings, check_filters(filters, engine.docs), t0)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import lang
-from .chat import clean_text, resolve, validate_history
+from .chat import clean_text, resolve, truncate_words, validate_history
+from .config import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS
 from .retrieval import Filters
 from .text import tokenize
 from .types import BadQuestionError
@@ -56,14 +57,17 @@ def check_question(question, limit: int) -> tuple[str, str]:
         raise BadQuestionError("The question is empty: type a question about the sources.")
     if len(q) <= limit:
         return q, ""
-    cut = q[: limit + 1].rsplit(" ", 1)[0] if " " in q[:limit] else q[:limit]  # never end on half a word
-    return cut[:limit].rstrip(), f"Your question was {len(q):,} characters long; only its first {limit:,} were used."
+    cut = truncate_words(q, limit)  # at a word boundary: a cut word would read as a name no source mentions
+    note = f"only its first {len(cut):,} were used (the limit is {limit:,}, cut at a word boundary)"
+    return cut, f"Your question was {len(q):,} characters long; {note}."
 
 
-def make_plan(question, history, max_chars: int) -> Plan:
-    """Check the question and the history, then read the question once."""
+def make_plan(
+    question, history, max_chars: int, max_turns: int = MAX_HISTORY_TURNS, max_history_chars: int = MAX_HISTORY_CHARS
+) -> Plan:
+    """Check the question and the history (their size before any work), then read the question once."""
     q, notice = check_question(question, max_chars)
-    return Plan.of(q, validate_history(history), notice)
+    return Plan.of(q, validate_history(history, max_turns, max_history_chars), notice)
 
 
 def check_filters(filters, docs: dict) -> Filters | None:

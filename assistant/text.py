@@ -3,14 +3,14 @@
 Every module that compares words (keyword search, sentence scoring, follow-up
 detection, the eval's lexical judge, the fake embedder) tokenizes here, so
 they all agree on what a "term" is.  Nothing here imports the rest of the
-package but ``lang_en``.
+package but ``lang``.
 
 The lists below are **English-specific** on purpose: the corpus and the eval
 cases are English news, the stopwords are English function words (plus
 reporting verbs such as "said", which every news sentence carries), the
 stemmer strips English plurals and possessives, and dates are read in
 ISO form and shown with English month names.  Another language needs its own
-``STOPWORDS`` and ``stem`` here, and ``lang_en`` (months, dates, question shapes).
+``STOPWORDS`` and ``stem`` here, and ``lang`` (months, dates, question shapes).
 
 Trade-off: ``stem`` is a light suffix stripper, not Porter/Snowball.  It only
 merges plurals and possessives ("hostages" = "hostage", "Israel's" = "Israel"),
@@ -26,7 +26,7 @@ from datetime import date
 from . import lang
 
 STOPWORDS = lang.current.STOPWORDS
-# The English month names live with the other English-specific lists in ``lang_en``.
+# The English month names live with the other English-specific lists in ``lang``.
 MONTHS, MONTH_NAMES = lang.current.MONTHS, lang.current.MONTH_NAMES
 
 # a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")

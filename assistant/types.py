@@ -50,6 +50,7 @@ class Extracted:
     kind: str = "text"
     meta: dict = field(default_factory=dict, compare=False, hash=False)
     pages: tuple[Page, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # read, but something may be missing (said by name)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import detect_boilerplate, load_corpus, load_metadata, make_document, merge_spans
+from assistant.boilerplate import detect_boilerplate, merge_spans
+from assistant.corpus import load_corpus, load_metadata, make_document
 from assistant.types import Span
 
 pytestmark = pytest.mark.unit

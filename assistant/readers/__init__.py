@@ -35,8 +35,11 @@ BINARY_KINDS = ("pdf", "docx")
 
 
 def sniff(data: bytes) -> str:
-    """The kind the bytes look like: 'pdf', 'docx', 'html' or 'text' (the fallback)."""
-    if b"%PDF-" in data[:1024]:
+    """The kind the bytes' structure shows: 'pdf', 'docx', 'html' or 'text' (the fallback).
+
+    A PDF starts with ``%PDF-`` and a .docx with the zip magic, at byte 0: a text that
+    mentions ``%PDF-1.7`` near its start is still text."""
+    if data.startswith(b"%PDF-"):
         return "pdf"
     if is_docx(data):
         return "docx"
@@ -52,6 +55,8 @@ def reader_for(name: str, data: bytes) -> DocumentReader:
     if reader is None:
         raise ValueError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUFFIXES)}")
     found = sniff(data)
+    if reader.kind == "pdf" and found == "text" and b"%PDF-" in data[:1024]:
+        found = "pdf"  # PDFium accepts a header after some leading junk; a file named .pdf gets that chance
     if reader.kind in BINARY_KINDS and found != reader.kind:
         what = {"pdf": "a PDF (no %PDF- header)", "docx": "a Word .docx file (no zip with word/document.xml)"}[reader.kind]
         raise ValueError(f"named {suffix} but not {what}; not indexed")

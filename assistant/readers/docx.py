@@ -1,26 +1,41 @@
-"""Word (.docx) files through python-docx: body paragraphs in order, and the core properties.
+"""Word (.docx) files, streamed: body paragraphs in order, and the core properties.
 
 The canonical text is the body's paragraphs (headings included) joined by a
-blank line, ``\\n\\n``; a line break inside a paragraph stays ``\\n``.  Title,
-author and creation date come from the document's core properties.  The zip is
-checked before python-docx opens it: total uncompressed size and compression
-ratio are bounded, so a zip bomb renamed to .docx is refused without inflating.
+blank line, ``\\n\\n``; a line break inside a paragraph stays ``\\n``.  A
+paragraph's text follows python-docx's ``Paragraph.text`` (runs and hyperlinks:
+``w:t``, tabs, breaks, no-break hyphens).  Title, author and creation date come
+from ``docProps/core.xml``; a file without it states none, so it is titled by
+its name.  ``word/document.xml`` is streamed through an lxml target parser (no
+tree is built) under the budgets of ``limits``: bytes inflated, elements and
+characters are counted while reading, so a zip bomb is refused after at most
+``MAX_XML_BYTES`` of work whatever its compression ratio.  The declared sizes
+are checked first, which refuses a plain bomb without inflating anything.
 
 Trade-offs: text in tables, text boxes, headers, footers, footnotes and comments
-is not extracted (python-docx's ``paragraphs`` is the body only); images are not
-read.
+is not extracted (body paragraphs only); images are not read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
 from ..types import Extracted
+from .limits import MAX_META_BYTES, check_text, stream_xml
 
-MAX_UNCOMPRESSED = 200 * 2**20  # bytes, all members together
-MAX_RATIO = 100  # uncompressed / compressed, over the whole archive
+MAX_UNCOMPRESSED = 200 * 2**20  # bytes, all members together, as declared
+MAX_RATIO = 100  # uncompressed / compressed, over the whole archive, as declared
 PARA_SEP = "\n\n"
+DOCUMENT = "word/document.xml"
+CORE = "docProps/core.xml"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RUN_TEXT = {f"{W}tab": "\t", f"{W}ptab": "\t", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
+_CORE_FIELDS = {
+    "{http://purl.org/dc/elements/1.1/}title": "title",
+    "{http://purl.org/dc/elements/1.1/}creator": "author",
+    "{http://purl.org/dc/terms/}created": "date",
+}
 
 
 def is_docx(data: bytes) -> bool:
@@ -28,23 +43,18 @@ def is_docx(data: bytes) -> bool:
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return "word/document.xml" in z.namelist()
+            return DOCUMENT in z.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
 
 
-def check_zip(data: bytes) -> None:
-    """Raises ValueError for a corrupt zip, one that is not a Word file, or a zip bomb."""
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ValueError(f"corrupt or truncated .docx (not a readable zip: {e}); not indexed") from None
-    with z:
-        infos = z.infolist()
-        if "word/document.xml" not in {i.filename for i in infos}:
-            raise ValueError("not a Word .docx file (the zip has no word/document.xml); not indexed")
-        total = sum(i.file_size for i in infos)
-        packed = max(1, sum(i.compress_size for i in infos))
+def check_zip(z: zipfile.ZipFile) -> None:
+    """Raises ValueError for a zip that is not a Word file, or one whose declared sizes make it a zip bomb."""
+    infos = z.infolist()
+    if DOCUMENT not in {i.filename for i in infos}:
+        raise ValueError("not a Word .docx file (the zip has no word/document.xml); not indexed")
+    total = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
         raise ValueError(
             f"refused as a possible zip bomb ({total / 2**20:,.0f} MB uncompressed from {packed / 2**20:,.1f} MB, "
@@ -52,28 +62,118 @@ def check_zip(data: bytes) -> None:
         )
 
 
+class _Body:
+    """lxml target: the text of each paragraph directly under ``w:body``, as python-docx reads it."""
+
+    def __init__(self):
+        self.path: list[str] = []
+        self.paras: list[str] = []
+        self.parts: list[str] | None = None  # the open body paragraph's pieces
+        self.in_text = False
+        self.chars = 0
+
+    def start(self, tag, attrib):
+        path = self.path
+        if tag == f"{W}p" and len(path) == 2 and path[1] == f"{W}body":
+            self.parts = []
+        elif self.parts is not None and self._in_run(path):
+            if tag == f"{W}t":
+                self.in_text = True
+            elif tag == f"{W}br":
+                self._add("\n" if attrib.get(f"{W}type", "textWrapping") == "textWrapping" else "")
+            elif tag in _RUN_TEXT:
+                self._add(_RUN_TEXT[tag])
+        path.append(tag)
+
+    @staticmethod
+    def _in_run(path: list[str]) -> bool:
+        """True when the element opening now is a child of ``p/r`` or ``p/hyperlink/r``."""
+        rel = path[3:]
+        return rel == [f"{W}r"] or rel == [f"{W}hyperlink", f"{W}r"]
+
+    def _add(self, text: str) -> None:
+        self.parts.append(text)
+        self.chars += len(text)
+        check_text(self.chars)
+
+    def data(self, text):
+        if self.in_text:
+            self._add(text)
+
+    def end(self, tag):
+        self.path.pop()
+        if tag == f"{W}t":
+            self.in_text = False
+        elif tag == f"{W}p" and len(self.path) == 2 and self.parts is not None:
+            self.paras.append("".join(self.parts))
+            self.parts = None
+            self.chars += len(PARA_SEP)
+
+    def close(self):
+        return None
+
+
+class _Core:
+    """lxml target: title, author and created date of ``docProps/core.xml``."""
+
+    def __init__(self):
+        self.values: dict[str, str] = {}
+        self.field: str | None = None
+
+    def start(self, tag, attrib):
+        self.field = _CORE_FIELDS.get(tag)
+
+    def data(self, text):
+        if self.field:
+            self.values[self.field] = self.values.get(self.field, "") + text
+
+    def end(self, tag):
+        self.field = None
+
+    def close(self):
+        return None
+
+
+def _created(value: str) -> str:
+    """'2024-03-05T10:00:00Z' -> '2024-03-05' (in UTC, as python-docx reads it); '' when not a date."""
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.date().isoformat()
+
+
+def _meta(z: zipfile.ZipFile) -> dict:
+    if CORE not in z.namelist():
+        return {}
+    core = _Core()
+    with z.open(CORE) as f:
+        stream_xml(f, core, CORE, max_bytes=MAX_META_BYTES, max_elements=10_000)
+    meta = {k: " ".join(core.values.get(k, "").split()) for k in ("title", "author")}
+    meta["date"] = _created(core.values.get("date", ""))
+    return {k: v for k, v in meta.items() if v}
+
+
 class DocxReader:
     kind = "docx"
 
     def read(self, name: str, data: bytes) -> Extracted:
-        check_zip(data)
-        import docx
-
         try:
-            d = docx.Document(io.BytesIO(data))
-            paras = [p.text for p in d.paragraphs]
-            props = d.core_properties
-            meta_raw = {"title": props.title, "author": props.author, "date": props.created}
-        except Exception as e:  # malformed XML inside a valid zip
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                check_zip(z)
+                body = _Body()
+                with z.open(DOCUMENT) as f:
+                    stream_xml(f, body, DOCUMENT)
+                meta = _meta(z)
+        except zipfile.BadZipFile as e:
+            raise ValueError(f"corrupt or truncated .docx (not a readable zip: {e}); not indexed") from None
+        except ValueError:  # a refusal with its reason: over a budget, not a Word file
+            raise
+        except Exception as e:  # malformed XML, a bad CRC, an unsupported compression method
             raise ValueError(f"corrupt .docx ({type(e).__name__}: {e}); not indexed") from None
-        text = PARA_SEP.join(p for p in paras if p.strip())
+        text = PARA_SEP.join(p for p in body.paras if p.strip())
         if not text.strip():
             raise ValueError("the Word file has no text in its body paragraphs; not indexed")
-        meta = {}
-        for key in ("title", "author"):
-            value = " ".join((meta_raw[key] or "").split())
-            if value:
-                meta[key] = value
-        if meta_raw["date"] is not None:
-            meta["date"] = meta_raw["date"].date().isoformat()
         return Extracted(text=text, kind=self.kind, meta=meta)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..types import Extracted
+from .limits import check_html, check_text
 
 _TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|main|div|p|title|meta)\b", re.I)
 
@@ -32,7 +33,8 @@ class HtmlReader:
     kind = "html"
 
     def read(self, name: str, data: bytes) -> Extracted:
-        if b"\x00" in data[:4096]:
+        check_html(len(data))
+        if b"\x00" in data:
             raise ValueError("binary file (contains NUL bytes), not HTML")
         if not looks_like_html(data):
             raise ValueError("not an HTML page (no <html>, <body> or <p> tag near the start)")
@@ -43,6 +45,7 @@ class HtmlReader:
         except Exception as e:  # lxml failing on a broken page
             raise ValueError(f"corrupt HTML ({type(e).__name__}: {e}); not indexed") from None
         text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        check_text(len(text))
         if len(text.split()) < MIN_WORDS:  # trafilatura's fallback returns menu link text when there is no article
             raise ValueError("no main text found in the HTML page (only navigation or boilerplate?); not indexed")
         meta = {}

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 
 from ..types import Extracted, Page
+from .limits import PDFIUM_MAX_LINE, OverBudget, check_page, check_text, cut_lines
 
 PAGE_SEP = "\n\n"
 WRAP_PITCH = 1.1  # a line further than this many line heights below the previous one starts a paragraph
@@ -143,11 +144,15 @@ class PdfReader:
     def read(self, name: str, data: bytes) -> Extracted:
         pdf = _open(data)
         try:
-            parts, pages, pos = [], [], 0
+            parts, pages, pos, warnings = [], [], 0, []
             for i in range(len(pdf)):
                 page = pdf[i]
                 textpage = page.get_textpage()
+                n = textpage.count_chars()
+                check_page(i + 1, n)
                 text = canonical_page_text(textpage)
+                if n >= PDFIUM_MAX_LINE:  # only such a page can hold a line PDFium cut
+                    warnings += cut_lines(i + 1, _raw_text(textpage))
                 textpage.close()
                 page.close()
                 if i:
@@ -156,8 +161,9 @@ class PdfReader:
                 parts.append(text)
                 pages.append(Page(i + 1, pos, pos + len(text)))
                 pos += len(text)
+                check_text(pos)
             meta = _meta(pdf)
-        except PdfError:
+        except (PdfError, OverBudget):
             raise
         except Exception as e:  # PDFium failing on a damaged page
             raise PdfError(f"corrupt PDF ({type(e).__name__}: {e}); not indexed") from None
@@ -166,7 +172,7 @@ class PdfReader:
         text = "".join(parts)
         if not text.strip():
             raise PdfError(f"no text layer ({len(pages)} page{'s' if len(pages) != 1 else ''}, a scan?); OCR is not supported")
-        return Extracted(text=text, kind=self.kind, meta=meta, pages=tuple(pages))
+        return Extracted(text=text, kind=self.kind, meta=meta, pages=tuple(pages), warnings=tuple(warnings))
 
 
 def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, float, float, float]]:

@@ -12,8 +12,9 @@ from ..types import Extracted
 
 def decode(data: bytes) -> str:
     """Strict UTF-8; raises ValueError with a readable reason."""
-    if b"\x00" in data[:4096]:
-        raise ValueError("binary file (contains NUL bytes)")
+    nul = data.find(b"\x00")  # anywhere: a NUL after the first KB would reach quotes
+    if nul >= 0:
+        raise ValueError(f"binary file (contains NUL bytes, the first at byte {nul:,})")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..config import MAX_UPLOAD_BYTES
 from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
 from .render import PANEL_HINT, esc, example_question, render_panel
 
 if TYPE_CHECKING:
     from ..api import Assistant
+    from ..background import BackgroundUpdate
 
 CONCURRENCY = 8  # simultaneous questions (the Assistant is thread-safe)
 
@@ -234,32 +236,53 @@ def _wire(app: gr.Blocks, assistant: Assistant, c: dict) -> None:
         [c["upload_msg"], c["sources"], c["status"], c["files"]],
         **private,
     )
+    update = c.get("update")
     app.load(
-        lambda: (gr.Dropdown(choices=source_choices(assistant)), index_status(assistant)),
+        lambda: (gr.Dropdown(choices=source_choices(assistant)), index_status(assistant, update)),
         None,
         [c["sources"], c["status"]],
         **private,
     )
+    if update is not None:  # a background index update: its progress, then the new sources, then the timer stops
+        c["timer"].tick(
+            lambda: (
+                gr.Dropdown(choices=source_choices(assistant)),
+                index_status(assistant, update),
+                gr.Timer(active=update.state.running),
+            ),
+            None,
+            [c["sources"], c["status"], c["timer"]],
+            show_progress="hidden",
+            **private,
+        )
     gr.api(_api(assistant), api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="answer")
     gr.api(_text_api(assistant), api_name="document_text")
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, update: BackgroundUpdate | None = None) -> gr.Blocks:
+    """The app; with ``update`` (an index update running behind ``serve``) the status line follows it."""
     with gr.Blocks(title="Source-cited assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         convo = gr.State([])
         gr.Markdown("## Ask the sources\nAnswers quote the sources verbatim; every **[n]** opens its exact passage.")
-        status = gr.Markdown(index_status(assistant), elem_id="index-status")
+        status = gr.Markdown(index_status(assistant, update), elem_id="index-status")
+        extra = {"update": update, "timer": gr.Timer(2.0, active=update.state.running)} if update is not None else {}
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=380):
                 c = _chat_column(assistant)
             with gr.Column(scale=2, min_width=320):
                 c["panel"] = _source_panel()
-        _wire(app, assistant, c | {"convo": convo, "status": status})
+        _wire(app, assistant, c | {"convo": convo, "status": status} | extra)
     return app
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> None:
-    """Serve the UI on ``host:port`` (blocking). Never creates a share link."""
-    app = build_app(assistant)
+def launch(
+    assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, update: BackgroundUpdate | None = None, **kwargs
+) -> gr.Blocks:
+    """Serve the UI on ``host:port`` (blocking unless ``prevent_thread_lock``); never a share link.
+
+    Uploads over ``MAX_UPLOAD_BYTES`` are refused by Gradio itself (HTTP 413) while they stream in."""
+    app = build_app(assistant, update)
     app.queue(default_concurrency_limit=CONCURRENCY)
+    kwargs.setdefault("max_file_size", MAX_UPLOAD_BYTES)  # Gradio refuses a larger upload (413) before storing it
     app.launch(server_name=host, server_port=port, share=False, show_error=False, **kwargs)
+    return app

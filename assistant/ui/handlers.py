@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..chat import recent
+from ..config import MAX_UPLOAD_BYTES
+from ..names import printable
 from ..retrieval import Filters
+from ..storage import disk_problem
 from ..text import date_bounds
 from ..types import AssistantError
 from .render import (
@@ -73,12 +77,14 @@ def source_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return out
 
 
-def index_status(assistant: Assistant) -> str:
+def index_status(assistant: Assistant, update=None) -> str:
+    """'N sources indexed.', and how a background index update (``background.BackgroundUpdate``) stands."""
+    note = update.status() if update is not None else ""
     try:
         n = len(assistant.docs)
     except AssistantError as e:
-        return f"⚠️ {e}"
-    return f"{n} source{'s' if n != 1 else ''} indexed."
+        return " ".join(x for x in (f"⚠️ {e}", note) if x)
+    return " ".join(x for x in (f"{n} source{'s' if n != 1 else ''} indexed.", note) if x)
 
 
 def upload_report(
@@ -94,33 +100,52 @@ def upload_report(
     except AssistantError as e:
         return f'<div class="bad">Could not add the files: {esc(str(e))}</div>'
     except Exception as e:  # a store or disk failure: say so, keep the app alive
+        problem = disk_problem(e, str(assistant.settings.index_dir))
+        if problem:
+            return f'<div class="bad">Could not add the files: {esc(problem)}</div>'
         log.exception("add_documents failed")
         return f'<div class="bad">Could not add the files ({esc(type(e).__name__)}: {esc(str(e))}).</div>'
-    lines = []
-    bad = {e.source: e.reason for e in refused}
+    return "".join(_report_lines(files, report, refused))
+
+
+def _report_lines(files: Sequence[tuple[str, bytes]], report, refused) -> list[str]:
+    """One line per uploaded file, matched by its position in the batch (two uploads may share a name)."""
+    by_pos = {e.upload: e.reason for e in refused if e.upload >= 0}
+    later = [e for e in refused if e.upload < 0]  # what the index build said, by saved name
     done = set(report.added + report.changed + report.unchanged) if report else set()
-    for name, _ in files:
+    lines = []
+    for i, (name, _) in enumerate(files):
         base = Path(name.replace("\\", "/")).name
-        if name in bad:
-            lines.append(f'<div class="bad">✗ {esc(name)}: {esc(bad.pop(name))}</div>')
-        elif base in bad:
-            lines.append(f'<div class="bad">✗ {esc(name)}: {esc(bad.pop(base))}</div>')
-        elif report is not None and base in done:
+        shown = esc(printable(name))
+        if i in by_pos:
+            lines.append(f'<div class="bad">✗ {shown}: {esc(by_pos[i])}</div>')
+            continue
+        mine = [e for e in later if e.source == printable(base)]
+        later = [e for e in later if e not in mine]
+        notes = "".join(f" Warning: {esc(e.reason)}." for e in mine if not e.skipped)
+        if report is not None and base in done:
             verb = "added" if base in report.added else "updated" if base in report.changed else "already indexed (unchanged)"
-            lines.append(f'<div class="ok">✓ {esc(base)}: {verb}; it can be asked about now.</div>')
+            lines.append(f'<div class="ok">✓ {esc(base)}: {verb}; it can be asked about now.{notes}</div>')
         else:
-            lines.append(f'<div class="bad">✗ {esc(name)}: not indexed.</div>')
-    for name, reason in bad.items():  # files already in the corpus folder that do not load
-        lines.append(f'<div class="bad">✗ {esc(name)} (in the corpus folder, skipped): {esc(reason)}</div>')
-    return "".join(lines)
+            why = next((e.reason for e in mine if e.skipped), "not indexed")
+            lines.append(f'<div class="bad">✗ {shown}: {esc(why)}</div>')
+    for e in (e for e in later if e.skipped):  # files already in the corpus folder that do not load
+        lines.append(f'<div class="bad">✗ {esc(e.source)} (in the corpus folder, skipped): {esc(e.reason)}</div>')
+    return lines
 
 
-def _read_uploads(paths) -> list[tuple[str, bytes]]:
-    out = []
+def _read_uploads(paths) -> tuple[list[tuple[str, bytes]], str]:
+    """The uploaded files' names and bytes, and report lines for those too large to read at all."""
+    out, too_large = [], ""
     for p in paths or []:
         path = Path(getattr(p, "name", p))
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:  # refused before reading it into memory
+            mb = f"{size / 2**20:.1f} MB; limit {MAX_UPLOAD_BYTES / 2**20:.0f} MB"
+            too_large += f'<div class="bad">✗ {esc(printable(path.name))}: too large ({mb})</div>'
+            continue
         out.append((path.name, path.read_bytes()))
-    return out
+    return out, too_large
 
 
 def _json_arg(value, name: str):
@@ -196,7 +221,9 @@ def answer_stream(
         filters = make_filters(sources, date_from, date_to)
         if filters is not None and not any(filters.admits(d) for d in assistant.docs.values()):
             raise AssistantError("No source matches the chosen filters; widen the date range or pick other sources.")
-        events = assistant.ask_stream(question, history_of(convo[:i]), filters, mode or None)
+        s = assistant.settings
+        hist = recent(history_of(convo[:i]), s.max_history_turns, s.max_history_chars)  # a long session sends its tail
+        events = assistant.ask_stream(question, hist, filters, mode or None)
         yield from _reveal(events, convo, i)
     except (AssistantError, ValueError) as e:
         turn["error"] = str(e)
@@ -239,10 +266,10 @@ def _reveal(events, convo: list, i: int) -> Iterator[tuple]:
 def handle_upload(assistant: Assistant, paths, lock: threading.Lock | None = None, replace: bool = False) -> tuple:
     """The upload handler: (report html, source-filter update, status, cleared file input)."""
     try:
-        files = _read_uploads(paths)
+        files, too_large = _read_uploads(paths)
     except OSError as e:
         return f'<div class="bad">Could not read the upload: {esc(str(e))}</div>', gr.skip(), gr.skip(), None
-    msg = upload_report(assistant, files, lock, bool(replace))
+    msg = too_large + upload_report(assistant, files, lock, bool(replace))
     return msg, gr.Dropdown(choices=source_choices(assistant)), index_status(assistant), None
 
 
