@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .types import Chunk, Extracted
 
@@ -32,12 +32,24 @@ class DocumentReader(Protocol):
 TIE_DIGITS = 9
 
 
+@dataclass(frozen=True)
+class TokenVectors:
+    """One text's contextual token vectors: word pieces (no [CLS]/[SEP]) and a unit-normalised float32 matrix."""
+
+    tokens: tuple[str, ...]
+    vectors: Any  # np.ndarray of shape (len(tokens), dim); typed loosely so this module stays numpy-free
+
+
 class Embedder(Protocol):
     name: str
     dim: int
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit-normalised vectors, one per text."""
+        ...
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[Any, list[TokenVectors]]:
+        """Sentence vectors (an (n, dim) float32 array, unit rows) and each text's token vectors, one forward pass."""
         ...
 
 

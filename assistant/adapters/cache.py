@@ -63,6 +63,10 @@ class CachedEmbedder:
             found.update((k, v) for (k, _), v in zip(missing, vecs, strict=True))
         return [found[k].tolist() for k in keys]
 
+    def embed_with_tokens(self, texts: Sequence[str]):
+        """Token vectors are not cached (too large for this table): passed straight to the wrapped embedder."""
+        return self.inner.embed_with_tokens(texts)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ports import TIE_DIGITS
+from ..ports import TIE_DIGITS, TokenVectors
 from ..text import tokenize
 from ..types import Chunk, GeneratorError
 
@@ -41,6 +41,21 @@ class HashEmbedder:
             n = np.linalg.norm(v)
             out.append((v / n if n else v).tolist())
         return out
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """``embed``'s vectors and one hash-seeded unit vector per lower-cased word (stopwords kept).
+
+        Not contextual: the same word gets the same vector in every text, so an exact word match
+        has cosine 1 and unrelated words have cosine near 0, enough to test features.
+        """
+        vecs = np.asarray(self.embed(texts), dtype=np.float32).reshape(len(texts), self.dim)
+        out = []
+        for text in texts:
+            toks = tuple(w.lower() for w in tokenize(text, keep_stopwords=True))
+            mat = np.array([self._token_vec(t) for t in toks], dtype=np.float32).reshape(len(toks), self.dim)
+            mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+            out.append(TokenVectors(toks, mat))
+        return vecs, out
 
 
 class MemoryStore:

@@ -20,7 +20,12 @@ import functools
 import threading
 from collections.abc import Sequence
 
+import numpy as np
+
+from ..ports import TokenVectors
 from ..types import AssistantError
+
+_SPECIAL = ("[CLS]", "[SEP]", "[PAD]")
 
 
 @functools.cache
@@ -78,3 +83,45 @@ class SentenceTransformerEmbedder:
                 if bulk:
                     release_freed_memory()
         return out
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Sentence vectors and per-token contextual vectors from one forward pass (``output_value=None``).
+
+        Token vectors are unit-normalised float32 rows for the word pieces inside the model's
+        256-token window, [CLS]/[SEP]/padding dropped; a text longer than the window keeps its
+        first 254 pieces only (the sentence vector sees the same truncation).
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        texts, vecs, toks = list(texts), [], []
+        with self._lock:
+            model = self.warm_up()
+            for i in range(0, len(texts), self.batch_size):
+                rows = model.encode(
+                    texts[i : i + self.batch_size],
+                    batch_size=self.batch_size,
+                    output_value=None,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
+                for row in rows:
+                    v, t = _split_row(model.tokenizer, row)
+                    vecs.append(v)
+                    toks.append(t)
+                if len(texts) > self.batch_size:
+                    release_freed_memory()
+        return np.stack(vecs).astype(np.float32), toks
+
+
+def _split_row(tokenizer, row: dict) -> tuple[np.ndarray, TokenVectors]:
+    """(unit sentence vector, token vectors without special tokens or padding) of one encoded text."""
+    keep = row["attention_mask"].numpy().astype(bool)
+    ids = row["input_ids"].numpy()[keep]
+    mat = row["token_embeddings"].numpy()[keep]
+    pieces = tokenizer.convert_ids_to_tokens(ids.tolist())
+    real = np.array([p not in _SPECIAL for p in pieces], dtype=bool)
+    mat = mat[real].astype(np.float32)
+    mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+    sent = row["sentence_embedding"].numpy().astype(np.float32)
+    sent /= max(float(np.linalg.norm(sent)), 1e-12)
+    return sent, TokenVectors(tuple(p for p, r in zip(pieces, real, strict=True) if r), mat)
