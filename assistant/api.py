@@ -41,7 +41,7 @@ class Assistant:
         lang.use(self.settings.language)
         self.ports = ports or default_ports(self.settings)
         self.embedder = self.ports.embedder
-        self._vectors = SentenceVectors(self.embedder.embed)
+        self._vectors = SentenceVectors(self.embedder)
         self._engine: pipeline.Engine | None = None
         self._generator: list = []  # [generator or None] once made
         self._lock = threading.Lock()

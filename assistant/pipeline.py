@@ -21,20 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .compose import build_answer
 from .config import Settings
 from .evidence import Evidence, Scored, candidate_features, candidates, score
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
-from .ports import Ports
+from .ports import Embedder, Ports
 from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
 from .selection import select, unseen_names, with_context
 from .sentences import SentenceIndex
-from .types import Answer, Document, IndexMissingError, Sentence, StoreUnavailableError
+from .types import Answer, Document, IndexMissingError, StoreUnavailableError
+from .vectors import SentenceVectors
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,8 @@ class Engine:
     retriever: HybridRetriever
     sentences: SentenceIndex
     model: Model
-    embed: Callable[[list[str]], list]  # the question embedder
-    embed_sentences: Callable[[list[Sentence]], np.ndarray]  # sentence vectors (cached)
+    embedder: Embedder  # questions (and, through ``vectors``, sentences)
+    vectors: SentenceVectors  # sentence and token vectors, cached across questions
     null_cache: Path  # where this index's abstention calibration is kept
     stamp: tuple = ()  # the manifest file's identity when it was read: a different one means a newer build
     _null: list = field(default_factory=list, compare=False, repr=False)  # memo: [values] once computed
@@ -73,11 +72,11 @@ def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | 
 
     ``exclude`` (source, paragraph) sets one paragraph aside (the null pseudo-questions)."""
     s, retriever = settings, engine.retriever
-    q_vec = engine.embed([plan.query])[0]
+    q_vecs, q_toks = engine.embedder.embed_with_tokens([plan.query])  # one pass: the vector and the word pieces
     top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
-    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
+    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vecs[0])
     cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude]
-    x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.embed_sentences, retriever.bm25.idf)
+    x, cos = candidate_features(plan, cands, engine.sentences, q_vecs[0], q_toks[0], engine.vectors, retriever.bm25.idf)
     return Evidence(plan, hits, cands, x, cos)
 
 
@@ -139,7 +138,7 @@ def answer(
     return extract(plan, engine, settings, check_filters(filters, engine.docs), t0)
 
 
-def load_engine(settings: Settings, ports: Ports, vectors: Callable[[list[Sentence]], np.ndarray]) -> Engine:
+def load_engine(settings: Settings, ports: Ports, vectors: SentenceVectors) -> Engine:
     """Open the index ``settings`` name through ``ports``; a store that lost vectors is a clear error."""
     stamp = manifest_stamp(settings.index_dir)  # before reading: a build that lands meanwhile is seen next time
     snap = load_snapshot(settings, ports.make_keyword)
@@ -160,4 +159,4 @@ def load_engine(settings: Settings, ports: Ports, vectors: Callable[[list[Senten
     scorer = Scorer.load(s.scorer_weights or WEIGHTS)
     model = scorer.fold(s.scorer_fold) if s.scorer_fold else scorer.model
     null_cache = layout(s.index_dir).null_cache(cache_key(model, snap.collection, snap.built_at))
-    return Engine(snap, retriever, SentenceIndex(snap.docs), model, ports.embedder.embed, vectors, null_cache, stamp)
+    return Engine(snap, retriever, SentenceIndex(snap.docs), model, ports.embedder, vectors, null_cache, stamp)

@@ -51,6 +51,9 @@ FEATURES = (
     "constraint_miss",  # share of the question's rare pinning terms (numbers, names) missing around it
     "log_words",  # log(1 + words in the sentence)
     "meta_lex",  # share of the question's terms in the document's title/author
+    "soft",  # soft token match: idf-weighted best cosine of each question word piece to the sentence's (reader.match)
+    "soft_gap",  # soft - best soft among the candidates
+    "soft_win",  # mean soft of the sentence and its candidate neighbours (±1)
 )
 
 
@@ -143,6 +146,17 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _window_mean(values: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
+    """Per candidate, the mean of ``values`` over it and its neighbours (±1) that are candidates too."""
+    pos = {(c.source, c.index): i for i, c in enumerate(cands)}
+    return np.array(
+        [
+            np.mean([values[pos[(c.source, j)]] for j in (c.index - 1, c.index, c.index + 1) if (c.source, j) in pos])
+            for c in cands
+        ]
+    )
+
+
 def features(
     plan: Plan,
     cands: Sequence[Candidate],
@@ -150,11 +164,12 @@ def features(
     windows: Sequence[str],
     meta: Sequence[str],
     idf: Callable[[str], float],
+    soft: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row per candidate, columns in ``FEATURES`` order, for the question the ``plan`` reads.
 
     ``windows[i]`` is the text of candidate i with its neighbours (±1 sentence),
-    ``meta[i]`` its document's title and author.
+    ``meta[i]`` its document's title and author, ``soft[i]`` its soft token match (0 when not given).
     """
     n = len(cands)
     if n == 0:
@@ -168,10 +183,7 @@ def features(
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
     lex = np.array([coverage(q_terms, set(tokenize(c.text))) for c in cands])
-    pos = {(c.source, c.index): i for i, c in enumerate(cands)}
-    win_cos = np.array(
-        [np.mean([cos[pos[(c.source, j)]] for j in (c.index - 1, c.index, c.index + 1) if (c.source, j) in pos]) for c in cands]
-    )
+    win_cos = _window_mean(cos, cands)
     para: dict[tuple[str, int], list[float]] = {}
     for c, v in zip(cands, cos, strict=True):
         para.setdefault((c.source, c.paragraph), []).append(float(v))
@@ -200,7 +212,8 @@ def features(
                 coverage(q_terms, set(tokenize(meta[i]))),
             )
         )
-    return np.array(rows, dtype=float)
+    soft = np.zeros(n) if soft is None else np.asarray(soft, dtype=float)
+    return np.hstack([np.array(rows, dtype=float), np.column_stack([soft, soft - soft.max(), _window_mean(soft, cands)])])
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def stream(
             evidence,
             ex.docs,
             _embed(engine),
-            engine.embed_sentences([e.sentence for e in evidence]),
+            engine.vectors([e.sentence for e in evidence]),
             min_lexical=s.support_min_lexical,
             min_cosine=s.support_min_cosine,
             policy=s.unsupported,
@@ -68,4 +68,4 @@ def stream(
 
 
 def _embed(engine: Engine) -> Callable[[list[str]], np.ndarray]:
-    return lambda texts: np.asarray(engine.embed(texts), dtype=np.float32)
+    return lambda texts: np.asarray(engine.embedder.embed(texts), dtype=np.float32)
