@@ -30,10 +30,10 @@ from pathlib import Path
 
 from . import lang_en
 from .chunking import content_spans
-from .readers import SUFFIXES, read_file, reader_for
+from .readers import EXTRACTION_VERSION, SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .text import date_bounds
-from .types import Document, Extracted, Page, Span
+from .types import Document, Extracted, Span, page_from_json
 
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -278,7 +278,7 @@ def make_document(
         publisher=str(meta.get("publisher", "")),
         author=str(meta.get("author", "")),
         date=str(meta.get("date", "")),
-        boilerplate=detect_boilerplate(text),
+        boilerplate=merge_spans((*detect_boilerplate(text), *(extracted.furniture if extracted else ()))),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
         kind=extracted.kind if extracted else "text",
         pages=extracted.pages if extracted else (),
@@ -307,11 +307,16 @@ def inside(path: Path, root: Path) -> bool:
 
 
 def _from_cache(entry: Mapping | None, sha: str) -> Extracted | None:
-    """A manifest entry's extraction when it was made from these very bytes (binary and HTML formats only)."""
+    """A manifest entry's extraction when it was made from these very bytes by this version of the readers
+    (binary and HTML formats only); its boilerplate comes back as the reader's furniture."""
     if not entry or entry.get("sha256") != sha or entry.get("kind", "text") == "text" or "text" not in entry:
         return None
-    pages = tuple(Page(n, a, b) for n, a, b in entry.get("pages", []))
-    return Extracted(text=entry["text"], kind=entry["kind"], meta=dict(entry.get("file_meta", {})), pages=pages)
+    if entry.get("extraction", 1) != EXTRACTION_VERSION:
+        return None
+    pages = tuple(page_from_json(p) for p in entry.get("pages", []))
+    furniture = tuple(Span(a, b) for a, b in entry.get("boilerplate", []))
+    meta = dict(entry.get("file_meta", {}))
+    return Extracted(text=entry["text"], kind=entry["kind"], meta=meta, pages=pages, furniture=furniture)
 
 
 def read_source(path: Path, source: str, root: Path, cached: Mapping | None = None) -> tuple[Extracted, str]:

@@ -39,7 +39,18 @@ from .config import Settings
 from .corpus import LoadError
 from .keywords import load_keyword_index, save_keyword_index
 from .ports import Embedder, KeywordIndex, VectorStore
-from .types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, StoreUnavailableError, content_hash
+from .readers import EXTRACTION_VERSION
+from .types import (
+    Chunk,
+    Document,
+    IndexMismatchError,
+    IndexMissingError,
+    Span,
+    StoreUnavailableError,
+    content_hash,
+    page_from_json,
+    page_to_json,
+)
 
 MANIFEST = "manifest.json"
 BUILDING = "BUILDING"
@@ -99,7 +110,8 @@ def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
         "boilerplate": [[s.start, s.end] for s in doc.boilerplate],
         "chunks": [[c.id, c.start, c.end] for c in chunks],
         "kind": doc.kind,
-        "pages": [[p.number, p.start, p.end] for p in doc.pages],
+        "pages": [page_to_json(p) for p in doc.pages],
+        "extraction": EXTRACTION_VERSION,
         "url": doc.url,
         "file_meta": dict(doc.file_meta),
     }
@@ -116,7 +128,7 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
         boilerplate=tuple(Span(a, b) for a, b in d.get("boilerplate", [])),
         sha256=d["sha256"],
         kind=d.get("kind", "text"),
-        pages=tuple(Page(n, a, b) for n, a, b in d.get("pages", [])),
+        pages=tuple(page_from_json(p) for p in d.get("pages", [])),
         url=d.get("url", ""),
         file_meta=tuple(sorted(d.get("file_meta", {}).items())),
     )

@@ -30,11 +30,43 @@ class Span:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paged document (PDF): ``number`` is 1-based; ``[start, end)`` its span of the text."""
+    """One page of a paged document (PDF): ``number`` is 1-based; ``[start, end)`` its span of the text.
+
+    ``runs`` map the canonical text back to the file: each ``(offset, index, length)``
+    says that ``text[offset:offset + length]`` is the page's own characters
+    ``index .. index + length`` (PDFium character indexes), one for one.  Text between
+    runs (a joined line's space, a removed hyphen's gap) belongs to no character.  A
+    run may lie outside ``[start, end)`` (page furniture placed after a paragraph that
+    continues from the page before).  No runs: the page's text is its characters in
+    place, ``offset - start`` being the index (how pages were read before layout).
+    """
 
     number: int
     start: int
     end: int
+    runs: tuple[tuple[int, int, int], ...] = ()
+
+    def indexes(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The page's character index ranges ``[i, j)`` that the canonical span ``[start, end)`` covers."""
+        if not self.runs:
+            a, b = max(start, self.start), min(end, self.end)
+            return [(a - self.start, b - self.start)] if a < b else []
+        out = []
+        for offset, index, length in self.runs:
+            a, b = max(start, offset), min(end, offset + length)
+            if a < b:
+                out.append((index + a - offset, index + b - offset))
+        return out
+
+
+def page_to_json(page: Page) -> list:
+    """A page as the manifest stores it: ``[number, start, end]`` plus its runs when it has them."""
+    return [page.number, page.start, page.end, *([[list(r) for r in page.runs]] if page.runs else [])]
+
+
+def page_from_json(value: list) -> Page:
+    runs = tuple(tuple(r) for r in value[3]) if len(value) > 3 else ()
+    return Page(value[0], value[1], value[2], runs)
 
 
 @dataclass(frozen=True)
@@ -42,13 +74,15 @@ class Extracted:
     """What a reader makes of a file: the canonical text, the file's own metadata, its pages.
 
     ``meta`` holds only what the file states (``title``, ``author``, ``date``,
-    ``publisher``, ``url``); ``kind`` names the format (``text``, ``pdf``, ``html``, ``docx``).
+    ``publisher``, ``url``); ``kind`` names the format (``text``, ``pdf``, ``html``, ``docx``);
+    ``furniture`` becomes part of ``Document.boilerplate`` (never chunked, never cited).
     """
 
     text: str
     kind: str = "text"
     meta: dict = field(default_factory=dict, compare=False, hash=False)
     pages: tuple[Page, ...] = ()
+    furniture: tuple[Span, ...] = ()  # spans the reader knows are page furniture (running heads, page numbers)
 
 
 @dataclass(frozen=True)

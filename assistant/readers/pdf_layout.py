@@ -1,0 +1,250 @@
+"""A PDF's layout from its lines' geometry: paragraphs, code lines, page furniture.
+
+Pure functions over ``Line`` records (one visual line: its PDFium character range,
+box, font size, whether its font is monospaced), so every rule is unit-tested on
+synthetic boxes; ``pdf.py`` makes the lines from PDFium.  ``lay_out(pages)`` gives
+the canonical text, each page's span, runs that map the text back to PDFium
+characters (``Page.runs``), and the furniture spans.
+
+Rules, each a trade-off:
+
+* A line break is a wrap inside a paragraph when the next line follows at the
+  usual line pitch, in the same font size, not indented further, not a list item,
+  and its first word would not have fit at the end of this line (so the column,
+  not the author, ended the line).  A wrap becomes one space.  A word PDFium marks
+  as hyphenated at the line end (U+FFFE) is joined without its hyphen
+  ("success-fully" -> "successfully"); a literal hyphen before a lowercase letter
+  is kept and the halves joined ("command-line").  A soft hyphen PDFium does not
+  mark stays, with a space after it.
+* Monospaced lines are code: one per line (``\\n``), never joined; a larger gap
+  between them is a blank line.
+* Running heads and feet: a page's top- or bottom-most line whose text, digits
+  masked, repeats on three or more pages (with a digit in it, or on a third of the
+  pages), and bare page numbers there.  Table-of-contents lines: a leader of dots
+  ending in a number, and on a page with three or more of those every line ending
+  in a number.  Furniture stays in the text (the text view shows it) but is
+  returned as spans, which are never chunked or cited.
+* A paragraph that runs over a page break is joined; the new page's furniture is
+  then written after that paragraph, so the sentence stays whole and each part
+  keeps its page (the runs say which characters are on which page).
+* Reading order is PDFium's; a line that goes back up the page starts a new
+  paragraph (a new column), so a two-column page is read column by column when
+  PDFium orders it so.  Footnotes are paragraphs of their own (smaller font) at
+  the foot of their page.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+WRAP, NOSPACE, CODE_LINE, PARA = " ", "", "\n", "\n\n"
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
+_PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+of\s+\d{1,4})?$", re.I)
+_ENDS_NO = re.compile(r"\s(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.I)
+_ROMAN_EDGE = re.compile(r"^[ivxlc]{1,6}\b|\b[ivxlc]{1,6}$")
+_LIST_MARK = re.compile(r"(?:[•◦▪●■–—*-]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))\s")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One visual line of a page: PDFium characters ``[start, start + len(text))``.
+
+    The box is in PDF points, y upwards (``y0`` bottom, ``y1`` top); ``first_word`` is
+    the width of the line's first word; ``hyphen`` says the line's last word goes on
+    in the next line (PDFium's U+FFFE mark, which is not part of ``text``).
+    """
+
+    page: int
+    start: int
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    mono: bool = False
+    first_word: float = 0.0
+    hyphen: bool = False
+
+
+@dataclass(frozen=True)
+class Laid:
+    """The canonical text of a PDF and how it maps back to the pages."""
+
+    text: str
+    pages: tuple[tuple[int, int], ...]  # [start, end) of each page's text
+    runs: tuple[tuple[tuple[int, int, int], ...], ...]  # per page: (offset, PDFium index, length)
+    furniture: tuple[tuple[int, int], ...]
+    joined: int = 0  # line breaks that became a space or nothing (wraps and hyphenated words)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    body: float  # the commonest font size
+    pitch: float  # the usual distance between baselines, in font sizes
+
+
+def metrics(pages: list[list[Line]]) -> Metrics:
+    """Body font size (by characters) and the usual line pitch of the document."""
+    sizes: Counter = Counter()
+    pitches = []
+    for lines in pages:
+        for a, b in zip(lines, lines[1:], strict=False):
+            if not a.mono and not b.mono and abs(a.size - b.size) < 0.05 * a.size:
+                d = (a.y0 - b.y0) / max(a.size, 1e-6)
+                if 0.5 < d < 3:
+                    pitches.append(d)
+        for line in lines:
+            sizes[round(line.size * 2) / 2] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    pitch = statistics.median(pitches) if pitches else 1.2
+    return Metrics(body, pitch)
+
+
+def _mask(text: str) -> str:
+    """A line with its numbers masked, so 'Chapter 2: Vectors 9' and '... 10' compare equal."""
+    low = " ".join(text.lower().split())
+    return _ROMAN_EDGE.sub("#", re.sub(r"\d+", "#", low))
+
+
+def _edges(lines: list[Line]) -> tuple[list[int], list[int]]:
+    """Indexes of a page's two top-most and two bottom-most lines, outermost first."""
+    order = sorted(range(len(lines)), key=lambda i: -lines[i].y1)
+    return order[:2], order[::-1][:2]
+
+
+def _toc_lines(lines: list[Line]) -> set[int]:
+    leaders = {i for i, line in enumerate(lines) if _LEADER.search(line.text)}
+    if len(leaders) < 3:
+        return leaders
+    return leaders | {
+        i for i, line in enumerate(lines) if _ENDS_NO.search(line.text.strip()) or _CONTENTS.match(line.text.strip())
+    }
+
+
+def furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page, line) of every running head or foot, page number and table-of-contents line."""
+    counts: Counter = Counter()
+    for lines in pages:
+        top, bottom = _edges(lines)
+        counts.update({_mask(lines[i].text) for i in top + bottom})
+    often = max(3.0, len(pages) / 3)
+    out: set[tuple[int, int]] = set()
+    for p, lines in enumerate(pages):
+        for side in _edges(lines):
+            for i in side:  # from the edge inwards, while the lines are furniture
+                t, k = lines[i].text.strip(), _mask(lines[i].text)
+                if not (_PAGE_NO.match(t) or (counts[k] >= 3 and ("#" in k or counts[k] >= often))):
+                    break
+                out.add((p, i))
+        out.update((p, i) for i in _toc_lines(lines))
+    return out
+
+
+def _pitch_ok(a: Line, b: Line, m: Metrics) -> bool:
+    """``b`` is the next line down at the usual pitch (not a gap, not back up the page)."""
+    d = a.y0 - b.y0
+    return 0.3 * a.size < d <= 1.3 * m.pitch * max(a.size, b.size)
+
+
+def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True, indent: float = 0.0) -> str:
+    """The separator between consecutive lines ``a`` and ``b``: WRAP, NOSPACE, CODE_LINE or PARA.
+
+    ``right`` is the right edge of ``a``'s column; ``indent`` how far ``b`` starts
+    right of its column's left edge (used across a page break, where the two lines'
+    own positions do not compare).
+    """
+    if a.mono or b.mono:
+        return CODE_LINE if a.mono and b.mono and (not same_page or _pitch_ok(a, b, m)) else PARA
+    if abs(a.size - b.size) > 0.15 * max(a.size, b.size) or (same_page and not _pitch_ok(a, b, m)):
+        return PARA
+    full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
+    if _LIST_MARK.match(b.text) and not (full and a.text[-1:].isalpha()):  # "... or (2) anything" is a wrap
+        return PARA
+    shift = b.x0 - a.x0 if same_page else indent
+    if shift > 0.8 * b.size and not _LIST_MARK.match(a.text):
+        return PARA
+    if a.hyphen:
+        return NOSPACE
+    if not full:
+        return PARA
+    if a.text.endswith("-") and a.text[-2:-1].isalpha() and b.text[:1].islower():
+        return NOSPACE
+    return WRAP
+
+
+def _rights(lines: list[Line], skip: set[int]) -> list[float]:
+    """The right edge of each line's column: the furthest right of the prose lines it overlaps."""
+    prose = [line for i, line in enumerate(lines) if i not in skip and not line.mono]
+    out = []
+    for line in lines:
+        over = [o.x1 for o in prose if o.x0 < line.x1 and o.x1 > line.x0]
+        out.append(max(over, default=line.x1))
+    return out
+
+
+def _left(lines: list[Line]) -> float:
+    return min((line.x0 for line in lines if not line.mono), default=0.0)
+
+
+class _Writer:
+    """Builds the text, the page spans, the runs and the furniture spans, line by line."""
+
+    def __init__(self, n: int):
+        self.parts: list[str] = []
+        self.pos = 0
+        self.runs: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        self.spans: list[tuple[int, int] | None] = [None] * n
+        self.furniture: list[tuple[int, int]] = []
+        self.joined = 0
+
+    def put(self, sep: str, line: Line, furniture: bool = False) -> None:
+        if self.parts:
+            self.parts.append(sep)
+            self.pos += len(sep)
+            self.joined += sep in (WRAP, NOSPACE)
+        a = self.pos
+        self.parts.append(line.text)
+        self.pos += len(line.text)
+        self.runs[line.page].append((a, line.start, len(line.text)))
+        if furniture:
+            self.furniture.append((a, self.pos))
+        span = self.spans[line.page]
+        self.spans[line.page] = (a if span is None else span[0], self.pos)
+
+    def result(self) -> Laid:
+        spans, end = [], 0
+        for span in self.spans:  # a page with no text gets an empty span where it would be
+            spans.append(span or (end, end))
+            end = spans[-1][1]
+        return Laid("".join(self.parts), tuple(spans), tuple(tuple(r) for r in self.runs), tuple(self.furniture), self.joined)
+
+
+def lay_out(pages: list[list[Line]]) -> Laid:
+    """The canonical text of pages of lines (see the module docstring for the rules)."""
+    m, furn = metrics(pages), furniture(pages)
+    w = _Writer(len(pages))
+    prev: tuple[Line, float] | None = None  # the last content line written and its column's right edge
+    for p, lines in enumerate(pages):
+        skip = {i for q, i in furn if q == p}
+        rights = _rights(lines, skip)
+        content = [(line, rights[i]) for i, line in enumerate(lines) if i not in skip]
+        left = _left([line for line, _ in content])
+        pending = [line for i, line in enumerate(lines) if i in skip]
+        going_on = prev is not None  # the page's first lines may continue the last paragraph
+        for line, right in content:
+            sep = PARA if prev is None else relation(prev[0], line, prev[1], m, prev[0].page == p, line.x0 - left)
+            going_on = going_on and sep in (WRAP, NOSPACE)
+            if pending and not going_on:  # furniture goes after a paragraph carried over from the page before
+                for f in pending:
+                    w.put(PARA, f, furniture=True)
+                pending, sep = [], PARA
+            w.put(sep, line)
+            prev = (line, right)
+        for f in pending:
+            w.put(PARA, f, furniture=True)
+    return w.result()
