@@ -59,6 +59,21 @@ class Page:
         return out
 
 
+@dataclass(frozen=True)
+class Block:
+    """One unit of the author's layout, a span ``[start, end)`` of the canonical text.
+
+    ``kind`` is ``heading`` (with its ``level``, 1 the largest), ``paragraph``,
+    ``item`` (of a list), ``code`` (kept line by line) or ``table`` (one row);
+    page furniture is not a block (see ``Extracted.furniture``).
+    """
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+
+
 def page_to_json(page: Page) -> list:
     """A page as the manifest stores it: ``[number, start, end]`` plus its runs when it has them."""
     return [page.number, page.start, page.end, *([[list(r) for r in page.runs]] if page.runs else [])]
@@ -83,6 +98,7 @@ class Extracted:
     meta: dict = field(default_factory=dict, compare=False, hash=False)
     pages: tuple[Page, ...] = ()
     furniture: tuple[Span, ...] = ()  # spans the reader knows are page furniture (running heads, page numbers)
+    blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () otherwise
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from .pdf_layout import Line, lay_out
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
 _MONO = re.compile(r"TT\d|Mono|Courier|Typewriter|Consol|Menlo|Code", re.I)
+_BOLD = re.compile(r"Bold|BX\d|Black|Heavy|Semibold|Demi", re.I)
 
 
 class PdfError(ValueError):
@@ -71,8 +72,8 @@ def _box(textpage, i: int) -> tuple[float, float, float, float] | None:
     return box if box[2] > box[0] or box[3] > box[1] else None
 
 
-def _font(textpage, i: int) -> tuple[float, bool]:
-    """(font size, monospaced) of character ``i``."""
+def _font(textpage, i: int) -> tuple[float, bool, bool]:
+    """(font size, monospaced, bold) of character ``i``."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
@@ -80,7 +81,9 @@ def _font(textpage, i: int) -> tuple[float, bool]:
     buf, flags = ctypes.create_string_buffer(96), ctypes.c_int(0)
     pdfium_c.FPDFText_GetFontInfo(textpage, i, buf, len(buf), ctypes.byref(flags))
     name = buf.value.decode("latin-1").split("+")[-1]
-    return pdfium_c.FPDFText_GetFontSize(textpage, i), bool(flags.value & 1) or bool(_MONO.search(name))
+    mono = bool(flags.value & 1) or bool(_MONO.search(name))
+    bold = pdfium_c.FPDFText_GetFontWeight(textpage, i) >= 500 or bool(_BOLD.search(name))
+    return pdfium_c.FPDFText_GetFontSize(textpage, i), mono, bold
 
 
 def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | None:
@@ -104,6 +107,7 @@ def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | N
         y1=statistics.median(b[3] for _, b in boxes),
         size=statistics.median(f[0] for f in fonts),
         mono=sum(f[1] for f in fonts) * 2 > len(fonts),
+        bold=all(f[2] for f in fonts),
         first_word=boxes[word][1][2] - boxes[0][1][0],
         hyphen=hyphen,
     )
@@ -177,7 +181,7 @@ class PdfReader:
             raise PdfError(f"no text layer ({n} page{'s' if n != 1 else ''}, a scan?); OCR is not supported")
         pages = tuple(Page(i + 1, a, b, runs) for i, ((a, b), runs) in enumerate(zip(laid.pages, laid.runs, strict=True)))
         furniture = tuple(Span(a, b) for a, b in laid.furniture)
-        return Extracted(text=laid.text, kind=self.kind, meta=meta, pages=pages, furniture=furniture)
+        return Extracted(laid.text, self.kind, meta, pages, furniture, laid.blocks)
 
 
 def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, float, float, float]]:

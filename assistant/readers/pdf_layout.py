@@ -38,7 +38,9 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ..types import Block
 
 WRAP, NOSPACE, CODE_LINE, PARA = " ", "", "\n", "\n\n"
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
@@ -69,6 +71,7 @@ class Line:
     mono: bool = False
     first_word: float = 0.0
     hyphen: bool = False
+    bold: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Laid:
     runs: tuple[tuple[tuple[int, int, int], ...], ...]  # per page: (offset, PDFium index, length)
     furniture: tuple[tuple[int, int], ...]
     joined: int = 0  # line breaks that became a space or nothing (wraps and hyphenated words)
+    blocks: tuple[Block, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,8 @@ def metrics(pages: list[list[Line]]) -> Metrics:
                 if 0.5 < d < 3:
                     pitches.append(d)
         for line in lines:
-            sizes[round(line.size * 2) / 2] += len(line.text)
+            if not line.mono:
+                sizes[round(line.size * 2) / 2] += len(line.text)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     pitch = statistics.median(pitches) if pitches else 1.2
     return Metrics(body, pitch)
@@ -154,15 +159,20 @@ def _pitch_ok(a: Line, b: Line, m: Metrics) -> bool:
 def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True, indent: float = 0.0) -> str:
     """The separator between consecutive lines ``a`` and ``b``: WRAP, NOSPACE, CODE_LINE or PARA.
 
-    ``right`` is the right edge of ``a``'s column; ``indent`` how far ``b`` starts
-    right of its column's left edge (used across a page break, where the two lines'
-    own positions do not compare).
+    ``right`` is the right edge of ``a``'s column; ``indent`` how much further ``b``
+    is indented from its page's left edge than ``a`` from its own (used across a
+    page break, where the two lines' own positions do not compare: margins of odd
+    and even pages differ).
     """
+    full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
     if a.mono or b.mono:
-        return CODE_LINE if a.mono and b.mono and (not same_page or _pitch_ok(a, b, m)) else PARA
+        if a.mono and b.mono:
+            return CODE_LINE if not same_page or _pitch_ok(a, b, m) else PARA
+        # a full prose line going on in typewriter type ("See also / the finance demo.") is a wrap
+        if not (b.mono and full and a.text[-1:] not in ":." and same_page and _pitch_ok(a, b, m)):
+            return PARA
     if abs(a.size - b.size) > 0.15 * max(a.size, b.size) or (same_page and not _pitch_ok(a, b, m)):
         return PARA
-    full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
     if _LIST_MARK.match(b.text) and not (full and a.text[-1:].isalpha()):  # "... or (2) anything" is a wrap
         return PARA
     shift = b.x0 - a.x0 if same_page else indent
@@ -191,6 +201,45 @@ def _left(lines: list[Line]) -> float:
     return min((line.x0 for line in lines if not line.mono), default=0.0)
 
 
+@dataclass
+class _Run:
+    """A block while it is written: its span, first line, line count, whether every line is bold."""
+
+    start: int
+    end: int
+    first: Line
+    lines: int = 1
+    bold: bool = field(default=False)
+
+    def __post_init__(self):
+        self.bold = self.first.bold
+
+
+def _kind(run: _Run, text: str, body: float) -> str:
+    first, n = run.first, run.end - run.start
+    if first.mono:
+        return "code"
+    if _LIST_MARK.match(first.text):
+        return "item"
+    if run.lines <= 3 and n <= 200 and first.size > 1.12 * body:
+        return "heading"
+    if run.lines <= 2 and n <= 120 and run.bold and text[run.end - 1] not in ".,;":
+        return "heading"
+    return "paragraph"
+
+
+def classify(runs: list[_Run], text: str, body: float) -> tuple[Block, ...]:
+    """Blocks with their kinds; heading levels rank the heading font sizes, largest first (bold body text last)."""
+    kinds = [_kind(r, text, body) for r in runs]
+    sizes = sorted({round(r.first.size) for r, k in zip(runs, kinds, strict=True) if k == "heading"}, reverse=True)
+    level = {size: i + 1 for i, size in enumerate(s for s in sizes if s > 1.12 * body)}
+    out = []
+    for r, k in zip(runs, kinds, strict=True):
+        lv = level.get(round(r.first.size), len(level) + 1) if k == "heading" else 0
+        out.append(Block(k, r.start, r.end, lv))
+    return tuple(out)
+
+
 class _Writer:
     """Builds the text, the page spans, the runs and the furniture spans, line by line."""
 
@@ -201,6 +250,7 @@ class _Writer:
         self.spans: list[tuple[int, int] | None] = [None] * n
         self.furniture: list[tuple[int, int]] = []
         self.joined = 0
+        self.blocks: list[_Run] = []
 
     def put(self, sep: str, line: Line, furniture: bool = False) -> None:
         if self.parts:
@@ -213,22 +263,29 @@ class _Writer:
         self.runs[line.page].append((a, line.start, len(line.text)))
         if furniture:
             self.furniture.append((a, self.pos))
+        elif sep == PARA or not self.blocks:
+            self.blocks.append(_Run(a, self.pos, line))
+        else:
+            run = self.blocks[-1]
+            run.end, run.lines, run.bold = self.pos, run.lines + 1, run.bold and line.bold
         span = self.spans[line.page]
         self.spans[line.page] = (a if span is None else span[0], self.pos)
 
-    def result(self) -> Laid:
+    def result(self, body: float) -> Laid:
         spans, end = [], 0
         for span in self.spans:  # a page with no text gets an empty span where it would be
             spans.append(span or (end, end))
             end = spans[-1][1]
-        return Laid("".join(self.parts), tuple(spans), tuple(tuple(r) for r in self.runs), tuple(self.furniture), self.joined)
+        runs = tuple(tuple(r) for r in self.runs)
+        text = "".join(self.parts)
+        return Laid(text, tuple(spans), runs, tuple(self.furniture), self.joined, classify(self.blocks, text, body))
 
 
 def lay_out(pages: list[list[Line]]) -> Laid:
     """The canonical text of pages of lines (see the module docstring for the rules)."""
     m, furn = metrics(pages), furniture(pages)
     w = _Writer(len(pages))
-    prev: tuple[Line, float] | None = None  # the last content line written and its column's right edge
+    prev: tuple[Line, float, float] | None = None  # the last content line written, its column's right, its page's left
     for p, lines in enumerate(pages):
         skip = {i for q, i in furn if q == p}
         rights = _rights(lines, skip)
@@ -237,14 +294,17 @@ def lay_out(pages: list[list[Line]]) -> Laid:
         pending = [line for i, line in enumerate(lines) if i in skip]
         going_on = prev is not None  # the page's first lines may continue the last paragraph
         for line, right in content:
-            sep = PARA if prev is None else relation(prev[0], line, prev[1], m, prev[0].page == p, line.x0 - left)
+            sep = PARA
+            if prev is not None:
+                indent = (line.x0 - left) - (prev[0].x0 - prev[2])
+                sep = relation(prev[0], line, prev[1], m, prev[0].page == p, indent)
             going_on = going_on and sep in (WRAP, NOSPACE)
             if pending and not going_on:  # furniture goes after a paragraph carried over from the page before
                 for f in pending:
                     w.put(PARA, f, furniture=True)
                 pending, sep = [], PARA
             w.put(sep, line)
-            prev = (line, right)
+            prev = (line, right, left)
         for f in pending:
             w.put(PARA, f, furniture=True)
-    return w.result()
+    return w.result(m.body)
