@@ -95,6 +95,7 @@ def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | N
     boxes = [(i, b) for i in range(a, e) if not text[i].isspace() and (b := _box(textpage, i)) is not None]
     if not boxes:
         return None
+    gaps = [b[0] - a[2] for (_, a), (_, b) in zip(boxes, boxes[1:], strict=False)]
     word = next((k for k, (i, _) in enumerate(boxes) if i + 1 < e and text[i + 1].isspace()), len(boxes) - 1)
     fonts = [_font(textpage, i) for i, _ in boxes[:: max(1, len(boxes) // 6)]]
     return Line(
@@ -110,6 +111,7 @@ def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | N
         bold=all(f[2] for f in fonts),
         first_word=boxes[word][1][2] - boxes[0][1][0],
         hyphen=hyphen,
+        cells=max(gaps, default=0.0) > 1.5 * fonts[0][0],
     )
 
 

@@ -16,8 +16,10 @@ Rules, each a trade-off:
   ("success-fully" -> "successfully"); a literal hyphen before a lowercase letter
   is kept and the halves joined ("command-line").  A soft hyphen PDFium does not
   mark stays, with a space after it.
-* Monospaced lines are code: one per line (``\\n``), never joined; a larger gap
-  between them is a blank line.
+* Monospaced lines are code, and lines with a gap wider than 1.5 font sizes
+  between two characters are table rows: one per line (``\\n``), never joined;
+  a larger gap between them is a blank line.  A table without such gaps reads as
+  paragraphs.
 * Running heads and feet: a page's top- or bottom-most line whose text, digits
   masked, repeats on three or more pages (with a digit in it, or on a third of the
   pages), and bare page numbers there.  Table-of-contents lines: a leader of dots
@@ -72,6 +74,7 @@ class Line:
     first_word: float = 0.0
     hyphen: bool = False
     bold: bool = False
+    cells: bool = False  # a gap wider than one and a half font sizes: cells of a table row
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
     and even pages differ).
     """
     full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
+    if a.cells or b.cells:  # table rows stay one per line
+        return CODE_LINE if a.cells and b.cells and (not same_page or _pitch_ok(a, b, m)) else PARA
     if a.mono or b.mono:
         if a.mono and b.mono:
             return CODE_LINE if not same_page or _pitch_ok(a, b, m) else PARA
@@ -188,12 +193,16 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
 
 
 def _rights(lines: list[Line], skip: set[int]) -> list[float]:
-    """The right edge of each line's column: the furthest right of the prose lines it overlaps."""
+    """The right edge of each line's column: where the widest quarter of the prose lines it overlaps end.
+
+    The median of that quarter, not the maximum, so that one line running into the
+    margin (a long URL, a display) does not make every justified line look short.
+    """
     prose = [line for i, line in enumerate(lines) if i not in skip and not line.mono]
     out = []
     for line in lines:
-        over = [o.x1 for o in prose if o.x0 < line.x1 and o.x1 > line.x0]
-        out.append(max(over, default=line.x1))
+        over = sorted((o.x1 for o in prose if o.x0 < line.x1 and o.x1 > line.x0), reverse=True)
+        out.append(statistics.median(over[: max(1, len(over) // 4)]) if over else line.x1)
     return out
 
 
@@ -217,6 +226,8 @@ class _Run:
 
 def _kind(run: _Run, text: str, body: float) -> str:
     first, n = run.first, run.end - run.start
+    if first.cells:
+        return "table"
     if first.mono:
         return "code"
     if _LIST_MARK.match(first.text):
