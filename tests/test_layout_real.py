@@ -1,10 +1,16 @@
-"""Real manuals read as their authors laid them out (PDF), checked against independent extractions.
+"""Real manuals read as their authors laid them out (PDF and HTML), checked against independent extractions.
 
 PDFs from Debian: ``octave-doc``'s liboctave.pdf (57 pages, Texinfo: running heads
 "GNU GENERAL PUBLIC LICENSE 5", a dotted table of contents, function definitions)
 and ``gnuplot-doc``'s gnuplot.pdf (311 pages, LaTeX: running heads "gnuplot 5.4 31",
 code examples in typewriter type, tables).  Fetched into the git-ignored
 tests/cache/ (``debdocs.py``); poppler's ``pdftotext`` is the independent reading.
+
+HTML chapters from Debian: ``debian-handbook`` (Publican: no main element, a
+banner and "docnav" links, ``<div class="para">`` paragraphs, sidebars) and
+``postgresql-doc-15`` (DocBook: "navheader"/"navfooter" tables, ``<pre>``
+examples, data tables).  The independent reading is a plain lxml walk over every
+``<p>``, ``<div class="para">`` and ``<h1>``-``<h6>`` outside navigation.
 """
 
 from __future__ import annotations
@@ -154,3 +160,78 @@ def test_a_sentence_over_a_page_break_is_whole_and_on_both_pages(manual):
     for number, ranges in pages:
         _, boxes = render_highlight(manual.data, number, ranges)
         assert boxes >= 1
+
+
+HTML_DIRS = {
+    "debian-handbook": "usr/share/doc/debian-handbook/html/en-US",
+    "postgresql-doc-15": "usr/share/doc/postgresql-doc-15/html",
+}
+HTML_PAGES = [
+    ("debian-handbook", "sect.config-misc.html"),
+    ("debian-handbook", "network-services.html"),
+    ("debian-handbook", "sect.apt-get.html"),
+    ("postgresql-doc-15", "tutorial-join.html"),
+    ("postgresql-doc-15", "datatype-numeric.html"),
+    ("postgresql-doc-15", "sql-createtable.html"),
+]
+_NAV = re.compile(r"nav|banner|docnav|toc|header|footer", re.I)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reference(data: bytes) -> tuple[list[str], list[tuple[int, str]]]:
+    """Paragraphs (5 words or more) and (level, heading) of the page outside navigation, read with lxml alone."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(data)
+    paras, heads = [], []
+    for el in root.body.iter("p", "div", "h1", "h2", "h3", "h4", "h5", "h6"):
+        if el.tag == "div" and "para" not in (el.get("class") or "").split():
+            continue
+        if any(_NAV.search(f"{a.get('class') or ''} {a.get('id') or ''}") for a in el.iterancestors()):
+            continue
+        text = _flat(el.text_content())
+        if el.tag in ("p", "div") and len(text.split()) >= 5:
+            paras.append(text)
+        elif el.tag.startswith("h") and text:
+            heads.append((int(el.tag[1]), text))
+    return paras, heads
+
+
+@pytest.fixture(scope="module", params=HTML_PAGES, ids=[f"{p}:{n}" for p, n in HTML_PAGES])
+def page(request) -> tuple[bytes, Extracted]:
+    package, name = request.param
+    data = debian_file(package, f"{HTML_DIRS[package]}/{name}").read_bytes()
+    return data, read_file(name, data)
+
+
+def test_html_keeps_every_paragraph_and_heading_with_its_level(page):
+    data, ex = page
+    paras, heads = reference(data)
+    text = _flat(ex.text)
+    assert len(paras) >= 5
+    assert [p for p in paras if p not in text] == []
+    got = {(b.level, _flat(ex.text[b.start : b.end])) for b in ex.blocks if b.kind == "heading"}
+    assert [h for h in heads if h not in got] == []
+
+
+def test_html_leaves_navigation_out(page):
+    _, ex = page
+    blocks = [_flat(ex.text[b.start : b.end]) for b in ex.blocks]
+    assert not {"Prev", "Next", "Up", "Home", "Product SiteDocumentation Site"} & set(blocks)
+    assert not any(re.fullmatch(r"(?:Prev|Up|Home|Next)(?: (?:Prev|Up|Home|Next))+", b) for b in blocks)
+    assert ex.blocks[0].kind == "heading"  # the page starts with its title, not a menu
+
+
+def test_html_code_and_tables_keep_their_lines():
+    name = "sect.config-misc.html"
+    ex = read_file(name, debian_file("debian-handbook", f"{HTML_DIRS['debian-handbook']}/{name}").read_bytes())
+    assert '$ date\nThu Sep  2 22:29:48 CEST 2021\n$ TZ="Pacific/Honolulu" date' in ex.text
+    name = "datatype-numeric.html"
+    ex = read_file(name, debian_file("postgresql-doc-15", f"{HTML_DIRS['postgresql-doc-15']}/{name}").read_bytes())
+    rows = [ex.text[b.start : b.end] for b in ex.blocks if b.kind == "table"]
+    assert "Name | Storage Size | Description | Range" in rows
+    assert "smallint | 2 bytes | small-range integer | -32768 to +32767" in rows
+    assert "Name | Storage Size | Description | Range\nsmallint | 2 bytes" in ex.text  # one row per line
