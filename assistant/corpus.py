@@ -32,6 +32,7 @@ from . import lang_en
 from .chunking import content_spans
 from .readers import EXTRACTION_VERSION, SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
+from .readers.text import first_heading, first_text_line
 from .text import date_bounds
 from .types import Document, Extracted, Span, page_from_json
 
@@ -212,16 +213,16 @@ def clean_metadata(source: str, raw) -> tuple[dict, list[LoadError]]:
     return out, warnings
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _MARKUP = re.compile(r"^\s*(<[^>]*>|[-=*_~`|+#>]{2,}|!?\[|\{|https?://|www\.)|https?://")
 
 
 def _default_title(source: str, text: str) -> str:
-    """A title for a file without one: its first Markdown heading, else a short plain first line, else its name."""
-    m = _HEADING.search(text[:20_000])
-    if m and m.group(1).strip():
-        return m.group(1).strip()
-    first = text.strip().split("\n", 1)[0].strip() if text.strip() else ""
+    """A title for a file without one: its first real heading (Markdown or reStructuredText, never a
+    directive or markup), else a short plain first line of text, else its name."""
+    heading = first_heading(text)
+    if heading and len(heading) <= 200:
+        return heading
+    first = first_text_line(text)
     plain = first and not _MARKUP.search(first) and any(ch.isalpha() for ch in first)
     if plain and len(first) <= 120 and first[-1:] not in ".!?:;," and not _is_credit(first):
         return first
