@@ -171,3 +171,18 @@ def test_heading_levels_rank_font_sizes():
         ("heading", 3, "Bold run-in heading"),
         ("paragraph", 0, "More text."),
     ]
+
+
+def test_a_page_of_short_definition_lines_keeps_its_lines():
+    """On a page with no full-width line, the document's right margin says the lines are short."""
+    prose = page(*[f"Line {k} of a paragraph that fills the column to the margin" for k in range(6)], ("ends.", SHORT))
+    defs = page(
+        ("int operator == (const Matrix &a) const", {"x1": 316.0}),
+        ("int operator != (const Matrix &a) const", {"x1": 316.0}),
+        ("Matrix& insert (const Matrix &a, int r, int c)", {"x1": 342.0}),
+        number=1,
+    )
+    laid = lay_out([prose, defs])
+    assert laid.text.endswith(
+        "int operator == (const Matrix &a) const\n\nint operator != (const Matrix &a) const\n\nMatrix& insert (const Matrix &a, int r, int c)"
+    )

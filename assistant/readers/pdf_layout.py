@@ -192,17 +192,29 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
     return WRAP
 
 
-def _rights(lines: list[Line], skip: set[int]) -> list[float]:
-    """The right edge of each line's column: where the widest quarter of the prose lines it overlaps end.
+def _widest(xs: list[float]) -> float:
+    """Where the widest quarter of lines end (a median, so one line running into the margin does not count)."""
+    xs = sorted(xs, reverse=True)
+    return statistics.median(xs[: max(1, len(xs) // 4)])
 
-    The median of that quarter, not the maximum, so that one line running into the
-    margin (a long URL, a display) does not make every justified line look short.
+
+def _rights(lines: list[Line], skip: set[int], doc_left: float, doc_right: float) -> list[float]:
+    """The right edge of each line's column: where the widest prose lines it overlaps end.
+
+    A line that starts at the document's left margin on a one-column page gets the
+    document's right margin at least: a page of short lines (a list of definitions)
+    would otherwise make every line look full.  An indented block keeps its own
+    edge (a narrower description list), and so does a page with a line starting
+    right of the document's middle (a second column).
     """
     prose = [line for i, line in enumerate(lines) if i not in skip and not line.mono]
+    one_column = not any(o.x0 > (doc_left + doc_right) / 2 for o in prose)
     out = []
     for line in lines:
-        over = sorted((o.x1 for o in prose if o.x0 < line.x1 and o.x1 > line.x0), reverse=True)
-        out.append(statistics.median(over[: max(1, len(over) // 4)]) if over else line.x1)
+        over = [o.x1 for o in prose if o.x0 < line.x1 and o.x1 > line.x0]
+        right = _widest(over) if over else line.x1
+        at_margin = one_column and line.x0 < doc_left + line.size
+        out.append(max(right, doc_right) if at_margin else right)
     return out
 
 
@@ -295,11 +307,15 @@ class _Writer:
 def lay_out(pages: list[list[Line]]) -> Laid:
     """The canonical text of pages of lines (see the module docstring for the rules)."""
     m, furn = metrics(pages), furniture(pages)
+    body = [line for p, lines in enumerate(pages) for i, line in enumerate(lines) if (p, i) not in furn and not line.mono]
+    doc_right = _widest([line.x1 for line in body]) if body else 0.0
+    lefts = sorted(line.x0 for line in body)
+    doc_left = lefts[len(lefts) // 10] if lefts else 0.0  # a low percentile: a line in the margin does not count
     w = _Writer(len(pages))
     prev: tuple[Line, float, float] | None = None  # the last content line written, its column's right, its page's left
     for p, lines in enumerate(pages):
         skip = {i for q, i in furn if q == p}
-        rights = _rights(lines, skip)
+        rights = _rights(lines, skip, doc_left, doc_right)
         content = [(line, rights[i]) for i, line in enumerate(lines) if i not in skip]
         left = _left([line for line, _ in content])
         pending = [line for i, line in enumerate(lines) if i in skip]
