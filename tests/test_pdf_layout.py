@@ -186,3 +186,19 @@ def test_a_page_of_short_definition_lines_keeps_its_lines():
     assert laid.text.endswith(
         "int operator == (const Matrix &a) const\n\nint operator != (const Matrix &a) const\n\nMatrix& insert (const Matrix &a, int r, int c)"
     )
+
+
+def test_footnotes_wait_until_the_paragraph_over_the_page_break_ends():
+    first = page(
+        *[f"Line {k} of a paragraph that fills the column to the margin" for k in range(4)],
+        "and this paragraph runs on over the page break to the",
+        ("1 A footnote in smaller type.", {"size": 8.0, "x1": 200.0, "gap": 30.0}),
+        number=0,
+    )
+    second = page(("next page, where it ends.", SHORT), ("Another paragraph.", {"gap": 8.0, **SHORT}), number=1)
+    laid = lay_out([first, second])
+    assert "over the page break to the next page, where it ends.\n\n1 A footnote in smaller type." in laid.text
+    kinds = {laid.text[b.start : b.end]: b.kind for b in laid.blocks}
+    assert kinds["1 A footnote in smaller type."] == "footnote"
+    offset, index, _ = laid.runs[0][-1]  # the footnote's characters are still mapped to the first page
+    assert laid.text[offset:].startswith("1 A footnote") and index == first[-1].start

@@ -31,8 +31,12 @@ Rules, each a trade-off:
   keeps its page (the runs say which characters are on which page).
 * Reading order is PDFium's; a line that goes back up the page starts a new
   paragraph (a new column), so a two-column page is read column by column when
-  PDFium orders it so.  Footnotes are paragraphs of their own (smaller font) at
-  the foot of their page.
+  PDFium orders it so.
+* Footnotes (a run of smaller type below all the text of a page) are blocks of
+  their own, written after the page's last paragraph ends, so a paragraph that
+  runs over the page break is not cut by them; written after text of the next
+  page, they lie inside that page's span (``page_at`` names the next page) while
+  their runs still point at their own page.
 """
 
 from __future__ import annotations
@@ -231,6 +235,7 @@ class _Run:
     first: Line
     lines: int = 1
     bold: bool = field(default=False)
+    kind: str = ""  # set by the writer (a footnote); else found by ``_kind``
 
     def __post_init__(self):
         self.bold = self.first.bold
@@ -238,6 +243,8 @@ class _Run:
 
 def _kind(run: _Run, text: str, body: float) -> str:
     first, n = run.first, run.end - run.start
+    if run.kind:
+        return run.kind
     if first.cells:
         return "table"
     if first.mono:
@@ -275,7 +282,8 @@ class _Writer:
         self.joined = 0
         self.blocks: list[_Run] = []
 
-    def put(self, sep: str, line: Line, furniture: bool = False) -> None:
+    def put(self, sep: str, line: Line, furniture: bool = False, kind: str = "", extend: bool = True) -> None:
+        """Write ``line`` after ``sep``; ``extend`` False leaves its page's span as it is (a deferred footnote)."""
         if self.parts:
             self.parts.append(sep)
             self.pos += len(sep)
@@ -287,12 +295,19 @@ class _Writer:
         if furniture:
             self.furniture.append((a, self.pos))
         elif sep == PARA or not self.blocks:
-            self.blocks.append(_Run(a, self.pos, line))
+            self.blocks.append(_Run(a, self.pos, line, kind=kind))
         else:
             run = self.blocks[-1]
             run.end, run.lines, run.bold = self.pos, run.lines + 1, run.bold and line.bold
         span = self.spans[line.page]
-        self.spans[line.page] = (a if span is None else span[0], self.pos)
+        if extend:
+            self.spans[line.page] = (a if span is None else span[0], self.pos)
+
+    def notes(self, notes: list[tuple[Line, float]], m: Metrics, extend: bool) -> None:
+        """Footnote lines, wrapped among themselves like any text, each note a block."""
+        for k, (line, _) in enumerate(notes):
+            sep = PARA if k == 0 else relation(notes[k - 1][0], line, notes[k - 1][1], m)
+            self.put(sep, line, kind="footnote", extend=extend)
 
     def result(self, body: float) -> Laid:
         spans, end = [], 0
@@ -313,10 +328,13 @@ def lay_out(pages: list[list[Line]]) -> Laid:
     doc_left = lefts[len(lefts) // 10] if lefts else 0.0  # a low percentile: a line in the margin does not count
     w = _Writer(len(pages))
     prev: tuple[Line, float, float] | None = None  # the last content line written, its column's right, its page's left
+    carried: list[tuple[Line, float]] = []  # the last page's footnotes, written once its last paragraph ends
     for p, lines in enumerate(pages):
         skip = {i for q, i in furn if q == p}
         rights = _rights(lines, skip, doc_left, doc_right)
         content = [(line, rights[i]) for i, line in enumerate(lines) if i not in skip]
+        k = _footnotes(content, m.body)
+        content, notes = content[:k], content[k:]
         left = _left([line for line, _ in content])
         pending = [line for i, line in enumerate(lines) if i in skip]
         going_on = prev is not None  # the page's first lines may continue the last paragraph
@@ -326,12 +344,27 @@ def lay_out(pages: list[list[Line]]) -> Laid:
                 indent = (line.x0 - left) - (prev[0].x0 - prev[2])
                 sep = relation(prev[0], line, prev[1], m, prev[0].page == p, indent)
             going_on = going_on and sep in (WRAP, NOSPACE)
-            if pending and not going_on:  # furniture goes after a paragraph carried over from the page before
+            if (pending or carried) and not going_on:  # after a paragraph carried over from the page before
+                w.notes(carried, m, extend=w.spans[p] is None)
                 for f in pending:
                     w.put(PARA, f, furniture=True)
-                pending, sep = [], PARA
+                pending, carried, sep = [], [], PARA
             w.put(sep, line)
             prev = (line, right, left)
+        w.notes(carried, m, extend=w.spans[p] is None)
         for f in pending:
             w.put(PARA, f, furniture=True)
+        carried = notes
+    w.notes(carried, m, extend=True)
     return w.result(m.body)
+
+
+def _footnotes(content: list[tuple[Line, float]], body: float) -> int:
+    """Where a page's trailing footnotes start: a run of smaller type below all the text (len when none)."""
+    k = len(content)
+    while k > 0 and content[k - 1][0].size < 0.92 * body:
+        k -= 1
+    if k in (0, len(content)):
+        return len(content)
+    last = content[k - 1][0]
+    return k if all(line.y1 <= last.y0 for line, _ in content[k:]) else len(content)
