@@ -34,7 +34,7 @@ from .readers import EXTRACTION_VERSION, SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
 from .readers.text import first_heading, first_text_line
 from .text import date_bounds
-from .types import Document, Extracted, Span, page_from_json
+from .types import Block, Document, Extracted, Span, page_from_json
 
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -285,6 +285,7 @@ def make_document(
         pages=extracted.pages if extracted else (),
         url=str(meta.get("url", "")),
         file_meta=tuple(sorted(own.items())),
+        blocks=extracted.blocks if extracted else (),
     )
 
 
@@ -317,7 +318,8 @@ def _from_cache(entry: Mapping | None, sha: str) -> Extracted | None:
     pages = tuple(page_from_json(p) for p in entry.get("pages", []))
     furniture = tuple(Span(a, b) for a, b in entry.get("boilerplate", []))
     meta = dict(entry.get("file_meta", {}))
-    return Extracted(text=entry["text"], kind=entry["kind"], meta=meta, pages=pages, furniture=furniture)
+    blocks = tuple(Block(k, a, b, lv) for k, a, b, lv in entry.get("blocks", []))
+    return Extracted(entry["text"], entry["kind"], meta, pages, furniture, blocks)
 
 
 def read_source(path: Path, source: str, root: Path, cached: Mapping | None = None) -> tuple[Extracted, str]:

@@ -41,6 +41,7 @@ from .keywords import load_keyword_index, save_keyword_index
 from .ports import Embedder, KeywordIndex, VectorStore
 from .readers import EXTRACTION_VERSION
 from .types import (
+    Block,
     Chunk,
     Document,
     IndexMismatchError,
@@ -112,6 +113,7 @@ def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
         "kind": doc.kind,
         "pages": [page_to_json(p) for p in doc.pages],
         "extraction": EXTRACTION_VERSION,
+        "blocks": [[b.kind, b.start, b.end, b.level] for b in doc.blocks],
         "url": doc.url,
         "file_meta": dict(doc.file_meta),
     }
@@ -131,6 +133,7 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
         pages=tuple(page_from_json(p) for p in d.get("pages", [])),
         url=d.get("url", ""),
         file_meta=tuple(sorted(d.get("file_meta", {}).items())),
+        blocks=tuple(Block(k, a, b, lv) for k, a, b, lv in d.get("blocks", [])),
     )
     chunks = [Chunk(cid, source, doc.text[a:b], a, b, doc.date) for cid, a, b in d["chunks"]]
     return doc, chunks

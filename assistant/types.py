@@ -121,6 +121,22 @@ class Document:
     pages: tuple[Page, ...] = ()
     url: str = ""
     file_meta: tuple[tuple[str, str], ...] = ()  # what the file states about itself, before sources.toml
+    blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () for plain text
+
+    def heading_path(self, offset: int) -> tuple[str, ...]:
+        """The headings ``offset`` lies under, outermost first ("3 Arrays", "3.1 Constructors"); () without blocks.
+
+        Each heading closes every open heading of its level or deeper; a heading of a
+        level never seen above it simply nests.  Trade-off: PDF levels come from font
+        sizes, so a document that sets two levels in one size flattens them.
+        """
+        path: list[tuple[int, str]] = []
+        for b in self.blocks:
+            if b.start > offset:
+                break
+            if b.kind == "heading":
+                path = [h for h in path if h[0] < b.level] + [(b.level, " ".join(self.text[b.start : b.end].split()))]
+        return tuple(t for _, t in path)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character ``offset``, or None for unpaged documents."""

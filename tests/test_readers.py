@@ -265,3 +265,24 @@ def test_highlight_boxes_cover_the_cited_characters_only():
     assert png.startswith(b"\x89PNG") and boxes == 1  # one line of the page
     _, none = render_highlight(GOOD_PDF, 1, ex.pages[0].indexes(i, i))
     assert none == 0
+
+
+def test_html_blocks_give_each_offset_its_heading_path():
+    page = (
+        b"<html><head><title>Guide</title></head><body><nav><a href='/'>Home</a></nav><main>"
+        b"<h1>Guide</h1><p>Intro text of the guide, long enough to be content here.</p>"
+        b"<h2>Install</h2><p>Run the installer with the default options please.</p>"
+        b"<h3>On Debian</h3><p>Use apt to install the package from the archive.</p>"
+        b"<h2>Use</h2><ul><li>Start the program from the menu.</li></ul><pre>guide --help\nguide run</pre>"
+        b"<table><tr><th>Option</th><th>Meaning</th></tr><tr><td>-v</td><td>verbose</td></tr></table></main></body></html>"
+    )
+    ex = readers.read_file("g.html", page)
+    doc = make_document("g.html", ex.text, None, ex)
+    assert [(b.kind, b.level) for b in ex.blocks] == [
+        ("heading", 1), ("paragraph", 0), ("heading", 2), ("paragraph", 0), ("heading", 3), ("paragraph", 0),
+        ("heading", 2), ("item", 0), ("code", 0), ("table", 0), ("table", 0),
+    ]  # fmt: skip
+    assert "Home" not in ex.text and "guide --help\nguide run" in ex.text and "Option | Meaning\n-v | verbose" in ex.text
+    assert doc.heading_path(ex.text.index("Use apt")) == ("Guide", "Install", "On Debian")
+    assert doc.heading_path(ex.text.index("Start the program")) == ("Guide", "Use")
+    assert make_document("g.txt", ex.text).heading_path(0) == ()  # plain text has no blocks
