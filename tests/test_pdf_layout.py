@@ -202,3 +202,11 @@ def test_footnotes_wait_until_the_paragraph_over_the_page_break_ends():
     assert kinds["1 A footnote in smaller type."] == "footnote"
     offset, index, _ = laid.runs[0][-1]  # the footnote's characters are still mapped to the first page
     assert laid.text[offset:].startswith("1 A footnote") and index == first[-1].start
+
+
+def test_a_line_pdfium_cuts_after_a_superscript_is_one_line():
+    lines = page("Camlidl generates stub code as described in the Caml reference manual", "of the Objective Caml")
+    cut = lines[1]
+    rest = Line(0, cut.start + len(cut.text) + 2, ") from an IDL description.", cut.x1 + 0.5, cut.y0, 400.0, cut.y1, 10.0)
+    laid = lay_out([[*lines, rest]])
+    assert laid.text.endswith("manual of the Objective Caml) from an IDL description.")

@@ -171,6 +171,9 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
     page break, where the two lines' own positions do not compare: margins of odd
     and even pages differ).
     """
+    gap = b.x0 - a.x1
+    if same_page and abs(a.y0 - b.y0) < 0.3 * a.size and -1 < gap < 1.5 * a.size:
+        return NOSPACE if gap < 0.15 * a.size else WRAP  # one visual line PDFium cut in two (after a superscript)
     full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
     if a.cells or b.cells:  # table rows stay one per line
         return CODE_LINE if a.cells and b.cells and (not same_page or _pitch_ok(a, b, m)) else PARA
