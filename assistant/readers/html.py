@@ -76,7 +76,10 @@ class HtmlReader:
         except Exception as e:  # lxml failing on a broken page
             raise ValueError(f"corrupt HTML ({type(e).__name__}: {e}); not indexed") from None
         main_text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        blocks, trusted = html_blocks(data)
+        try:
+            blocks, trusted = html_blocks(data)
+        except Exception:  # our pass failing on a strange page must not lose what trafilatura found
+            blocks, trusted = [], False
         text, spans = layout(blocks if trusted else confirmed(blocks, main_text))
         if len(text.split()) < MIN_WORDS:  # our pass found no content: trafilatura's text, as it gives it
             text, spans = main_text, ()
