@@ -6,9 +6,9 @@
   installed).
 * The five default articles converted to PDF, HTML and Word (``docgen.py``),
   without ``sources.toml``: asking the default questions over each version cites
-  the same sentences as over the .txt files (whitespace aside, since a PDF line
-  wrap is two spaces), and every PDF citation names the page whose own PDFium
-  text holds the quote.  Metadata is first checked as read from the files, then
+  the same sentences as over the .txt files (whitespace aside), and every PDF
+  citation names the page whose own PDFium characters (``Page.runs``) are the
+  quote.  Metadata is first checked as read from the files, then
   the corpus's ``sources.toml`` is applied so that only the text differs.
 """
 
@@ -184,8 +184,8 @@ def test_converted_corpus_cites_the_same_sentences_as_the_txt(kind, txt_answers,
         assert answers[q].abstained == txt_answers[q].abstained, q
         if got != want:
             differ.append(q)
-    # A PDF line wrap is two spaces where the .txt has one; chunking counts a run of spaces once, so the
-    # same sentences fill the same chunks and every answer cites the same sentences as over the .txt.
+    # The PDF's wrapped lines are joined into the .txt's paragraphs (one space a wrap), so the same
+    # sentences fill the same chunks and every answer cites the same sentences as over the .txt.
     assert not differ, differ
     if kind == "pdf":
         assert {c.page for ans in answers.values() for c in ans.citations} >= {1, 2}
