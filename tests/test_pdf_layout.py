@@ -210,3 +210,18 @@ def test_a_line_pdfium_cuts_after_a_superscript_is_one_line():
     rest = Line(0, cut.start + len(cut.text) + 2, ") from an IDL description.", cut.x1 + 0.5, cut.y0, 400.0, cut.y1, 10.0)
     laid = lay_out([[*lines, rest]])
     assert laid.text.endswith("manual of the Objective Caml) from an IDL description.")
+
+
+def test_two_columns_are_read_in_order_and_a_paragraph_runs_on_into_the_next_column():
+    narrow = {"x1": 290.0}
+    left = page(
+        *[(f"Left column line {k} fills its column", dict(narrow)) for k in range(3)],
+        ("and this sentence runs on into the", dict(narrow)),
+        number=0,
+    )
+    right = [
+        Line(0, 500 + 40 * k, text, 310.0, TOP - PITCH * k, x1, TOP - PITCH * k + 10, 10.0, first_word=len(text.split()[0]) * 5.0)
+        for k, (text, x1) in enumerate([("right column, where it ends.", 420.0), ("A new paragraph starts here.", 450.0)])
+    ]
+    laid = lay_out([left + right])
+    assert "runs on into the right column, where it ends.\n\nA new paragraph starts here." in laid.text

@@ -29,9 +29,11 @@ Rules, each a trade-off:
 * A paragraph that runs over a page break is joined; the new page's furniture is
   then written after that paragraph, so the sentence stays whole and each part
   keeps its page (the runs say which characters are on which page).
-* Reading order is PDFium's; a line that goes back up the page starts a new
-  paragraph (a new column), so a two-column page is read column by column when
-  PDFium orders it so.
+* Reading order is PDFium's, so a two-column page is read column by column when
+  PDFium orders it so; a line that goes back up the page into the next column is
+  judged like the top of a new page (a paragraph that runs from the foot of one
+  column to the head of the next is joined), any other line going back up starts
+  a new paragraph.
 * Footnotes (a run of smaller type below all the text of a page) are blocks of
   their own, written after the page's last paragraph ends, so a paragraph that
   runs over the page break is not cut by them; written after text of the next
@@ -174,6 +176,14 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
     gap = b.x0 - a.x1
     if same_page and abs(a.y0 - b.y0) < 0.3 * a.size and -1 < gap < 1.5 * a.size:
         return NOSPACE if gap < 0.15 * a.size else WRAP  # one visual line PDFium cut in two (after a superscript)
+    if (
+        same_page
+        and len(a.text) >= 20
+        and not a.text[-1].isdigit()
+        and b.y0 > a.y0 + a.size
+        and b.x0 > a.x1 - 0.5 * (a.x1 - a.x0)
+    ):
+        same_page, indent = False, 0.0  # the top of the next column: judged like the top of the next page
     full = a.x1 + 0.3 * a.size + b.first_word >= right - 0.5 * a.size  # b's first word would not have fit on a
     if a.cells or b.cells:  # table rows stay one per line
         return CODE_LINE if a.cells and b.cells and (not same_page or _pitch_ok(a, b, m)) else PARA
