@@ -24,12 +24,16 @@ llm: $(LLM_STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's poppler-utils: pdftotext is the independent reading of real PDFs in tests/test_layout_real.py.
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+
 run: $(STAMP)
 	$(VENV)/bin/assistant serve
 
 # lint runs first: a test run on unformatted or failing-lint code stops before the suite.
 # llm: the generated-answer tests run against a real llama.cpp server with the local model.
-test: lint browser llm
+test: lint browser poppler llm
 	$(PY) -m pytest
 
 # Everyday work: the unit tests only (no models, no servers), under a minute.  `make test` stays the one full command.
@@ -40,4 +44,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests evals
 	$(VENV)/bin/ruff format --check assistant tests evals
 
-.PHONY: install llm browser run test test-fast lint
+.PHONY: install llm browser poppler run test test-fast lint

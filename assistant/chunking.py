@@ -168,9 +168,9 @@ def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:
 def _width(text: str):
     """Length of ``text[a:e]`` with each run of spaces counted once.
 
-    A PDF's line wrap becomes two spaces in its canonical text (offsets keep PDFium's
-    character indexes), so counting runs once packs the same sentences into a chunk
-    as the plain-text version of the same document.
+    Runs of spaces (a PDF text from the older reader, where a line wrap was two
+    spaces; spaces that align text) count once, so such a text packs the same
+    sentences into a chunk as the plain-text version of the same document.
     """
     extra = [m.start() + k for m in re.finditer(r" {2,}", text) for k in range(1, m.end() - m.start())]
     if not extra:

@@ -27,12 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .boilerplate import _is_credit, detect_boilerplate
+from .boilerplate import _is_credit, detect_boilerplate, merge_spans
 from .names import clean_label, name_problem, printable
-from .readers import SUFFIXES, read_file, reader_for
+from .readers import EXTRACTION_VERSION, SUFFIXES, read_file, reader_for
 from .readers import decode as _decode
+from .readers.text import first_heading, first_text_line
 from .text import date_bounds
-from .types import Document, Extracted, Page
+from .types import Block, Document, Extracted, Span, page_from_json
 
 METADATA_FILE = "sources.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -110,16 +111,16 @@ def clean_metadata(source: str, raw) -> tuple[dict, list[LoadError]]:
     return out, warnings
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _MARKUP = re.compile(r"^\s*(<[^>]*>|[-=*_~`|+#>]{2,}|!?\[|\{|https?://|www\.)|https?://")
 
 
 def _default_title(source: str, text: str) -> str:
-    """A title for a file without one: its first Markdown heading, else a short plain first line, else its name."""
-    m = _HEADING.search(text[:20_000])
-    if m and m.group(1).strip():
-        return m.group(1).strip()
-    first = text.strip().split("\n", 1)[0].strip() if text.strip() else ""
+    """A title for a file without one: its first real heading (Markdown or reStructuredText, never a
+    directive or markup), else a short plain first line of text, else its name."""
+    heading = first_heading(text)
+    if heading and len(heading) <= 200:
+        return heading
+    first = first_text_line(text)
     plain = first and not _MARKUP.search(first) and any(ch.isalpha() for ch in first)
     if plain and len(first) <= 120 and first[-1:] not in ".!?:;," and not _is_credit(first):
         return first
@@ -214,12 +215,13 @@ def make_document(
         publisher=clean_label(str(meta.get("publisher", ""))),
         author=clean_label(str(meta.get("author", ""))),
         date=str(meta.get("date", "")),
-        boilerplate=detect_boilerplate(text),
+        boilerplate=merge_spans((*detect_boilerplate(text), *(extracted.furniture if extracted else ()))),
         sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
         kind=extracted.kind if extracted else "text",
         pages=extracted.pages if extracted else (),
         url=str(meta.get("url", "")),
         file_meta=tuple(sorted(own.items())),
+        blocks=extracted.blocks if extracted else (),
     )
 
 
@@ -243,11 +245,17 @@ def inside(path: Path, root: Path) -> bool:
 
 
 def _from_cache(entry: Mapping | None, sha: str) -> Extracted | None:
-    """A manifest entry's extraction when it was made from these very bytes (binary and HTML formats only)."""
+    """A manifest entry's extraction when it was made from these very bytes by this version of the readers
+    (binary and HTML formats only); its boilerplate comes back as the reader's furniture."""
     if not entry or entry.get("sha256") != sha or entry.get("kind", "text") == "text" or "text" not in entry:
         return None
-    pages = tuple(Page(n, a, b) for n, a, b in entry.get("pages", []))
-    return Extracted(text=entry["text"], kind=entry["kind"], meta=dict(entry.get("file_meta", {})), pages=pages)
+    if entry.get("extraction", 1) != EXTRACTION_VERSION:
+        return None
+    pages = tuple(page_from_json(p) for p in entry.get("pages", []))
+    furniture = tuple(Span(a, b) for a, b in entry.get("boilerplate", []))
+    meta = dict(entry.get("file_meta", {}))
+    blocks = tuple(Block(k, a, b, lv) for k, a, b, lv in entry.get("blocks", []))
+    return Extracted(entry["text"], entry["kind"], meta, pages, furniture=furniture, blocks=blocks)
 
 
 def read_source(path: Path, source: str, root: Path, cached: Mapping | None = None) -> tuple[Extracted, str]:

@@ -57,7 +57,7 @@ class Engine:
 
 
 @dataclass(frozen=True)
-class Extracted:
+class ExtractivePass:
     """What the extractive pass leaves for a generated answer."""
 
     plan: Plan
@@ -102,7 +102,7 @@ def threshold(engine: Engine, settings: Settings) -> float:
     return abstain_below(model, null_best(engine, settings) if model.null_quantile >= 0 else [])
 
 
-def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None, t0: float) -> tuple[Answer, Extracted]:
+def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None, t0: float) -> tuple[Answer, ExtractivePass]:
     """The extractive answer to a planned question, and what a generated answer needs from it."""
     s, docs = settings, engine.docs
     ev = evidence(plan, engine, s, filters)
@@ -123,12 +123,12 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
         config_hash=s.config_hash(),
         latency_ms=(time.perf_counter() - t0) * 1000,
     )
-    return ans, Extracted(plan, picked, scored, docs, t0)
+    return ans, ExtractivePass(plan, picked, scored, docs, t0)
 
 
 def answer(
     question, history, filters: Filters | None, *, engine: Engine | Callable[[], Engine], settings: Settings
-) -> tuple[Answer, Extracted]:
+) -> tuple[Answer, ExtractivePass]:
     """The whole extractive path: check and plan the question, then answer it from the engine's index.
 
     ``engine`` may be a function that loads it: a bad question is refused before any index is opened."""

@@ -31,11 +31,58 @@ class Span:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paged document (PDF): ``number`` is 1-based; ``[start, end)`` its span of the text."""
+    """One page of a paged document (PDF): ``number`` is 1-based; ``[start, end)`` its span of the text.
+
+    ``runs`` map the canonical text back to the file: each ``(offset, index, length)``
+    says that ``text[offset:offset + length]`` is the page's own characters
+    ``index .. index + length`` (PDFium character indexes), one for one.  Text between
+    runs (a joined line's space, a removed hyphen's gap) belongs to no character.  A
+    run may lie outside ``[start, end)`` (page furniture placed after a paragraph that
+    continues from the page before).  No runs: the page's text is its characters in
+    place, ``offset - start`` being the index (how pages were read before layout).
+    """
 
     number: int
     start: int
     end: int
+    runs: tuple[tuple[int, int, int], ...] = ()
+
+    def indexes(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The page's character index ranges ``[i, j)`` that the canonical span ``[start, end)`` covers."""
+        if not self.runs:
+            a, b = max(start, self.start), min(end, self.end)
+            return [(a - self.start, b - self.start)] if a < b else []
+        out = []
+        for offset, index, length in self.runs:
+            a, b = max(start, offset), min(end, offset + length)
+            if a < b:
+                out.append((index + a - offset, index + b - offset))
+        return out
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of the author's layout, a span ``[start, end)`` of the canonical text.
+
+    ``kind`` is ``heading`` (with its ``level``, 1 the largest), ``paragraph``,
+    ``item`` (of a list), ``code`` (kept line by line) or ``table`` (one row);
+    page furniture is not a block (see ``Extracted.furniture``).
+    """
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+
+
+def page_to_json(page: Page) -> list:
+    """A page as the manifest stores it: ``[number, start, end]`` plus its runs when it has them."""
+    return [page.number, page.start, page.end, *([[list(r) for r in page.runs]] if page.runs else [])]
+
+
+def page_from_json(value: list) -> Page:
+    runs = tuple(tuple(r) for r in value[3]) if len(value) > 3 else ()
+    return Page(value[0], value[1], value[2], runs)
 
 
 @dataclass(frozen=True)
@@ -43,7 +90,8 @@ class Extracted:
     """What a reader makes of a file: the canonical text, the file's own metadata, its pages.
 
     ``meta`` holds only what the file states (``title``, ``author``, ``date``,
-    ``publisher``, ``url``); ``kind`` names the format (``text``, ``pdf``, ``html``, ``docx``).
+    ``publisher``, ``url``); ``kind`` names the format (``text``, ``pdf``, ``html``, ``docx``);
+    ``furniture`` becomes part of ``Document.boilerplate`` (never chunked, never cited).
     """
 
     text: str
@@ -51,6 +99,8 @@ class Extracted:
     meta: dict = field(default_factory=dict, compare=False, hash=False)
     pages: tuple[Page, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)  # read, but something may be missing (said by name)
+    furniture: tuple[Span, ...] = ()  # spans the reader knows are page furniture (running heads, page numbers)
+    blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () otherwise
 
 
 @dataclass(frozen=True)
@@ -73,6 +123,22 @@ class Document:
     pages: tuple[Page, ...] = ()
     url: str = ""
     file_meta: tuple[tuple[str, str], ...] = ()  # what the file states about itself, before sources.toml
+    blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () for plain text
+
+    def heading_path(self, offset: int) -> tuple[str, ...]:
+        """The headings ``offset`` lies under, outermost first ("3 Arrays", "3.1 Constructors"); () without blocks.
+
+        Each heading closes every open heading of its level or deeper; a heading of a
+        level never seen above it simply nests.  Trade-off: PDF levels come from font
+        sizes, so a document that sets two levels in one size flattens them.
+        """
+        path: list[tuple[int, str]] = []
+        for b in self.blocks:
+            if b.start > offset:
+                break
+            if b.kind == "heading":
+                path = [h for h in path if h[0] < b.level] + [(b.level, " ".join(self.text[b.start : b.end].split()))]
+        return tuple(t for _, t in path)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character ``offset``, or None for unpaged documents."""

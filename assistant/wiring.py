@@ -75,11 +75,11 @@ def default_ports(settings: Settings) -> Ports:
     )
 
 
-def render_page(data: bytes, number: int, start: int, end: int, scale: float):
-    """(PNG, boxes) of a PDF page with the characters ``[start, end)`` of its text boxed (pypdfium2)."""
+def render_page(data: bytes, number: int, ranges, scale: float):
+    """(PNG, boxes) of a PDF page with the PDFium character ``ranges`` of its text boxed (pypdfium2)."""
     from .readers.pdf import render_highlight
 
-    return render_highlight(data, number, start, end, scale)
+    return render_highlight(data, number, ranges, scale)
 
 
 _clients: dict = {}

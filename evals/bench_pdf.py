@@ -4,7 +4,10 @@ The five default articles are written as PDFs (``tests/docgen.py``, reportlab),
 ``--copies`` times each, and ingested the way ``load_corpus`` + ``chunk_document``
 + the index's embedder do it; then the same articles as .txt.  Prints pages/s of
 PDF parsing, parse time against embedding time, and the .txt figures side by
-side.  Usage: ``python evals/bench_pdf.py [--copies 4]``.
+side.  ``--manual PATH`` (repeatable) also times the layout reading alone
+(lines, paragraphs, furniture) of real PDFs, such as Debian's manuals that
+``tests/test_layout_real.py`` fetches into tests/cache/, in pages/s.
+Usage: ``python evals/bench_pdf.py [--copies 4] [--manual tests/cache/.../gnuplot.pdf]``.
 """
 
 from __future__ import annotations
@@ -51,10 +54,25 @@ def ingest(files: list[tuple[str, bytes]], embedder, settings: Settings) -> dict
     }
 
 
+def parse_manuals(paths: list[str]) -> list[dict]:
+    """Pages/s of the layout reading of real PDFs (parsing only: no chunking, no embedding)."""
+    out = []
+    for path in paths:
+        data = Path(path).read_bytes()
+        t0 = time.perf_counter()
+        ex = read_file(Path(path).name, data)
+        s = time.perf_counter() - t0
+        out.append({"file": Path(path).name, "pages": len(ex.pages), "parse_s": s, "pages_per_s": len(ex.pages) / s})
+        print(f"{Path(path).name}: {len(ex.pages)} pages in {s:.2f} s, {len(ex.pages) / s:.0f} pages/s")
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=4, help="copies of each default article")
+    ap.add_argument("--manual", action="append", default=[], help="a real PDF to time the layout reading of")
     args = ap.parse_args(argv)
+    manuals = parse_manuals(args.manual)
     settings = Settings()
     embedder = make_embedder(settings)
     embedder.embed(["warm up"])
@@ -76,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'figure':<24}{'PDF':>12}{'.txt (same text)':>20}")
     for name, a, b in rows:
         print(f"{name:<24}{a!s:>12}{b!s:>20}")
-    result = {"pdf": pdf, "txt": txt}
+    result = {"pdf": pdf, "txt": txt, "manuals": manuals}
     print(json.dumps(result))
     return result
 

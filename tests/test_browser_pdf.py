@@ -86,14 +86,15 @@ def test_highlight_boxes_sit_over_the_quoted_words():
     i = ex.text.index("The inspectors found")
     p = next(p for p in ex.pages if p.start <= i < p.end)
     j = ex.text.index("storm.", i) + len("storm.")
-    png, boxes = render_highlight(data, p.number, i - p.start, j - p.start, 1.5)
+    ranges = p.indexes(i, j)  # PDFium character indexes of the quote on that page
+    png, boxes = render_highlight(data, p.number, ranges, 1.5)
     img = Image.open(io.BytesIO(png)).convert("RGB")
     tp = pdfium.PdfDocument(data)[p.number - 1].get_textpage()
     height = img.size[1] / 1.5
-    left, b, r, t = tp.get_charbox(i - p.start + 4, loose=True)  # a letter of "inspectors", inside the span
+    left, b, r, t = tp.get_charbox(ranges[0][0] + 4, loose=True)  # a letter of "inspectors", inside the span
     x, y = int((left + r) / 2 * 1.5), int((height - (b + t) / 2) * 1.5)
     inside = img.getpixel((x, y - 2))
-    l2, b2, r2, t2 = tp.get_charbox(i - p.start - 30, loose=True)  # the line above, outside the span
+    l2, b2, r2, t2 = tp.get_charbox(ranges[0][0] - 30, loose=True)  # the line above, outside the span
     outside = img.getpixel((int((l2 + r2) / 2 * 1.5), int((height - t2) * 1.5) + 1))
     assert boxes == 1
     assert inside[0] - inside[2] > 60, inside  # yellow-tinted (paper or glyph under the tint): red well above blue

@@ -315,3 +315,23 @@ def test_default_title(source, text, title):
     doc = make_document(source, text)
     assert doc.title == title
     assert doc.publisher == "" and doc.label == title  # no invented publisher: the label is the title
+
+
+@pytest.mark.parametrize(
+    "text,title",
+    [
+        pytest.param(
+            ".. only:: html\n\n   .. image:: logo.png\n\nUser Guide\n==========\n\nBody.", "User Guide", id="rst-directive"
+        ),
+        pytest.param("==========\n User Guide\n==========\n\nBody.", "User Guide", id="rst-overline"),
+        pytest.param(".. _intro:\n\nIntroduction\n------------\n\nText.", "Introduction", id="rst-label"),
+        pytest.param(":orphan:\n\n**Install** the ``tool``\n=====================\n", "Install the tool", id="rst-markup"),
+        pytest.param("[![build](b.svg)](ci)\n\n# The *fast* [parser](x)\n", "The fast parser", id="md-badge-markup"),
+        pytest.param("```sh\n# not a title\n```\n\n## Real title\n", "Real title", id="md-fenced-comment"),
+        pytest.param('---\ntitle: "Front matter title"\n---\n# Other\n', "Front matter title", id="md-front-matter"),
+        pytest.param("<!-- generated -->\nSetext title\n---\n\nBody.", "Setext title", id="md-setext"),
+        pytest.param(".. only:: html\n\n   Some text\n\nPlain first line\n\nBody.", "Plain first line", id="rst-no-heading"),
+    ],
+)
+def test_title_is_the_first_real_heading_never_a_directive_or_markup(text, title):
+    assert make_document("doc.txt", text).title == title

@@ -313,3 +313,28 @@ def test_hard_wrapped_debian_faq_splits_like_its_reflowed_copy():
         got = [" ".join(s.text.split()) for s in split_sentences(wrapped)]
         same += got == [s.text for s in split_sentences(make_document("f.txt", reflow(b)))]
     assert len(blocks) > 700 and same >= 0.95 * len(blocks), (same, len(blocks))
+
+
+@pytest.mark.unit
+def test_a_draft_with_file_bytes_is_written_as_is_and_held_out_as_text(tmp_path):
+    """The manuals genre copies PDFs and web pages as they are; its holdout writes a cut one as .txt."""
+    from docgen import make_html
+
+    from assistant.corpus import load_corpus
+    from assistant.readers import read_file
+
+    article = "Harbour report\n\nThe pier reopens in March after repairs.\n\nFerries use the south quay until then.\n"
+    data = make_html(article, title="Harbour report")
+    text = read_file("a.html", data).text
+    i = text.index("The pier reopens")
+    doc = DraftDoc("a.html", text, title="Harbour report", data=data)
+    case = DraftCase("m1", "single", "When does the pier reopen?", (GoldSpan("a.html", i, i + 40),))
+    draft = CorpusDraft("m", (doc,), (case,))
+    folder, cases_file = write_corpus(draft, tmp_path)
+    assert (folder / "a.html").read_bytes() == data
+    (loaded,), _ = load_corpus(folder)
+    g = load_cases(cases_file, {loaded.source: loaded})[0].gold[0]
+    assert loaded.text[g.start : g.end] == text[i : i + 40]
+    held = holdout(draft, 1.0)
+    assert [d.source for d in held.docs] == ["a.txt"] and held.docs[0].data is None
+    assert "The pier reopens" not in held.docs[0].text and "Ferries use the south quay" in held.docs[0].text

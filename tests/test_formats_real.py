@@ -6,9 +6,9 @@
   installed).
 * The five default articles converted to PDF, HTML and Word (``docgen.py``),
   without ``sources.toml``: asking the default questions over each version cites
-  the same sentences as over the .txt files (whitespace aside, since a PDF line
-  wrap is two spaces), and every PDF citation names the page whose own PDFium
-  text holds the quote.  Metadata is first checked as read from the files, then
+  the same sentences as over the .txt files (whitespace aside), and every PDF
+  citation names the page whose own PDFium characters (``Page.runs``) are the
+  quote.  Metadata is first checked as read from the files, then
   the corpus's ``sources.toml`` is applied so that only the text differs.
 """
 
@@ -77,16 +77,27 @@ def debian_pdf() -> Path:
 
 
 def pdfium_pages(data: bytes) -> list[str]:
+    """Each page's own PDFium text, with control characters shown as the canonical text shows them."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
 
-    # PDFium marks a word hyphenated at a line end with U+FFFE; the canonical text shows a hyphen there,
-    # and a space for any other control character (this manual has one \x0f)
+    # PDFium marks a word hyphenated at a line end with U+FFFE (the canonical text joins the word without it),
+    # and this manual has one \x0f (a space in the canonical text)
     def visible(text: str) -> str:
-        return "".join(c if c.isprintable() or c in "\r\n" else "-" if c == "\ufffe" else " " for c in text)
+        return "".join(c if c.isprintable() or c in "\r\n\ufffe" else " " for c in text)
 
-    return [flat(visible(pdf[i].get_textpage().get_text_range())) for i in range(len(pdf))]
+    return [visible(pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
+
+
+def on_pages(doc, start: int, end: int, pages: list[str]) -> list[tuple[int, str]]:
+    """(page number, the page's own characters that the canonical span covers), for every page it covers."""
+    out = []
+    for p in doc.pages:
+        got = "".join(pages[p.number - 1][i:j] for i, j in p.indexes(start, end))
+        if got:
+            out.append((p.number, got))
+    return out
 
 
 def check_citations(assistant: Assistant, answers, pdf_pages: dict[str, list[str]] | None = None) -> int:
@@ -97,11 +108,10 @@ def check_citations(assistant: Assistant, answers, pdf_pages: dict[str, list[str
             assert assistant.document_text(c.source)[c.start : c.end] == c.quote
             if pdf_pages is not None and c.source in pdf_pages:
                 doc = assistant.document(c.source)
-                over = [p for p in doc.pages if p.start < c.end and c.start < p.end]  # a run of sentences may cross pages
-                assert c.page == over[0].number, (c.source, c.page, c.quote)
-                for p in over:
-                    part = doc.text[max(c.start, p.start) : min(c.end, p.end)]
-                    assert flat(part) in pdf_pages[c.source][p.number - 1], (c.source, p.number, part)
+                over = on_pages(doc, c.start, c.end, pdf_pages[c.source])  # a passage may cross a page break
+                assert c.page == over[0][0], (c.source, c.page, c.quote)
+                # the quote is those pages' own characters, line breaks and hyphens aside
+                assert "".join("".join(part for _, part in over).split()) == "".join(c.quote.split()), c.quote
             n += 1
     return n
 
@@ -122,8 +132,9 @@ def test_real_debian_pdf_is_read_with_pages_and_cited_exactly(real_pdf_corpus):
     data = (Path(real_pdf_corpus.corpus_dir) / doc.source).read_bytes()
     own = pdfium_pages(data)
     assert doc.kind == "pdf" and len(doc.pages) == len(own) == 26
-    for p in doc.pages:  # each page's canonical text is PDFium's text of that page, breaks aside
-        assert flat(doc.text[p.start : p.end]) == own[p.number - 1]
+    for p in doc.pages:  # every character PDFium has on the page is in the canonical text once, in order
+        mine = "".join(own[p.number - 1][i : i + n] for _, i, n in sorted(p.runs, key=lambda r: r[1]))
+        assert "".join(mine.split()) == "".join(c for c in own[p.number - 1] if not c.isspace() and c != "\ufffe")
     assert re.search(r"Integer literals, character literals and string literals", doc.text)
     answers = [a.ask(q) for q in PDF_QUESTIONS]
     assert check_citations(a, answers, {doc.source: own}) >= len(PDF_QUESTIONS)
@@ -173,8 +184,8 @@ def test_converted_corpus_cites_the_same_sentences_as_the_txt(kind, txt_answers,
         assert answers[q].abstained == txt_answers[q].abstained, q
         if got != want:
             differ.append(q)
-    # A PDF line wrap is two spaces where the .txt has one; chunking counts a run of spaces once, so the
-    # same sentences fill the same chunks and every answer cites the same sentences as over the .txt.
+    # The PDF's wrapped lines are joined into the .txt's paragraphs (one space a wrap), so the same
+    # sentences fill the same chunks and every answer cites the same sentences as over the .txt.
     assert not differ, differ
     if kind == "pdf":
         assert {c.page for ans in answers.values() for c in ans.citations} >= {1, 2}

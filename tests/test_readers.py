@@ -16,7 +16,7 @@ from assistant import readers
 from assistant.chunking import chunk_document, split_sentences
 from assistant.corpus import check_upload, load_corpus, make_document
 from assistant.indexing.build import _doc_from_json, _doc_to_json
-from assistant.readers.pdf import PAGE_SEP, pdf_date, render_highlight
+from assistant.readers.pdf import pdf_date, render_highlight
 from assistant.types import Citation, Page
 
 pytestmark = pytest.mark.unit
@@ -59,22 +59,21 @@ def test_every_sentence_and_chunk_is_an_exact_span_of_the_canonical_text(name, d
 
 
 @pytest.mark.parametrize("name,data", [p for p in FILES if p.id.startswith("pdf")])
-def test_pdf_offsets_minus_page_start_are_pdfium_character_indexes(name, data):
+def test_pdf_runs_map_the_canonical_text_to_pdfium_characters(name, data):
     import pypdfium2 as pdfium
 
     ex = readers.read_file(name, data)
     pdf = pdfium.PdfDocument(data)
     assert len(ex.pages) == len(pdf) and [p.number for p in ex.pages] == list(range(1, len(pdf) + 1))
     for page, prev in zip(ex.pages[1:], ex.pages, strict=False):
-        assert ex.text[prev.end : page.start] == PAGE_SEP
+        assert prev.end <= page.start and ex.text[prev.end : page.start].strip() == ""
+    in_runs = 0
     for p in ex.pages:
-        tp = pdf[p.number - 1].get_textpage()
-        raw = tp.get_text_range()
-        assert p.end - p.start == tp.count_chars() == len(raw)
-        own = ex.text[p.start : p.end]
-        # only line breaks differ, and only at the same positions: every other character is PDFium's
-        assert all(a == b if b not in "\r\n" else a in " \n" for a, b in zip(own, raw, strict=True))
-        assert {own[i : i + 2] for i in range(len(raw)) if raw.startswith("\r\n", i)} <= {"  ", "\n\n"}
+        raw = pdf[p.number - 1].get_textpage().get_text_range()
+        for offset, index, length in p.runs:  # every run is PDFium's own characters, one for one
+            assert ex.text[offset : offset + length] == raw[index : index + length]
+            in_runs += sum(not c.isspace() for c in raw[index : index + length])
+    assert in_runs == sum(not c.isspace() for c in ex.text)  # only the joins (spaces, blank lines) are not PDFium's
     if name == "long.pdf":
         assert len(ex.pages) >= 3
         i = ex.text.index("Paragraph 119 says")
@@ -262,7 +261,28 @@ def test_highlight_boxes_cover_the_cited_characters_only():
     ex = readers.read_file("a.pdf", GOOD_PDF)
     i = ex.text.index("The repairs will cost")
     j = ex.text.index("half.", i) + len("half.")
-    png, boxes = render_highlight(GOOD_PDF, 1, i, j)
+    png, boxes = render_highlight(GOOD_PDF, 1, ex.pages[0].indexes(i, j))
     assert png.startswith(b"\x89PNG") and boxes == 1  # one line of the page
-    _, none = render_highlight(GOOD_PDF, 1, i, i)
+    _, none = render_highlight(GOOD_PDF, 1, ex.pages[0].indexes(i, i))
     assert none == 0
+
+
+def test_html_blocks_give_each_offset_its_heading_path():
+    page = (
+        b"<html><head><title>Guide</title></head><body><nav><a href='/'>Home</a></nav><main>"
+        b"<h1>Guide</h1><p>Intro text of the guide, long enough to be content here.</p>"
+        b"<h2>Install</h2><p>Run the installer with the default options please.</p>"
+        b"<h3>On Debian</h3><p>Use apt to install the package from the archive.</p>"
+        b"<h2>Use</h2><ul><li>Start the program from the menu.</li></ul><pre>guide --help\nguide run</pre>"
+        b"<table><tr><th>Option</th><th>Meaning</th></tr><tr><td>-v</td><td>verbose</td></tr></table></main></body></html>"
+    )
+    ex = readers.read_file("g.html", page)
+    doc = make_document("g.html", ex.text, None, ex)
+    assert [(b.kind, b.level) for b in ex.blocks] == [
+        ("heading", 1), ("paragraph", 0), ("heading", 2), ("paragraph", 0), ("heading", 3), ("paragraph", 0),
+        ("heading", 2), ("item", 0), ("code", 0), ("table", 0), ("table", 0),
+    ]  # fmt: skip
+    assert "Home" not in ex.text and "guide --help\nguide run" in ex.text and "Option | Meaning\n-v | verbose" in ex.text
+    assert doc.heading_path(ex.text.index("Use apt")) == ("Guide", "Install", "On Debian")
+    assert doc.heading_path(ex.text.index("Start the program")) == ("Guide", "Use")
+    assert make_document("g.txt", ex.text).heading_path(0) == ()  # plain text has no blocks

@@ -163,7 +163,9 @@ class ChromaStore:
         if k <= 0:
             return []
         res = self._guard(
-            lambda: self._coll().query(query_embeddings=[[float(x) for x in vector]], n_results=k, where=where, include=["distances"])
+            lambda: self._coll().query(
+                query_embeddings=[[float(x) for x in vector]], n_results=k, where=where, include=["distances"]
+            )
         )
         # cosine space: distance = 1 - cos
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import Settings
-from ..pipeline import Engine, Extracted
+from ..pipeline import Engine, ExtractivePass
 from ..ports import Generator
 from ..types import Answer, AssistantError, GeneratorError
 from .compose import check_reply, choose_evidence, generated_answer, join_notes, model_judge, timing
@@ -29,7 +29,7 @@ def _fallback(ans: Answer, note: str, t0: float | None = None) -> Answer:
 
 
 def stream(
-    ans: Answer, ex: Extracted, get_generator: Callable[[], Generator | None], engine: Engine, settings: Settings
+    ans: Answer, ex: ExtractivePass, get_generator: Callable[[], Generator | None], engine: Engine, settings: Settings
 ) -> Iterator[tuple]:
     """Events ("token", str) while the reply is written, then ("final", Answer); the generator is made on first use."""
     if ans.abstained or ans.conflict:

@@ -38,7 +38,19 @@ from ..chunking import chunk_document
 from ..config import Settings
 from ..corpus import LoadError
 from ..ports import Embedder, KeywordIndex, VectorStore
-from ..types import Chunk, Document, IndexMismatchError, IndexMissingError, Page, Span, StoreUnavailableError, content_hash
+from ..readers import EXTRACTION_VERSION
+from ..types import (
+    Block,
+    Chunk,
+    Document,
+    IndexMismatchError,
+    IndexMissingError,
+    Span,
+    StoreUnavailableError,
+    content_hash,
+    page_from_json,
+    page_to_json,
+)
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import layout
 
@@ -100,7 +112,9 @@ def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
         "boilerplate": [[s.start, s.end] for s in doc.boilerplate],
         "chunks": [[c.id, c.start, c.end] for c in chunks],
         "kind": doc.kind,
-        "pages": [[p.number, p.start, p.end] for p in doc.pages],
+        "pages": [page_to_json(p) for p in doc.pages],
+        "extraction": EXTRACTION_VERSION,
+        "blocks": [[b.kind, b.start, b.end, b.level] for b in doc.blocks],
         "url": doc.url,
         "file_meta": dict(doc.file_meta),
     }
@@ -117,9 +131,10 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
         boilerplate=tuple(Span(a, b) for a, b in d.get("boilerplate", [])),
         sha256=d["sha256"],
         kind=d.get("kind", "text"),
-        pages=tuple(Page(n, a, b) for n, a, b in d.get("pages", [])),
+        pages=tuple(page_from_json(p) for p in d.get("pages", [])),
         url=d.get("url", ""),
         file_meta=tuple(sorted(d.get("file_meta", {}).items())),
+        blocks=tuple(Block(k, a, b, lv) for k, a, b, lv in d.get("blocks", [])),
     )
     chunks = [Chunk(cid, source, doc.text[a:b], a, b, doc.date) for cid, a, b in d["chunks"]]
     return doc, chunks

@@ -31,6 +31,9 @@ READERS: dict[str, DocumentReader] = {
     ".docx": DocxReader(),
 }
 SUFFIXES = tuple(READERS)
+# Bumped whenever a reader's canonical text changes, so that the index parses such files again
+# instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure).
+EXTRACTION_VERSION = 2
 BINARY_KINDS = ("pdf", "docx")
 
 
@@ -70,4 +73,4 @@ def read_file(name: str, data: bytes) -> Extracted:
     return reader_for(name, data).read(name, data)
 
 
-__all__ = ["READERS", "SUFFIXES", "Extracted", "decode", "read_file", "reader_for", "sniff"]
+__all__ = ["EXTRACTION_VERSION", "READERS", "SUFFIXES", "Extracted", "decode", "read_file", "reader_for", "sniff"]

@@ -1,22 +1,32 @@
-"""Saved web pages through trafilatura: the main text, without the page's furniture, and its metadata.
+"""Saved web pages: the main content with its structure, without the page's furniture, and its metadata.
 
-trafilatura finds the article in the page and drops navigation, teasers,
-newsletter boxes, related-link lists and footers; its text (one paragraph or
-heading per line) is the canonical text, so offsets refer to it, not to the HTML
-source.  Metadata comes from the page's own tags (``<title>``, ``og:``/``article:``
-meta, JSON-LD): title, author, date, site name (as publisher) and URL.
+The text comes from our own lxml pass (``html_blocks``): headings with their
+levels, paragraphs, list items, ``<pre>`` code line by line and table rows (cells
+joined by " | "), one block per paragraph with a blank line between blocks; that
+text is the canonical text, so offsets refer to it, not to the HTML source.  When
+the page marks its main content (``main``, ``article``, ``role=main``) every block
+in it is kept, and so is every block of a page that names its navigation (a
+``nav`` tag, a ``navheader``/``docnav`` class: how DocBook and Publican pages,
+which mark no main element, are read whole); otherwise a block is kept when
+trafilatura (favor_recall) also reads it as content, so teasers and link lists
+stay out.  Metadata comes from the
+page's own tags through trafilatura (``<title>``, ``og:``/``article:`` meta,
+JSON-LD): title, author, date, site name (as publisher) and URL.
 
-Trade-offs: trafilatura's heuristics can drop a short real paragraph or keep a
-caption; tables come out as text lines; images, scripts and comments are not
-extracted.  A page where it finds no main text (fewer than ``MIN_WORDS``
-words: its fallback then returns the menu's link text) is refused by name.
+Trade-offs: navigation or promotions that neither a tag nor a class name gives
+away, on a page that marks its main element or names other navigation, are kept
+(as list items or paragraphs); images, scripts and
+comments are not extracted; a page where our pass finds fewer than ``MIN_WORDS``
+words falls back to trafilatura's text, and a page where neither finds that many
+(trafilatura's fallback is then the menu's link text) is refused by name.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..types import Extracted
+from ..types import Block, Extracted
+from .html_blocks import HtmlBlock, confirmed, html_blocks
 from .limits import check_html, check_text
 
 _TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|main|div|p|title|meta)\b", re.I)
@@ -27,6 +37,29 @@ MIN_WORDS = 10  # fewer words than this is not an article
 
 def looks_like_html(data: bytes) -> bool:
     return bool(_TAG.search(data[:8192]))
+
+
+def layout(blocks: list[HtmlBlock]) -> tuple[str, tuple[Block, ...]]:
+    """The canonical text of blocks and their spans: a blank line between blocks, rows of a table one per line."""
+    parts, out, pos = [], [], 0
+    for i, b in enumerate(blocks):
+        if i:
+            sep = "\n" if b.kind == "table" and blocks[i - 1].kind == "table" else "\n\n"
+            parts.append(sep)
+            pos += len(sep)
+        parts.append(b.text)
+        out.append(Block(b.kind, pos, pos + len(b.text), b.level))
+        pos += len(b.text)
+    return "".join(parts), tuple(out)
+
+
+def _metadata(doc) -> dict:
+    meta = {}
+    for field, attr in (("title", "title"), ("author", "author"), ("date", "date"), ("publisher", "sitename"), ("url", "url")):
+        value = " ".join(str(getattr(doc, attr, None) or "").split())
+        if value:
+            meta[field] = value
+    return meta
 
 
 class HtmlReader:
@@ -41,22 +74,18 @@ class HtmlReader:
         from trafilatura import bare_extraction
 
         try:
-            doc = bare_extraction(data, with_metadata=True, include_comments=False)
+            doc = bare_extraction(data, with_metadata=True, include_comments=False, favor_recall=True)
         except Exception as e:  # lxml failing on a broken page
             raise ValueError(f"corrupt HTML ({type(e).__name__}: {e}); not indexed") from None
-        text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        main_text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        try:
+            blocks, trusted = html_blocks(data)
+        except Exception:  # our pass failing on a strange page must not lose what trafilatura found
+            blocks, trusted = [], False
+        text, spans = layout(blocks if trusted else confirmed(blocks, main_text))
+        if len(text.split()) < MIN_WORDS:  # our pass found no content: trafilatura's text, as it gives it
+            text, spans = main_text, ()
         check_text(len(text))
         if len(text.split()) < MIN_WORDS:  # trafilatura's fallback returns menu link text when there is no article
             raise ValueError("no main text found in the HTML page (only navigation or boilerplate?); not indexed")
-        meta = {}
-        for field, attr in (
-            ("title", "title"),
-            ("author", "author"),
-            ("date", "date"),
-            ("publisher", "sitename"),
-            ("url", "url"),
-        ):
-            value = " ".join(str(getattr(doc, attr, None) or "").split())
-            if value:
-                meta[field] = value
-        return Extracted(text=text, kind=self.kind, meta=meta)
+        return Extracted(text=text, kind=self.kind, meta=_metadata(doc), blocks=spans)

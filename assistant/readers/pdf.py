@@ -1,33 +1,35 @@
-"""PDF through PDFium (pypdfium2): the text layer page by page, metadata, and highlight images.
+"""PDF through PDFium (pypdfium2): the text layer as the author laid it out, metadata, highlight images.
 
-The canonical text is PDFium's own per-page text with every character kept in
-place, so ``offset - page.start`` is PDFium's character index on that page and
-the boxes of a cited span are ``get_charbox(i)`` of that range.  Only line breaks
-are rewritten, keeping their length: PDFium ends every line with ``\\r\\n``; a
-break inside a paragraph (the next line follows at the normal line pitch)
-becomes two spaces, a paragraph break (a larger gap, or a short line ending a
-sentence) becomes ``\\n\\n``.  Pages are joined by ``\\n\\n`` (``PAGE_SEP``).
+Each page's text comes from PDFium as visual lines with their boxes and fonts
+(``page_lines``); ``pdf_layout.lay_out`` joins wrapped lines into paragraphs,
+keeps code lines apart and finds page furniture (running heads and feet, page
+numbers, table-of-contents lines), which the reader returns as
+``Extracted.furniture``.  The canonical text is no longer PDFium's text in place:
+``Page.runs`` map it back to PDFium character indexes, so a cited span's boxes
+are ``get_charbox(i)`` over ``Page.indexes(start, end)`` (on both pages when a
+passage runs over a page break).
 
-Trade-offs: layout is PDFium's reading order (two-column pages read the way
-PDFium orders them); a sentence running over a page break is two sentences; a
-word hyphenated at a line end keeps its hyphen and the break ("cease-  fire");
-no OCR, so a scan without a text layer is refused by name; tables come out as
-their cells' text in reading order.
+Trade-offs: reading order is PDFium's (two-column pages read the way PDFium
+orders them); no OCR, so a scan without a text layer is refused by name; tables
+come out as their cells' text in reading order, one row per paragraph; a line
+PDFium gives no box for (rare: generated characters only) is left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
+from collections.abc import Sequence
 
-from ..types import Extracted, Page
+from ..types import Extracted, Page, Span
 from .limits import PDFIUM_MAX_LINE, OverBudget, check_page, check_text, cut_lines
+from .pdf_layout import Line, lay_out
 
-PAGE_SEP = "\n\n"
-WRAP_PITCH = 1.1  # a line further than this many line heights below the previous one starts a paragraph
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
-_SENTENCE_END = '.!?:"”’)'
+_MONO = re.compile(r"TT\d|Mono|Courier|Typewriter|Consol|Menlo|Code", re.I)
+_BOLD = re.compile(r"Bold|BX\d|Black|Heavy|Semibold|Demi", re.I)
 
 
 class PdfError(ValueError):
@@ -71,45 +73,63 @@ def _box(textpage, i: int) -> tuple[float, float, float, float] | None:
     return box if box[2] > box[0] or box[3] > box[1] else None
 
 
-def _visible(text: str, i: int, step: int) -> int | None:
-    while 0 <= i < len(text) and text[i].isspace():
-        i += step
-    return i if 0 <= i < len(text) else None
+def _font(textpage, i: int) -> tuple[float, bool, bool]:
+    """(font size, monospaced, bold) of character ``i``."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    buf, flags = ctypes.create_string_buffer(96), ctypes.c_int(0)
+    pdfium_c.FPDFText_GetFontInfo(textpage, i, buf, len(buf), ctypes.byref(flags))
+    name = buf.value.decode("latin-1").split("+")[-1]
+    mono = bool(flags.value & 1) or bool(_MONO.search(name))
+    bold = pdfium_c.FPDFText_GetFontWeight(textpage, i) >= 500 or bool(_BOLD.search(name))
+    return pdfium_c.FPDFText_GetFontSize(textpage, i), mono, bold
 
 
-def _breaks(text: str, textpage) -> list[tuple[int, float, float, bool]]:
-    """(index, line pitch, right edge of the line, line ends a sentence) of each ``\\r\\n``."""
+def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | None:
+    """The visual line of characters ``[a, e)`` (spaces at either end trimmed); None when it has no box."""
+    while a < e and text[a].isspace():
+        a += 1
+    while e > a and text[e - 1].isspace():
+        e -= 1
+    boxes = [(i, b) for i in range(a, e) if not text[i].isspace() and (b := _box(textpage, i)) is not None]
+    if not boxes:
+        return None
+    gaps = [b[0] - a[2] for (_, a), (_, b) in zip(boxes, boxes[1:], strict=False)]
+    word = next((k for k, (i, _) in enumerate(boxes) if i + 1 < e and text[i + 1].isspace()), len(boxes) - 1)
+    fonts = [_font(textpage, i) for i, _ in boxes[:: max(1, len(boxes) // 6)]]
+    return Line(
+        page=p,
+        start=a,
+        text=text[a:e],
+        x0=min(b[0] for _, b in boxes),
+        y0=statistics.median(b[1] for _, b in boxes),
+        x1=max(b[2] for _, b in boxes),
+        y1=statistics.median(b[3] for _, b in boxes),
+        size=statistics.median(f[0] for f in fonts),
+        mono=sum(f[1] for f in fonts) * 2 > len(fonts),
+        bold=all(f[2] for f in fonts),
+        first_word=boxes[word][1][2] - boxes[0][1][0],
+        hyphen=hyphen,
+        cells=max(gaps, default=0.0) > 1.5 * fonts[0][0],
+    )
+
+
+def page_lines(textpage, p: int) -> list[Line]:
+    """The visual lines of page ``p`` (0-based) in PDFium's order, with their geometry and fonts.
+
+    PDFium ends a line with ``\\r\\n``, except after a word it hyphenated at the line end,
+    which it joins to the next line with a U+FFFE mark: that mark ends a line here too.
+    """
+    text = "".join(c if c.isprintable() or c in "\r\n" + _HYPHEN_MARKS else " " for c in _raw_text(textpage))
     out = []
-    for m in re.finditer(r"\r\n", text):
-        a, b = _visible(text, m.start() - 1, -1), _visible(text, m.end(), 1)
-        pa = _box(textpage, a) if a is not None else None
-        pb = _box(textpage, b) if b is not None else None
-        if pa is None or pb is None:
-            out.append((m.start(), float("inf"), 0.0, True))
-            continue
-        ha, hb = pa[3] - pa[1], pb[3] - pb[1]
-        if abs(ha - hb) > 0.15 * max(ha, hb):  # the font size changes: a heading ends or begins
-            out.append((m.start(), float("inf"), pa[2], True))
-            continue
-        out.append((m.start(), (pa[1] - pb[1]) / max(ha, 1e-6), pa[2], text[a] in _SENTENCE_END))
+    for m in re.finditer(rf"[^\r\n{_HYPHEN_MARKS}]+[{_HYPHEN_MARKS}]?", text):
+        hyphen = m.group(0)[-1] in _HYPHEN_MARKS
+        line = _line(textpage, p, text, m.start(), m.end() - hyphen, hyphen)
+        if line is not None:
+            out.append(line)
     return out
-
-
-def canonical_page_text(textpage) -> str:
-    """PDFium's page text with line breaks rewritten at equal length (see the module docstring)."""
-    text = _raw_text(textpage)
-    # soft hyphen marks and other control characters become visible ones of the same length
-    text = "".join(c if c in "\r\n" or c.isprintable() else ("-" if c in _HYPHEN_MARKS else " ") for c in text)
-    breaks = _breaks(text, textpage)
-    # pitch in units of the line's own font height, so 10 pt body text and an 18 pt heading compare
-    pitches = sorted(p for _, p, _, _ in breaks if 0 < p < float("inf"))
-    pitch = pitches[len(pitches) // 4] if pitches else 0.0  # the common in-paragraph line pitch
-    width = max((r for _, _, r, _ in breaks), default=0.0)
-    out = list(text)
-    for i, p, right, ends in breaks:
-        wrapped = 0 < p <= min(pitch * 1.2, WRAP_PITCH) and not (ends and right < 0.85 * width)
-        out[i : i + 2] = "  " if wrapped else "\n\n"
-    return "".join(out)
 
 
 def pdf_date(value: str) -> str:
@@ -144,24 +164,17 @@ class PdfReader:
     def read(self, name: str, data: bytes) -> Extracted:
         pdf = _open(data)
         try:
-            parts, pages, pos, warnings = [], [], 0, []
+            lines, warnings = [], []
             for i in range(len(pdf)):
                 page = pdf[i]
                 textpage = page.get_textpage()
                 n = textpage.count_chars()
                 check_page(i + 1, n)
-                text = canonical_page_text(textpage)
                 if n >= PDFIUM_MAX_LINE:  # only such a page can hold a line PDFium cut
                     warnings += cut_lines(i + 1, _raw_text(textpage))
+                lines.append(page_lines(textpage, i))
                 textpage.close()
                 page.close()
-                if i:
-                    parts.append(PAGE_SEP)
-                    pos += len(PAGE_SEP)
-                parts.append(text)
-                pages.append(Page(i + 1, pos, pos + len(text)))
-                pos += len(text)
-                check_text(pos)
             meta = _meta(pdf)
         except (PdfError, OverBudget):
             raise
@@ -169,10 +182,14 @@ class PdfReader:
             raise PdfError(f"corrupt PDF ({type(e).__name__}: {e}); not indexed") from None
         finally:
             pdf.close()
-        text = "".join(parts)
-        if not text.strip():
-            raise PdfError(f"no text layer ({len(pages)} page{'s' if len(pages) != 1 else ''}, a scan?); OCR is not supported")
-        return Extracted(text=text, kind=self.kind, meta=meta, pages=tuple(pages), warnings=tuple(warnings))
+        laid = lay_out(lines)
+        check_text(len(laid.text))
+        if not laid.text.strip():
+            n = len(lines)
+            raise PdfError(f"no text layer ({n} page{'s' if n != 1 else ''}, a scan?); OCR is not supported")
+        pages = tuple(Page(i + 1, a, b, runs) for i, ((a, b), runs) in enumerate(zip(laid.pages, laid.runs, strict=True)))
+        furniture = tuple(Span(a, b) for a, b in laid.furniture)
+        return Extracted(laid.text, self.kind, meta, pages, warnings=tuple(warnings), furniture=furniture, blocks=laid.blocks)
 
 
 def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, float, float, float]]:
@@ -193,11 +210,11 @@ def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, 
     return [tuple(r) for r in rects]
 
 
-def render_highlight(data: bytes, number: int, start: int, end: int, scale: float = 1.5) -> tuple[bytes, int]:
-    """PNG of page ``number`` (1-based) with page characters ``[start, end)`` boxed; also how many boxes.
+def render_highlight(data: bytes, number: int, ranges: Sequence[tuple[int, int]], scale: float = 1.5) -> tuple[bytes, int]:
+    """PNG of page ``number`` (1-based) with its characters in ``ranges`` boxed; also how many boxes.
 
-    ``start``/``end`` are PDFium character indexes on that page (canonical offset
-    minus ``Page.start``).  Boxes are semi-transparent yellow with an outline.
+    ``ranges`` are ``[i, j)`` PDFium character indexes on that page
+    (``Page.indexes`` of the cited span).  Boxes are semi-transparent yellow with an outline.
     """
     import io
 
@@ -208,7 +225,7 @@ def render_highlight(data: bytes, number: int, start: int, end: int, scale: floa
         page = pdf[number - 1]
         textpage = page.get_textpage()
         text = _raw_text(textpage)
-        rects = _line_rects(textpage, max(0, start), min(end, len(text)), text)
+        rects = [r for i, j in ranges for r in _line_rects(textpage, max(0, i), min(j, len(text)), text)]
         bitmap = page.render(scale=scale)
         conv = bitmap.get_posconv(page)
         image = bitmap.to_pil().convert("RGBA")

@@ -26,24 +26,39 @@ SCALE = 1.5  # pixels per PDF point: 893 px for an A4 page
 
 
 @lru_cache(maxsize=64)
-def _rendered(path: str, sha256: str, number: int, start: int, end: int) -> tuple[str, int] | None:
+def _rendered(path: str, sha256: str, number: int, ranges: tuple[tuple[int, int], ...]) -> tuple[str, int] | None:
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
-    png, boxes = render_page(data, number, start, end, SCALE)
+    png, boxes = render_page(data, number, ranges, SCALE)
     return base64.b64encode(png).decode("ascii"), boxes
 
 
+def cited_pages(doc: Document, start: int, end: int) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+    """(page number, PDFium character ranges) of every page the span ``[start, end)`` has characters on.
+
+    A passage that runs over a page break has characters on both pages, so both are
+    shown with their boxes; the page the citation names (``page_at(start)``) comes first.
+    """
+    first = doc.page_at(start)
+    out = [(p.number, tuple(p.indexes(start, end))) for p in doc.pages]
+    out = [(n, r) for n, r in out if r]
+    return sorted(out, key=lambda x: (x[0] != first, x[0]))
+
+
 def page_view(corpus_dir: Path, doc: Document, start: int, end: int) -> str:
-    """HTML of the page holding ``[start, end)`` with its boxes; '' for unpaged documents or a changed file."""
-    number = doc.page_at(start)
-    if number is None:
+    """HTML of the page(s) holding ``[start, end)`` with their boxes; '' for unpaged documents."""
+    if doc.page_at(start) is None:
         return ""
-    page = doc.pages[number - 1]
+    pages = cited_pages(doc, start, end) or [(doc.page_at(start), ())]
+    return "".join(
+        _one_page(corpus_dir, doc, n, r, "cited-page" if k == 0 else f"cited-page-{k + 1}") for k, (n, r) in enumerate(pages)
+    )
+
+
+def _one_page(corpus_dir: Path, doc: Document, number: int, ranges: tuple[tuple[int, int], ...], element: str) -> str:
     try:
-        got = _rendered(
-            str(Path(corpus_dir) / doc.source), doc.sha256, number, start - page.start, min(end, page.end) - page.start
-        )
+        got = _rendered(str(Path(corpus_dir) / doc.source), doc.sha256, number, ranges)
     except Exception as e:  # an unreadable file must not break the text view
         log.warning("cannot render page %s of %s: %s", number, doc.source, e)
         got = None
@@ -52,6 +67,6 @@ def page_view(corpus_dir: Path, doc: Document, start: int, end: int) -> str:
     b64, boxes = got
     return (
         f'<div class="src-page"><div class="src-page-no">Page {number} of {len(doc.pages)}</div>'
-        f'<img id="cited-page" data-boxes="{boxes}" alt="{escape(f"Page {number} of {doc.source}, cited passage highlighted")}" '
+        f'<img id="{element}" data-boxes="{boxes}" alt="{escape(f"Page {number} of {doc.source}, cited passage highlighted")}" '
         f'src="data:image/png;base64,{b64}"></div>'
     )

@@ -2,7 +2,7 @@
 
 Writes, under ``out`` (git-ignored, default ``evals/cache/corpora``)::
 
-    <name>/              plain UTF-8 .txt files + sources.toml
+    <name>/              plain UTF-8 .txt files (manuals: PDF and HTML files) + sources.toml
     <name>.jsonl         cases in the format of evals/cases/ceasefire.jsonl
     <name>-holdout/      the same corpus with ~20% of the answerable cases' gold deleted
     <name>-holdout.jsonl those questions, now answerable=false, type "near_miss"
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from assistant.config import ROOT
 
-from . import bible, faq, news, sotu
+from . import bible, faq, manuals, news, sotu
 from .common import CorpusDraft, holdout, write_corpus
 
 DEFAULT_OUT = ROOT / "evals" / "cache" / "corpora"
@@ -36,6 +36,7 @@ BUILDERS: dict[str, Callable[[Path], CorpusDraft]] = {
     "gitfaq": faq.build_gitfaq,
     "nave-kjv": bible.build_nave_kjv,
     "sotu": sotu.build_sotu,
+    "manuals": manuals.build_manuals,
 }
 
 
@@ -52,8 +53,16 @@ class Built:
     other_unanswerable: int
 
 
+def _text(path: Path) -> str:
+    if path.suffix in (".txt", ".md"):
+        return path.read_text(encoding="utf-8")
+    from assistant.readers import read_file
+
+    return read_file(path.name, path.read_bytes()).text
+
+
 def _counts(name: str, corpus: Path, cases: Path) -> Built:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*")) if p.suffix in (".txt", ".md")]
+    texts = [_text(p) for p in sorted(corpus.rglob("*")) if p.suffix in (".txt", ".md", ".pdf", ".html")]
     rows = [json.loads(x) for x in cases.read_text(encoding="utf-8").splitlines() if x.strip()]
     by = lambda t: sum(r["type"] == t for r in rows)  # noqa: E731
     ans = sum(bool(r.get("answerable", True)) for r in rows)
@@ -116,4 +125,5 @@ BUILDERS_LICENCE = {
     "gitfaq": faq.GIT_LICENCE,
     "nave-kjv": bible.LICENCE,
     "sotu": sotu.LICENCE,
+    "manuals": manuals.LICENCE,
 }

@@ -8,6 +8,10 @@ passages deleted, so those questions become near-misses), and writing a
 corpus folder (``.txt`` files + ``sources.toml``) with a cases JSONL in the
 format ``assistant.evaluation.load_cases`` reads.
 
+A document may carry its file's own bytes (``DraftDoc.data``: a PDF or a web
+page), written as they are; its ``text`` is then what the project's reader
+extracts, which gold spans refer to.
+
 Trade-offs: gold is located by quote (``text.find``), as the existing loader
 does, so a builder must not emit a gold quote whose first occurrence in its
 document is elsewhere (``check_gold`` refuses it).  Deleting a passage also
@@ -35,6 +39,7 @@ class DraftDoc:
     date: str = ""
     publisher: str = ""
     author: str = ""
+    data: bytes | None = field(default=None, compare=False, repr=False)  # a PDF's or web page's own bytes, copied as they are
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,9 @@ def holdout(draft: CorpusDraft, share: float = 0.2) -> CorpusDraft:
             docs.append(d)
             continue
         text, _ = delete_spans(d.text, cut[d.source])
-        if text.strip():
+        if text.strip() and d.data is not None:  # a PDF or web page cannot lose a passage in place: its text as .txt
+            docs.append(replace(d, source=f"{Path(d.source).stem}.txt", text=text, data=None))
+        elif text.strip():
             docs.append(replace(d, text=text))
     cases = tuple(DraftCase(f"{c.id}-nm", "near_miss", c.question, (), ()) for c in chosen)
     return CorpusDraft(f"{draft.name}-holdout", tuple(docs), cases, draft.licence, {"held_out": [c.id for c in chosen]})
@@ -184,11 +191,14 @@ def write_corpus(draft: CorpusDraft, out: Path) -> tuple[Path, Path]:
     check_gold(draft.docs, draft.cases)
     folder = Path(out) / draft.name
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.txt"):
+    for old in [p for ext in ("txt", "pdf", "html") for p in folder.glob(f"*.{ext}")]:
         old.unlink()
     meta = []
     for d in draft.docs:
-        (folder / d.source).write_text(d.text, encoding="utf-8")
+        if d.data is not None:
+            (folder / d.source).write_bytes(d.data)
+        else:
+            (folder / d.source).write_text(d.text, encoding="utf-8")
         meta.append(f"[{_toml_str(d.source)}]")
         meta += [
             f"{k} = {_toml_str(v)}"

@@ -147,7 +147,14 @@ def markdown(payload: dict) -> str:
 def run(
     out: Path, only: list[str] | None, split: str = "all", report: Path | None = None, llamaindex: bool = True, loco: bool = True
 ) -> int:
-    manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    path = Path(out) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    from .build import BUILDERS, build
+
+    missing = [n for n in only or [] if n in BUILDERS and n not in manifest]
+    if missing:  # a named corpus not built yet (a new genre): build it first
+        build(Path(out), missing)
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     wanted = [n for n in manifest if not only or n in only or n.removesuffix("-holdout") in only]
     wanted.sort(key=lambda n: manifest[n]["chars"])  # small corpora first: an interrupted run has the most figures
     if not wanted:
