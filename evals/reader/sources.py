@@ -18,6 +18,11 @@ question built from that corpus's package.
   The news corpus is never a training source (its articles are quoted for
   research evaluation only); it is measured only.
 
+Known flaw: a postgresql query *is* its section heading and each sentence's
+title text includes that heading, so title features give the answer away on
+this source; the shipped head does not use them (fix: drop the heading from
+the title when the heading is the query, then re-encode).
+
 Trade-off: sentence splitting is the product's own (``paragraph_sentences``)
 so training sees the same units as the pipeline; code blocks in perlfaq become
 one "sentence" each, kept as candidates (hard negatives) but never gold.
