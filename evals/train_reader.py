@@ -35,9 +35,9 @@ from evals.reader.heads import fit_listwise, fit_platt, loco_mrr
 SEED = 20261204
 GROUP_CAP = 300
 _KERNELS = [n for n in NAMES if n.startswith("k_")]
-# Feature sets tried (listwise, linear). soft_win/soft_title/cos_title are computed but left out: trained on these
-# sources they hurt whole-corpus ranking badly (non-gold sentences of a gold answer are never negatives, so "a
-# neighbour matches" reads as "answers"; postgresql's query is its section heading, so the title gives it away).
+# Feature sets tried (listwise, linear). soft_win is computed but left out: in these sources a sentence next to a
+# gold one is never a negative, so "a neighbour matches" reads as "answers" and whole-corpus ranking collapses.
+# soft_title/cos_title are neutral on LOCO (evals/reports/reader.md), so the smaller head leaves them out too.
 HEADS = {
     "knrm": {"features": [*_KERNELS, "soft", "cos", "cover", "len"]},
     "soft_cos": {"features": ["soft", "cos", "cover", "len"]},
