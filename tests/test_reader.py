@@ -167,3 +167,18 @@ def test_loaded_model_reproduces_the_reference_scores():
     refs = json.loads(MANIFEST.read_text(encoding="utf-8"))["references"]
     got = [reference_score(reader, emb, r["question"], r["candidate"], r["title"]) for r in refs]
     assert got == pytest.approx([r["score"] for r in refs], abs=1e-4)
+
+
+@pytest.mark.unit
+def test_features_of_chosen_rows_equal_those_of_all_rows(tmp_path):
+    from evals.reader import sources
+    from evals.reader.featurize import question_rows
+    from evals.reader.tokens import table
+
+    coll = sources.perlfaq_collection(DATA)
+    tab = table(coll, HashEmbedder(), tmp_path, "perl")
+    reader = _reader()
+    w = reader.token_weights(tab.questions.tokens[0])
+    every = question_rows(tab, 0, w)
+    rows = np.array([4, 0, 9])
+    assert np.allclose(question_rows(tab, 0, w, rows), every[rows], atol=1e-5)

@@ -16,6 +16,11 @@ is a weighted mean over question tokens of something pooled over a unit:
 * ``cos``/``cos_title``: the sentence cosines the caller already has; ``len``:
   log of the candidate's token count; ``qlen``: log of the question's.
 
+The shipped head (``assistant/weights/reader.json``) weighs only ``soft``,
+``cos``, ``cover`` and ``len``: trained on the offline sources, the kernels
+added nothing on a genre left out, and the neighbour/title features hurt
+(``evals/reports/reader.md``); all are computed so a later head can use them.
+
 Trade-off: pooling is done per unit once, then gathered, so the neighbours'
 and titles' matches cost one extra matrix product, not a re-encoding of
 windows; the features do not see word order beyond what the contextual

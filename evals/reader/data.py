@@ -42,7 +42,7 @@ CACHE = ROOT / "evals" / "cache" / "reader"
 CORPORA = ROOT / "evals" / "cache" / "corpora"
 DEV_DOWNLOADS = ROOT / "evals" / "cache" / "downloads"
 MANIFEST = ROOT / "evals" / "reader" / "manifest.json"
-N_BM25, N_DENSE, N_SAME_DOC, N_RANDOM, SEED = 12, 12, 4, 4, 20261204
+N_BM25, N_DENSE, N_SAME_DOC, N_RANDOM, SEED = 12, 12, 4, 12, 20261204
 
 PACKAGES = {  # package -> (where its download lives, licence)
     "perl-doc": ("reader", "GPL-1+ or Artistic (perlfaq, Perl 5.36)"),

@@ -1,9 +1,15 @@
-"""Fitting the reader's head: weighted logistic regression (Newton) or a one-hidden-layer MLP (torch, full batch).
+"""Fitting the reader's head: listwise (softmax over each question's candidates) or pointwise, linear or MLP.
 
-Both return ``assistant.reader.Head`` (numpy arrays), so the runtime never
-imports torch.  Trade-off: the MLP is small (16 ReLU units) and trained full
-batch with Adam for a fixed number of epochs and a fixed seed, one thread:
-deterministic on CPU, and a few seconds for ~50k rows; no early stopping (the
+All return ``assistant.reader.Head`` (numpy arrays), so the runtime never
+imports torch; a head that uses a subset of the features gets zero weights on
+the others.  ``fit_listwise`` maximises the probability mass a softmax over a
+question's candidates puts on its gold sentences (any of them: the loss lets
+the model rank the easiest gold first, which is what MRR of the best gold and
+answer selection need); pointwise logistic regression was tried first and lost
+badly on whole-corpus ranking (it learns to favour long sentences, because
+many gold sentences of the training sources barely repeat the question).
+Trade-off: full batch, Adam, a fixed number of epochs and a fixed seed, one
+thread: deterministic on CPU and seconds for ~50k rows; no early stopping (the
 LOCO folds are the only model selection).
 """
 
@@ -74,3 +80,57 @@ def loco_mrr(scores: np.ndarray, y: np.ndarray, qkey: np.ndarray) -> float:
         best_gold = s[lab == 1].max()
         rr.append(1.0 / (1 + np.sum(s > best_gold)))
     return float(np.mean(rr)) if rr else float("nan")
+
+
+def fit_listwise(x: np.ndarray, y: np.ndarray, qkey: np.ndarray, qweight: np.ndarray, spec: dict, seed: int) -> Head:
+    """Linear (or ``spec["hidden"]``-unit MLP) head on the feature indices ``spec["features"]``, trained listwise.
+
+    Loss per question: ``-log(sum over gold of softmax(scores))``, weighted by ``qweight`` (one
+    value per example, equal within a question); the questions' weighted mean is minimised.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    use = np.asarray(spec["features"])
+    mean, sd = x[:, use].mean(0), x[:, use].std(0) + 1e-6
+    z = torch.from_numpy((x[:, use] - mean) / sd).double()
+    _, first, inv = np.unique(qkey, return_index=True, return_inverse=True)
+    nq, it = len(first), torch.from_numpy(inv)
+    yt, wq = torch.from_numpy(np.asarray(y, dtype=np.float64)), torch.from_numpy(np.asarray(qweight, dtype=np.float64)[first])
+    h = spec.get("hidden", 0)
+    net = (
+        torch.nn.Sequential(torch.nn.Linear(len(use), h), torch.nn.ReLU(), torch.nn.Linear(h, 1))
+        if h
+        else torch.nn.Linear(len(use), 1)
+    ).double()
+    opt = torch.optim.Adam(net.parameters(), lr=spec.get("lr", 0.05), weight_decay=spec.get("l2", 1e-3))
+    for _ in range(spec.get("epochs", 300)):
+        opt.zero_grad()
+        s = net(z).squeeze(1)
+        top = torch.zeros(nq, dtype=torch.float64).scatter_reduce(0, it, s.detach(), "amax", include_self=False)
+        e = torch.exp(s - top[it])
+        den = torch.zeros(nq, dtype=torch.float64).index_add(0, it, e)
+        num = torch.zeros(nq, dtype=torch.float64).index_add(0, it, e * yt)
+        loss = -(wq * torch.log(num / den + 1e-12)).sum() / wq.sum()
+        loss.backward()
+        opt.step()
+    return _expand(net, use, mean, sd, x.shape[1], h)
+
+
+def _expand(net, use: np.ndarray, mean: np.ndarray, sd: np.ndarray, n: int, hidden: int) -> Head:
+    """A ``Head`` over all ``n`` features: unused ones get mean 0, scale 1 and zero weights."""
+    full_mean, full_sd = np.zeros(n), np.ones(n)
+    full_mean[use], full_sd[use] = mean, sd
+    if not hidden:
+        w2 = np.zeros(n)
+        w2[use] = net.weight.detach().numpy()[0]
+        return Head(full_mean, full_sd, np.zeros((n, 0)), np.zeros(0), w2, float(net.bias.detach().numpy()[0]))
+    w1 = np.zeros((n, hidden))
+    w1[use] = net[0].weight.detach().numpy().T
+    b1, w2, b2 = (
+        net[0].bias.detach().numpy().copy(),
+        net[2].weight.detach().numpy()[0].copy(),
+        float(net[2].bias.detach().numpy()[0]),
+    )
+    return Head(full_mean, full_sd, w1, b1, w2, b2)

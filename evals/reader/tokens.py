@@ -5,8 +5,9 @@ vector and the contextual token vectors; token vectors are stored as float16
 (half the disk and memory, cosines change by < 1e-3) in one concatenated
 array with offsets, as ``assistant.reader.features.Units`` reads them.
 
-A table is cached as ``<cache>/<name>.npz`` keyed by a sha256 of its texts, so
-a changed collection re-encodes and an unchanged one loads in a second.  The
+A table is cached as ``<cache>/<name>.npz`` with a sha256 of each part's texts
+(sentences, titles, questions), so only a changed part re-encodes and an
+unchanged table loads in a second.  The
 holdout variant of a dev corpus shares most texts with the main corpus; it is
 encoded apart (a few minutes at most), which keeps the cache simple.
 """
@@ -115,25 +116,38 @@ def _part(z, name: str) -> Encoded:
     return Encoded(z[f"{name}_vec"], Units(z[f"{name}_tok"], z[f"{name}_off"]), pieces)
 
 
+def _key(texts: list[str], embedder) -> str:
+    return hashlib.sha256(json.dumps([texts, getattr(embedder, "name", "")]).encode()).hexdigest()
+
+
+def _cached_parts(path: Path, keys: dict[str, str], full: str) -> dict[str, Encoded]:
+    """The parts of ``path`` whose texts are unchanged (per-part keys; an old file's one key covers all)."""
+    if not path.is_file():
+        return {}
+    with np.load(path) as z:
+        if "key" in z and str(z["key"]) == full:
+            return {p: _part(z, p) for p in keys}
+        return {p: _part(z, p) for p, k in keys.items() if f"key_{p}" in z and str(z[f"key_{p}"]) == k}
+
+
 def table(coll: Collection, embedder, cache: Path, name: str, known: dict | None = None) -> Table:
-    """The collection's table, from ``cache/<name>.npz`` when its texts are unchanged, else encoded and saved.
+    """The collection's table, from ``cache/<name>.npz`` for the parts whose texts are unchanged, else encoded and saved.
 
     ``known`` (text -> (encoding, row), e.g. the main corpus's sentences for its holdout
     variant) spares re-encoding texts another table already holds."""
     sents, titles, title_of, questions, starts = _texts(coll)
-    key = hashlib.sha256(json.dumps([sents, titles, questions, getattr(embedder, "name", "")]).encode()).hexdigest()
+    full = hashlib.sha256(json.dumps([sents, titles, questions, getattr(embedder, "name", "")]).encode()).hexdigest()
+    keys = {"s": _key(sents, embedder), "t": _key(titles, embedder), "q": _key(questions, embedder)}
     path = Path(cache) / f"{name}.npz"
-    if path.is_file():
-        with np.load(path) as z:
-            if str(z["key"]) == key:
-                return Table(_part(z, "s"), z["starts"], _part(z, "t"), z["title_of"], _part(z, "q"))
-    t0 = time.perf_counter()
-    parts = {
-        "s": encode_reusing(embedder, sents, known or {}, label=name),
-        "t": encode(embedder, titles),
-        "q": encode(embedder, questions),
-    }
-    print(f"{name}: {len(sents):,} sentences encoded in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    parts = _cached_parts(path, keys, full)
     extra = {"starts": np.array(starts, dtype=np.int64), "title_of": np.array(title_of, dtype=np.int64)}
-    _save(path, key, parts, extra)
+    if len(parts) < 3:
+        t0 = time.perf_counter()
+        if "s" not in parts:
+            parts["s"] = encode_reusing(embedder, sents, known or {}, label=name)
+        for p, texts in (("t", titles), ("q", questions)):
+            if p not in parts:
+                parts[p] = encode(embedder, texts)
+        print(f"{name}: encoded in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        _save(path, full, parts, extra | {f"key_{p}": np.array(k) for p, k in keys.items()})
     return Table(parts["s"], extra["starts"], parts["t"], extra["title_of"], parts["q"])
