@@ -14,12 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .plan import Plan
-from .ports import TokenVectors
-from .reader.match import piece_weights, soft_match
 from .scoring import FEATURES, Candidate, Model, features
 from .sentences import SentenceIndex
 from .types import Hit, Sentence
-from .vectors import SentenceVectors
 
 
 @dataclass(frozen=True)
@@ -60,19 +57,16 @@ def candidate_features(
     cands: Sequence[Candidate],
     sindex: SentenceIndex,
     q_vec: Sequence[float],
-    q_tokens: TokenVectors,
-    vectors: SentenceVectors,
+    vectors: Callable[[list[Sentence]], np.ndarray],
     idf: Callable[[str], float],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(feature matrix, cosines) for the candidates: one encoder pass gives their vectors and word pieces."""
+    """(feature matrix, cosines) for the candidates."""
     if not cands:
         return np.zeros((0, 0)), np.zeros(0)
-    vecs, toks = vectors.with_tokens([Sentence(c.source, c.start, c.end, c.text) for c in cands])
-    cos = vecs @ np.asarray(q_vec, dtype=np.float32)
-    soft = soft_match(np.asarray(q_tokens.vectors), piece_weights(q_tokens.tokens, idf), toks)
+    cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ np.asarray(q_vec, dtype=np.float32)
     windows = [sindex.window(c.source, c.index) for c in cands]
     meta = [sindex.meta[c.source] if c.source in sindex.docs else "" for c in cands]
-    return features(plan, cands, cos, windows, meta, idf, soft), cos
+    return features(plan, cands, cos, windows, meta, idf), cos
 
 
 def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Model) -> list[Scored]:

@@ -72,11 +72,11 @@ def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | 
 
     ``exclude`` (source, paragraph) sets one paragraph aside (the null pseudo-questions)."""
     s, retriever = settings, engine.retriever
-    q_vecs, q_toks = engine.embedder.embed_with_tokens([plan.query])  # one pass: the vector and the word pieces
+    q_vec = engine.embedder.embed([plan.query])[0]
     top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
-    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vecs[0])
+    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
     cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude]
-    x, cos = candidate_features(plan, cands, engine.sentences, q_vecs[0], q_toks[0], engine.vectors, retriever.bm25.idf)
+    x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.vectors, retriever.bm25.idf)
     return Evidence(plan, hits, cands, x, cos)
 
 

@@ -51,9 +51,6 @@ FEATURES = (
     "constraint_miss",  # share of the question's rare pinning terms (numbers, names) missing around it
     "log_words",  # log(1 + words in the sentence)
     "meta_lex",  # share of the question's terms in the document's title/author
-    "soft",  # soft token match: idf-weighted best cosine of each question word piece to the sentence's (reader.match)
-    "soft_gap",  # soft - best soft among the candidates
-    "soft_win",  # mean soft of the sentence and its candidate neighbours (±1)
 )
 
 
@@ -164,12 +161,11 @@ def features(
     windows: Sequence[str],
     meta: Sequence[str],
     idf: Callable[[str], float],
-    soft: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row per candidate, columns in ``FEATURES`` order, for the question the ``plan`` reads.
 
     ``windows[i]`` is the text of candidate i with its neighbours (±1 sentence),
-    ``meta[i]`` its document's title and author, ``soft[i]`` its soft token match (0 when not given).
+    ``meta[i]`` its document's title and author.
     """
     n = len(cands)
     if n == 0:
@@ -212,8 +208,7 @@ def features(
                 coverage(q_terms, set(tokenize(meta[i]))),
             )
         )
-    soft = np.zeros(n) if soft is None else np.asarray(soft, dtype=float)
-    return np.hstack([np.array(rows, dtype=float), np.column_stack([soft, soft - soft.max(), _window_mean(soft, cands)])])
+    return np.array(rows, dtype=float)
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,12 @@ def hash_env(corpus: Path, index: Path) -> dict:
 
 
 def run_measured(code: str, env: dict, timeout: float = 120) -> dict:
-    """Run ``code`` in a fresh Python; it prints one JSON line last; its own peak RSS (MB) is added."""
-    prog = f"import json, resource, sys, time\n{code}\nout['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\nprint(json.dumps(out))"
+    """Run ``code`` in a fresh Python; it prints one JSON line last; its own peak RSS (MB) is added.
+
+    The peak is the process's VmHWM, not ``ru_maxrss``: Linux carries the parent's high-water mark across
+    fork and exec into ``ru_maxrss``, so a child of a large pytest process would report the parent's peak."""
+    peak = "next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024"
+    prog = f"import json, sys, time\n{code}\nout['rss_mb'] = {peak}\nprint(json.dumps(out))"
     proc = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1]) | {"stdout": proc.stdout}
