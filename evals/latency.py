@@ -72,9 +72,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m evals.latency")
     ap.add_argument("--repeat", type=int, default=3, help="passes over the eval questions")
     ap.add_argument("--warm-only", action="store_true", help="only warm ask() vs the naive sentence baseline, default index")
+    ap.add_argument("--corpus", help="with --warm-only: this corpus folder (indexed into a temporary folder)")
+    ap.add_argument("--cases", help="with --warm-only: this cases file (default: the default corpus's)")
     args = ap.parse_args()
     if args.warm_only:
-        return warm_only(args.repeat)
+        return warm_only(args.repeat, args.corpus, args.cases)
     index_dir = Path(tempfile.mkdtemp(prefix="bench-")) / "index"
     a = Assistant(Settings(index_dir=index_dir))
     a.embedder.embed(["warm up"])  # load the model outside the timings
@@ -91,14 +93,15 @@ def main() -> None:
     print(f"| full rebuild | {rebuild_s:.1f} s | {encode_s:.1f} s (encoder alone, same texts) |")
 
 
-def warm_only(repeat: int) -> None:
-    """Warm ask() on the default index beside the naive sentence baseline (dense MiniLM top-3 sentences)."""
+def warm_only(repeat: int, corpus: str | None = None, cases_file: str | None = None) -> None:
+    """Warm ask() beside the naive sentence baseline (dense MiniLM top-3 sentences), on the default index or ``corpus``."""
     from .cases import load_cases
     from .corpora.naive import NaiveSentenceBaseline
 
-    a = Assistant(Settings())
+    where = {"corpus_dir": Path(corpus), "index_dir": Path(tempfile.mkdtemp(prefix="latency-")) / "index"} if corpus else {}
+    a = Assistant(Settings(**where))
     a.ensure_index(progress=False)
-    cases = load_cases(DEFAULT_CASES, a.docs)
+    cases = load_cases(Path(cases_file) if cases_file else DEFAULT_CASES, a.docs)
     naive = NaiveSentenceBaseline(a, progress=False)
     naive.warm_up()
     a.ask(cases[0].question, cases[0].history)
@@ -109,7 +112,7 @@ def warm_only(repeat: int) -> None:
             a.ask(c.question, c.history)
             ours.append((time.perf_counter() - t0) * 1000)
             base.append(naive.run(c).ms)
-    print(f"{len(ours)} timed questions (default corpus, {repeat} passes)\n")
+    print(f"{len(ours)} timed questions ({corpus or 'default corpus'}, {len(a.docs)} files, {repeat} passes)\n")
     print("| figure | ask() | naive sentences | target |")
     print("|---|---|---|---|")
     print(f"| warm p50 | {percentile(ours, 50):.0f} ms | {percentile(base, 50):.0f} ms | <= 100 ms |")
