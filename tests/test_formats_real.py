@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from debdocs import debian_file
 from docgen import convert_corpus
 
 from assistant.api import Assistant
@@ -59,21 +58,7 @@ def flat(text: str) -> str:
 
 def debian_pdf() -> Path:
     """The CamlIDL manual from Debian, fetched once into tests/cache."""
-    target = CACHE / DEB_PACKAGE / DEB_PDF
-    if target.exists():
-        return target
-    debs = CACHE / "debs"
-    debs.mkdir(parents=True, exist_ok=True)
-    try:
-        if not list(debs.glob(f"{DEB_PACKAGE}_*.deb")):
-            subprocess.run(["apt-get", "download", DEB_PACKAGE], cwd=debs, check=True, capture_output=True, timeout=300)
-        deb = next(debs.glob(f"{DEB_PACKAGE}_*.deb"))
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(CACHE / DEB_PACKAGE)], check=True, capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError, StopIteration) as e:
-        if os.environ.get("CI"):
-            pytest.fail(f"could not fetch Debian's {DEB_PACKAGE}: {e}")
-        pytest.skip(f"could not fetch Debian's {DEB_PACKAGE} (apt-get download): {e}")
-    return target
+    return debian_file(DEB_PACKAGE, DEB_PDF)
 
 
 def pdfium_pages(data: bytes) -> list[str]:
