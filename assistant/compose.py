@@ -73,7 +73,8 @@ class _Citer:
         a, b = run[0].sentence.start, run[-1].sentence.end
         n = len(self.citations) + 1
         score = max(r.score for r in run)
-        cite = Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, score, doc.page_at(a))
+        meta = (doc.title, doc.publisher, doc.author, doc.date)
+        cite = Citation(n, doc.source, a, b, doc.text[a:b], *meta, score, doc.page_at(a), doc.section_at(a))
         self.citations.append(cite)
         return Segment("quote", doc.text[a:b], (n,))
 

@@ -140,6 +140,10 @@ class Document:
                 path = [h for h in path if h[0] < b.level] + [(b.level, " ".join(self.text[b.start : b.end].split()))]
         return tuple(t for _, t in path)
 
+    def section_at(self, offset: int) -> str:
+        """Where ``offset`` lies, as a reader would name it: the innermost two headings ("3 Arrays › 3.1 Constructors")."""
+        return " › ".join(self.heading_path(offset)[-2:])
+
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character ``offset``, or None for unpaged documents."""
         i = bisect.bisect_right([p.start for p in self.pages], offset) - 1
@@ -197,6 +201,7 @@ class Citation:
     date: str = ""
     score: float = 0.0
     page: int | None = None  # 1-based page of ``start`` (PDF); None for unpaged documents
+    section: str = ""  # the headings the quote lies under (PDF, HTML), innermost two; "" without headings
 
     def to_dict(self) -> dict:
         return {
@@ -211,6 +216,7 @@ class Citation:
             "date": self.date,
             "score": round(self.score, 4),
             "page": self.page,
+            "section": self.section,
         }
 
 

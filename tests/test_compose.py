@@ -53,3 +53,21 @@ def test_conflict_and_abstention_segments_render_the_text():
     none = build_answer([], False, docs, docs["a.txt"], ["Nasrallah"])
     assert [s.kind for s in none.segments] == ["abstain"] and none.abstained and none.text == render_text(none.segments)
     assert "None of them mentions “Nasrallah”." in none.text
+
+
+@pytest.mark.unit
+def test_a_citation_names_the_headings_its_quote_lies_under():
+    from assistant.types import Block
+    from assistant.ui.render import export_markdown
+
+    text = "Manual\n\n2 Vectors\n\n2.2 Vector arithmetic\n\nShorter vectors in the expression are recycled."
+    heads = [("Manual", 1), ("2 Vectors", 2), ("2.2 Vector arithmetic", 3)]
+    blocks = tuple(Block("heading", text.index(h), text.index(h) + len(h), level) for h, level in heads)
+    doc = Document("r.pdf", text, title="R manual", blocks=blocks)
+    a = text.index("Shorter")
+    segments, cits = compose([Scored(Sentence("r.pdf", a, len(text), text[a:]), 0.9, 0.5, 0.5, 0)], False, {"r.pdf": doc})
+    assert cits[0].section == "2 Vectors › 2.2 Vector arithmetic" and cits[0].to_dict()["section"] == cits[0].section
+    answer = {"text": render_text(segments), "citations": [dict(cits[0].to_dict(), page=9)], "segments": []}
+    exported = export_markdown([{"question": "What happens to shorter vectors?", "answer": answer}])
+    assert "(`r.pdf`, p. 9, 2 Vectors › 2.2 Vector arithmetic, characters" in exported
+    assert Document("a.txt", "no headings").section_at(3) == ""

@@ -72,7 +72,8 @@ def choose_evidence(picked: Sequence[Scored], scored: Sequence[Scored], limit: i
 
 def _citation(n: int, s: Scored, doc: Document) -> Citation:
     a, b = s.sentence.start, s.sentence.end
-    return Citation(n, doc.source, a, b, doc.text[a:b], doc.title, doc.publisher, doc.author, doc.date, s.score, doc.page_at(a))
+    meta = (doc.title, doc.publisher, doc.author, doc.date)
+    return Citation(n, doc.source, a, b, doc.text[a:b], *meta, s.score, doc.page_at(a), doc.section_at(a))
 
 
 def check_reply(

@@ -281,7 +281,8 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
             start = end = 0
     others = [(c["start"], c["end"]) for c in ans["citations"] if c["source"] == cit["source"] and c["n"] != n]
     page = doc.page_at(start) if end > start else None
-    where = f"{esc(doc.source)}{f' · page {page}' if page else ''} · characters {start:,}–{end:,}"
+    section = doc.section_at(start) if end > start else ""
+    where = f"{esc(doc.source)}{f' · page {page}' if page else ''}{f' · {esc(section)}' if section else ''} · characters {start:,}–{end:,}"
     url = getattr(doc, "url", "")
     link = (
         f'<div class="src-url"><a href="{esc(url)}" target="_blank" rel="noopener">{esc(url)}</a></div>'
@@ -306,6 +307,11 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
     return meta + warn + body + used
 
 
+def _place(c: dict) -> str:
+    """ ", p. 9, 2 Vectors › 2.2 Vector arithmetic" for a citation with a page and headings; "" without."""
+    return (f", p. {c['page']}" if c.get("page") else "") + (f", {c['section']}" if c.get("section") else "")
+
+
 def export_markdown(convo: Sequence[dict]) -> str:
     """The conversation with its citations (source, span, quote) as Markdown."""
     lines = ["# Conversation with the source-cited assistant", "", f"Exported {datetime.now():%Y-%m-%d %H:%M}.", ""]
@@ -324,7 +330,7 @@ def export_markdown(convo: Sequence[dict]) -> str:
             lines += ["**Citations**", ""]
             for c in ans["citations"]:
                 lines.append(
-                    f"{c['n']}. {c.get('title') or c['source']} — {byline(c)} (`{c['source']}`, characters {c['start']}–{c['end']})"
+                    f"{c['n']}. {c.get('title') or c['source']} — {byline(c)} (`{c['source']}`{_place(c)}, characters {c['start']}–{c['end']})"
                 )
                 lines.append("   > " + c["quote"].replace("\n", "\n   > "))
             lines.append("")
