@@ -54,7 +54,7 @@ def choose_evidence(picked: Sequence[Scored], scored: Sequence[Scored], limit: i
     """The extractive answer's sentences, then the best other candidates above ``rel`` x the best, ``limit`` in all.
 
     The extractive answer's own sentences stay even when they ask a question (``select`` chose
-    them because nothing else answers); the other candidates follow its rule (``answer.asks``)."""
+    them because nothing else answers); the other candidates follow its rule (``selection.asks``)."""
     best = scored[0].score if scored else 0.0
     out: list[Scored] = []
     seen: set[tuple[str, int]] = set()
