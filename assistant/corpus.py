@@ -280,7 +280,7 @@ def read_source(path: Path, source: str, root: Path, cached: Mapping | None = No
 def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) -> tuple[list[Document], list[LoadError]]:
     """All readable documents of a folder, plus one LoadError per skipped file or ignored value.
 
-    ``cache`` maps a source to its manifest entry (``index.cached_extractions``), so
+    ``cache`` maps a source to its manifest entry (``indexing.cached_extractions``), so
     unchanged PDF, HTML and Word files are not parsed again."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():

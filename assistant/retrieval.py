@@ -1,7 +1,7 @@
 """Hybrid retrieval: BM25 over chunk text + dense search, fused into one ranking.
 
 Keyword search is whatever ``KeywordIndex`` is passed in (bm25s, built at index
-time and memory-mapped at load, see ``keywords.py``; built from the chunks when
+time and memory-mapped at load, see ``indexing/keywords.py``; built from the chunks when
 none is given); dense search is whatever ``VectorStore`` is passed in.  The two
 lists are fused by a convex combination of min-max
 normalised scores (``alpha`` on dense), which beat reciprocal-rank fusion on the

@@ -2,7 +2,7 @@
 
 The folder is named after what it indexes, ``keyword-<hash>`` of the analyzer
 and the manifest's live chunk ids in order, so a folder can never be read for
-another build.  ``index.build_index`` calls ``save_keyword_index`` right after
+another build.  ``indexing.build.build_index`` calls ``save_keyword_index`` right after
 it writes the manifest (under the index lock); ``load_keyword_index`` opens the
 matching folder, memory-mapped, or, when it is missing (a crash between the
 two writes, an index built before keyword folders existed, another stemmer
@@ -35,7 +35,7 @@ def keyword_dir(index_dir: Path, ids: Sequence[str], stemmer: str) -> Path:
 
 
 def _manifest_chunks(manifest: dict) -> tuple[list[str], list[str]]:
-    """(ids, texts) of the manifest's chunks, in the order ``index.load_snapshot`` lists them."""
+    """(ids, texts) of the manifest's chunks, in the order ``indexing.build.load_snapshot`` lists them."""
     ids, texts = [], []
     for d in manifest["documents"].values():
         for cid, a, b in d["chunks"]:
