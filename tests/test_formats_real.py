@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from debdocs import debian_file
+from debdocs import debian_file, on_pages, pdfium_pages
 from docgen import convert_corpus
 
 from assistant.api import Assistant
@@ -59,30 +59,6 @@ def flat(text: str) -> str:
 def debian_pdf() -> Path:
     """The CamlIDL manual from Debian, fetched once into tests/cache."""
     return debian_file(DEB_PACKAGE, DEB_PDF)
-
-
-def pdfium_pages(data: bytes) -> list[str]:
-    """Each page's own PDFium text, with control characters shown as the canonical text shows them."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(data)
-
-    # PDFium marks a word hyphenated at a line end with U+FFFE (the canonical text joins the word without it),
-    # and this manual has one \x0f (a space in the canonical text)
-    def visible(text: str) -> str:
-        return "".join(c if c.isprintable() or c in "\r\n\ufffe" else " " for c in text)
-
-    return [visible(pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
-
-
-def on_pages(doc, start: int, end: int, pages: list[str]) -> list[tuple[int, str]]:
-    """(page number, the page's own characters that the canonical span covers), for every page it covers."""
-    out = []
-    for p in doc.pages:
-        got = "".join(pages[p.number - 1][i:j] for i, j in p.indexes(start, end))
-        if got:
-            out.append((p.number, got))
-    return out
 
 
 def check_citations(assistant: Assistant, answers, pdf_pages: dict[str, list[str]] | None = None) -> int:
