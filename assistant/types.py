@@ -261,6 +261,10 @@ class Segment:
     supported: bool = True
     reason: str = ""
 
+    def __post_init__(self):
+        if self.kind not in SEGMENT_KINDS:
+            raise ValueError(f"unknown segment kind {self.kind!r}; one of {', '.join(SEGMENT_KINDS)}")
+
     def to_dict(self) -> dict:
         return {
             "kind": self.kind,

@@ -84,7 +84,6 @@ def render_page(data: bytes, number: int, ranges, scale: float):
 
 _clients: dict = {}
 _clients_lock = threading.Lock()  # two first requests at once must share one client
-OWNER_FILE = "index-id"
 
 
 def index_owner(settings: Settings) -> str:

@@ -71,3 +71,11 @@ def test_a_citation_names_the_headings_its_quote_lies_under():
     exported = export_markdown([{"question": "What happens to shorter vectors?", "answer": answer}])
     assert "(`r.pdf`, p. 9, 2 Vectors › 2.2 Vector arithmetic, characters" in exported
     assert Document("a.txt", "no headings").section_at(3) == ""
+
+
+@pytest.mark.unit
+def test_a_segment_of_an_unknown_kind_is_refused():
+    from assistant.types import Segment
+
+    with pytest.raises(ValueError, match="unknown segment kind"):
+        Segment("footnote", "x")

@@ -52,10 +52,8 @@ from ..types import (
     page_to_json,
 )
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
-from .layout import layout
+from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
 
-MANIFEST = "manifest.json"  # names kept for readers of old tests and tools; paths come from ``layout``
-BUILDING = "BUILDING"
 VERSION = 1
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEYWORD_PREFIX = "keyword-"
+MANIFEST = "manifest.json"
+BUILDING = "BUILDING"
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,11 @@ class IndexLayout:
 
     @property
     def manifest(self) -> Path:
-        return self.root / "manifest.json"
+        return self.root / MANIFEST
 
     @property
     def building(self) -> Path:
-        return self.root / "BUILDING"
+        return self.root / BUILDING
 
     @property
     def lock(self) -> Path:
