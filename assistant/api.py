@@ -170,11 +170,14 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         if mode not in ("extractive", "generated"):
             raise BadQuestionError(f"mode must be 'extractive' or 'generated', not {mode!r}")
-        try:
-            ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
-        except IndexChangedError:  # a newer build replaced the index mid-question: answer on the new one
-            self.reload()
-            ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
+        for attempt in range(3):  # a newer build replaced the index mid-question: answer on the new one
+            try:
+                ans, ex = pipeline.answer(question, history, filters, engine=self.loaded, settings=self.settings)
+                break
+            except IndexChangedError:
+                if attempt == 2:
+                    raise
+                self.reload()
         if mode == "extractive":
             yield "final", ans
             return

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.adapters.chroma import ChromaStore, make_client
 from assistant.adapters.memory import MemoryStore
-from assistant.types import Chunk
+from assistant.types import Chunk, IndexChangedError
 
 DIM = 8
 _names = itertools.count()
@@ -142,3 +142,33 @@ def test_chroma_collections_are_isolated_and_persist(tmp_path):
     again = ChromaStore(make_client(tmp_path / "chroma"), "iso-a")
     assert again.ids() == set(VECS)
     assert again.count() == len(VECS)
+
+
+def _raise(name: str, msg: str):
+    def fn():
+        raise type(name, (Exception,), {})(msg)
+
+    return fn
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("name", "msg"),
+    [
+        ("NotFoundError", "Collection [x] does not exist"),
+        ("InvalidCollectionException", "Collection x does not exist."),
+        ("InternalError", "Error getting collection: Missing field: [Missing metadata segment]"),
+    ],
+)
+def test_a_collection_dropped_mid_question_is_index_changed(name, msg):
+    """Chroma's several words for "a newer build removed this collection" all become IndexChangedError (CI flake)."""
+    store = ChromaStore(None, "gone")
+    with pytest.raises(IndexChangedError):
+        store._guard(_raise(name, msg))
+
+
+@pytest.mark.unit
+def test_other_chroma_failures_pass_through():
+    store = ChromaStore(None, "x")
+    with pytest.raises(Exception, match="disk I/O error"):
+        store._guard(_raise("InternalError", "disk I/O error"))

@@ -23,6 +23,8 @@ from ..types import Chunk, IndexChangedError, StoreUnavailableError
 
 OWNER_KEY = "assistant_index"  # collection metadata: which index folder a server collection belongs to
 _import_lock = threading.Lock()
+# what Chroma says when a question meets a collection that a newer build is removing (or has removed)
+_DROPPED = ("does not exist", "missing metadata segment", "missing field", "error getting collection")
 _modules: dict[str, object] = {}
 
 
@@ -204,13 +206,14 @@ class ChromaStore:
         self._collection = None
 
     def _guard(self, fn):
+        """``fn()`` with Chroma's failures as ours: a dropped collection, an unreachable server."""
         try:
             return _no_panic(fn)
         except StoreUnavailableError:
             raise
         except Exception as e:
             msg, name = str(e), type(e).__name__
-            if name == "NotFoundError" or "does not exist" in msg.lower():  # dropped by a newer build's garbage collection
+            if name == "NotFoundError" or any(w in msg.lower() for w in _DROPPED):  # a newer build's garbage collection
                 raise IndexChangedError(f"the collection {self.name} was replaced by a newer build of the index") from e
             if "Timeout" in name or any(w in msg.lower() for w in ("connect", "connection", "timed out", "refused")):
                 u = urlparse(self.url if "://" in self.url else f"http://{self.url}")
