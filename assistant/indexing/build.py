@@ -12,12 +12,12 @@ lists, so the commit protocol is
    other collection of this index (replaced by ``--rebuild``, or left by a
    crashed build): nothing leaks.
 
-A crash at any step leaves the previous or the new manifest, both consistent;
-leftover vectors are swept by the next build (a ``BUILDING`` marker says one
-was interrupted).  ``--rebuild`` writes a fresh collection and switches to it
-in step 2, so the old index stays usable until the new one is complete.  Each
-build compares the store with the manifest and embeds again whatever vectors the
-store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
+Step 1 also saves every citable sentence's vector (``indexing.sentence_vectors``).
+A crash at any step leaves the previous or the new manifest, both consistent; leftover vectors
+are swept by the next build (a ``BUILDING`` marker says one was interrupted).  ``--rebuild``
+writes a fresh collection and switches to it in step 2, so the old index stays usable until the
+new one is complete.  Each build compares the store with the manifest and embeds again whatever
+vectors the store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
 readers run at load (counts and a sample of ids).
 """
 
@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..chunking import chunk_document
@@ -53,6 +54,7 @@ from ..types import (
 )
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
+from .sentence_vectors import StoredVectors, embed_in_batches, open_stored, save_sentence_vectors
 
 VERSION = 1
 
@@ -67,6 +69,7 @@ class Snapshot:
     chunks: list[Chunk]
     built_at: float
     keyword: KeywordIndex | None = None  # BM25 over ``chunks``, saved beside the manifest
+    sentence_vectors: StoredVectors | None = None  # the citable sentences' vectors, computed at index time
 
 
 @dataclass
@@ -196,7 +199,8 @@ def load_snapshot(settings: Settings, make_keyword: KeywordFactory) -> Snapshot:
         docs[source] = doc
         chunks.extend(cs)
     keyword = load_keyword_index(settings, chunks, make_keyword)
-    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword)
+    stored = open_stored(settings.index_dir, manifest.get("sentences"))
+    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword, stored)
 
 
 def is_stale(settings: Settings, docs: list[Document]) -> bool:
@@ -233,12 +237,12 @@ def _write_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _progress(total: int, desc: str, enabled: bool):
+def _progress(total: int, desc: str, enabled: bool, unit: str = "chunk"):
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         return None
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled or total == 0, file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled or total == 0, file=sys.stderr)
 
 
 def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: BuildReport) -> tuple[dict[str, dict], list[Chunk]]:
@@ -285,6 +289,12 @@ def _embed_into(store: VectorStore, chunks: list[Chunk], embedder: Embedder, set
             pending.result()
     if bar:
         bar.close()
+
+
+def _sentence_vectors(index_dir: Path, entries: dict, embedder: Embedder, settings: Settings, progress: bool) -> str:
+    bar = partial(_progress, desc="sentences", enabled=progress, unit="sentence")
+    embed = embed_in_batches(embedder, settings.embed_batch * 8, bar)
+    return save_sentence_vectors(index_dir, [_doc_from_json(s, d)[0] for s, d in entries.items()], embed)
 
 
 def _new_collection(settings: Settings) -> str:
@@ -349,6 +359,7 @@ def build_index(
         report.repaired = len({c.id for c in lost})
         _embed_into(store, list(todo.values()), embedder, settings, progress)
         report.chunks_embedded = len(todo)
+        sentences = _sentence_vectors(index_dir, new_docs, embedder, settings, progress)
 
         # 2. switch readers to the new manifest, atomically
         manifest = {
@@ -357,6 +368,7 @@ def build_index(
             "collection": collection,
             "embedder_dim": getattr(embedder, "dim", None),
             "built_at": time.time(),
+            "sentences": sentences,
             "documents": new_docs,
         }
         _write_atomic(where.manifest, manifest)

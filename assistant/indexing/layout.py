@@ -3,7 +3,7 @@
 ``index/`` holds the manifest (the source of truth: documents, chunk offsets,
 what built it), the ``BUILDING`` marker of a build in progress, the writers'
 lock, the owner id that tags this folder's collections on a shared Chroma
-server, the embedded Chroma store, one keyword-index folder per build, and the
+server, the embedded Chroma store, one keyword-index folder and one sentence-vector folder per build, and the
 scorer's null-calibration cache.  Everything else asks this module for a path.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEYWORD_PREFIX = "keyword-"
+SENTENCES_PREFIX = "sentences-"
 MANIFEST = "manifest.json"
 BUILDING = "BUILDING"
 
@@ -47,6 +48,13 @@ class IndexLayout:
     def keyword_folders(self) -> list[Path]:
         """Every keyword-index folder, and the temporary ones a crashed write left."""
         return [*self.root.glob(f"{KEYWORD_PREFIX}*"), *self.root.glob(f".{KEYWORD_PREFIX}*.tmp")]
+
+    def sentences(self, key: str) -> Path:
+        return self.root / f"{SENTENCES_PREFIX}{key}"
+
+    def sentence_folders(self) -> list[Path]:
+        """Every sentence-vector folder, and the temporary ones a crashed write left."""
+        return [*self.root.glob(f"{SENTENCES_PREFIX}*"), *self.root.glob(f".{SENTENCES_PREFIX}*.tmp")]
 
     def null_cache(self, key: str) -> Path:
         return self.root / f"scorer-null-{key}.json"
