@@ -92,10 +92,10 @@ def constraint_terms(question: str) -> set[str]:
     out: set[str] = set()
     words = re.findall(r"[\w’'-]+", question)
     for i, w in enumerate(words):
-        head = w.split("-")[0].lower()
+        head, _, tail = w.lower().partition("-")
         if re.fullmatch(r"\d[\d,.]*", w) or w in lang.current.MONTH_NAMES:
             out.add(w.lower().replace(",", ""))
-        elif "-" in w and (head.isdigit() or head in lang.current.NUMBER_VALUES):
+        elif tail and (head.isdigit() or head in lang.current.NUMBER_VALUES) and tail not in lang.current.NUMBER_WORDS:
             out.add(head)
         elif i > 0 and w[:1].isupper() and w.lower() not in lang.current.QUESTION_WORDS:
             out.update(tokenize(w))

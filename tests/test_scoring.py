@@ -56,6 +56,7 @@ def test_kind_fit(shape, text, counted, fit):
         pytest.param("How many were freed in the initial four-day truce?", {"four"}, id="measured-compound"),
         pytest.param("What did the 48-hour pause allow?", {"48"}, id="measured-compound-digits"),
         pytest.param("Is it a well-known long-term plan?", set(), id="other-compounds"),
+        pytest.param("Was it about two-thousand paces?", set(), id="a-spelled-number-is-not-a-measure"),
     ],
 )
 def test_constraint_terms(question, terms):
