@@ -53,6 +53,7 @@ from ..types import (
 )
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
+from .snapshots import publish
 
 VERSION = 1
 
@@ -305,11 +306,11 @@ def _readable_store(collection: str, store: VectorStore, settings: Settings, ope
         return fresh, open_store(fresh), set()
 
 
-def collect_garbage(store: VectorStore, keep: str) -> list[str]:
-    """Drop every collection of this index except ``keep`` (crashed builds, replaced ones)."""
-    dropped = []
+def collect_garbage(store: VectorStore, keep: str | set[str]) -> list[str]:
+    """Drop every collection of this index except ``keep`` (crashed builds, replaced ones, unless a kept snapshot reads it)."""
+    keep, dropped = {keep} if isinstance(keep, str) else keep, []
     for name in store.owned_collections():
-        if name != keep:
+        if name not in keep:
             store.sibling(name).drop()
             dropped.append(name)
     return dropped
@@ -361,12 +362,14 @@ def build_index(
         }
         _write_atomic(where.manifest, manifest)
         save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
+        held = publish(settings, manifest)  # the last write of a build: snapshots/<id>/ and CURRENT, for replicas
 
-        # 3. drop what the manifest no longer lists, and every other collection of this index
-        stale = (have | set(todo)) - kept
+        # 3. drop what the manifest no longer lists, and every other collection of this index,
+        #    except what an older snapshot a replica still reads needs (``snapshots.Retained``)
+        stale = (have | set(todo)) - kept - held.chunk_ids
         if stale:
             store.delete(sorted(stale))
-        collect_garbage(store, collection)
+        collect_garbage(store, {collection, *held.collections})
         where.building.unlink(missing_ok=True)
         report.chunks_total = len(kept)
         report.collection = collection
