@@ -42,6 +42,12 @@ MAX_HISTORY_CHARS = 100_000  # characters of history, all turns together
 MAX_UPLOAD_BYTES = 5 * 2**20  # one uploaded file; Gradio refuses a larger one before it is stored
 
 
+# where things are and how they are served, not what answers say: left out of ``config_hash``
+NOT_HASHED = frozenset(
+    "corpus_dir index_dir chroma_url chroma_timeout embed_cache llm_api_key llm_model_dir replica snapshots_kept lease_ttl".split()
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
 
@@ -119,9 +125,6 @@ class Settings(BaseSettings):
     def config_hash(self) -> str:
         data = self.model_dump(
             mode="json",
-            exclude={
-                "corpus_dir", "index_dir", "chroma_url", "chroma_timeout", "embed_cache", "llm_api_key", "llm_model_dir",
-                "replica", "snapshots_kept", "lease_ttl",
-            },  # fmt: skip
+            exclude=NOT_HASHED,
         )
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

@@ -92,4 +92,9 @@ def describe(assistant: Assistant) -> dict:
     except AssistantError:
         return {"replica": assistant.settings.replica, "snapshot": "", "current": current_id(root), "documents": 0}
     snapshot = serving_id(root, engine.stamp)
-    return {"replica": assistant.settings.replica, "snapshot": snapshot, "current": current_id(root), "documents": len(engine.docs)}
+    return {
+        "replica": assistant.settings.replica,
+        "snapshot": snapshot,
+        "current": current_id(root),
+        "documents": len(engine.docs),
+    }

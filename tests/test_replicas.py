@@ -58,7 +58,17 @@ class Replica:
         self.start()
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "assistant.cli", "serve", "--replica", "--port", str(self.port), "--replica-id", f"r{self.n}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "serve",
+            "--replica",
+            "--port",
+            str(self.port),
+            "--replica-id",
+            f"r{self.n}",
+        ]
         log = open(self.logs / f"replica{self.n}.log", "ab")  # noqa: SIM115 - the child holds it
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
 

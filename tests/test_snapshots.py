@@ -85,10 +85,14 @@ def test_a_build_is_published_whole_as_hard_links_and_current_names_it(setup):
     bid = current_id(root.root)
     snap = layout(root.snapshot(bid))
     assert published(root) == [bid] and snap.frozen and not root.frozen
-    assert [p.name for p in snap.build_files()] == [p.name for p in root.build_files()] == [
-        "manifest.json",
-        next(p.name for p in root.keyword_folders()),
-    ]
+    assert (
+        [p.name for p in snap.build_files()]
+        == [p.name for p in root.build_files()]
+        == [
+            "manifest.json",
+            next(p.name for p in root.keyword_folders()),
+        ]
+    )
     assert snap.manifest.stat().st_ino == root.manifest.stat().st_ino  # linked, not copied
     assert read_manifest(snap.root) == read_manifest(root.root)
 
