@@ -197,3 +197,12 @@ def test_a_replica_needs_a_chroma_server(setup, capsys):
         make_store(settings, "chunks-x")
     assert main(["serve", "--replica", "--index", str(settings.index_dir), "--corpus", str(settings.corpus_dir)]) == 2
     assert "Chroma server" in capsys.readouterr().err
+
+
+def test_the_ui_refuses_uploads_on_a_replica_naming_the_indexer(setup):
+    from assistant.ui import index_status, upload_report
+
+    _indexer(setup).index(progress=False)
+    r = _replica(setup)
+    assert "indexer" in upload_report(r, [("x.txt", b"A note.\n")]) and "Read-only replica" in index_status(r)
+    assert not (setup[0].corpus_dir / "x.txt").exists()
