@@ -18,7 +18,9 @@ was interrupted).  ``--rebuild`` writes a fresh collection and switches to it
 in step 2, so the old index stays usable until the new one is complete.  Each
 build compares the store with the manifest and embeds again whatever vectors the
 store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
-readers run at load (counts and a sample of ids).
+readers run at load (counts and a sample of ids).  Between steps 2 and 3 the
+build is published for read-only replicas (``snapshots.publish``, the last write
+of a build), and step 3 spares what an older snapshot a replica still reads needs.
 """
 
 from __future__ import annotations
