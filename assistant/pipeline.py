@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .compose import build_answer
 from .config import Settings
 from .evidence import Evidence, Scored, candidate_features, candidates, score
@@ -55,6 +57,10 @@ class Engine:
     def docs(self) -> dict[str, Document]:
         return self.snapshot.docs
 
+    def sentence_vectors(self, sents: list) -> np.ndarray:
+        """Unit vectors of ``sents``: stored by the build where it has them, else embedded (and cached)."""
+        return self.vectors(sents, self.snapshot.sentence_vectors)
+
 
 @dataclass(frozen=True)
 class ExtractivePass:
@@ -76,7 +82,7 @@ def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | 
     top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
     hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
     cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude]
-    x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.vectors, retriever.bm25.idf)
+    x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.sentence_vectors, retriever.bm25.idf)
     return Evidence(plan, hits, cands, x, cos)
 
 

@@ -87,12 +87,16 @@ def figures(text: str) -> list[tuple[str, str]]:
 
 
 def constraint_terms(question: str) -> set[str]:
-    """Terms that pin a question to something specific: numbers, months, capitalised names."""
+    """Terms that pin a question to something specific: numbers, months, capitalised names, and the
+    figure of a measured compound ("the four-day truce", "a 48-hour pause": a week-long one is another)."""
     out: set[str] = set()
     words = re.findall(r"[\w’'-]+", question)
     for i, w in enumerate(words):
+        head = w.split("-")[0].lower()
         if re.fullmatch(r"\d[\d,.]*", w) or w in lang.current.MONTH_NAMES:
             out.add(w.lower().replace(",", ""))
+        elif "-" in w and (head.isdigit() or head in lang.current.NUMBER_VALUES):
+            out.add(head)
         elif i > 0 and w[:1].isupper() and w.lower() not in lang.current.QUESTION_WORDS:
             out.update(tokenize(w))
     return out

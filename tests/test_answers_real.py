@@ -125,6 +125,15 @@ def test_november_truce_hostages_sources_differ_with_every_figure(assistant, rea
         assert re.match(r"- .+ \((\d+ )?[A-Z][a-z]{2} \d{4}\): “", line), line
 
 
+def test_the_four_day_figure_is_not_a_disagreement_with_whole_week_counts(assistant, real_index):
+    """Issue "A reader model of our own": 105 and 110 count the whole week, not the initial four days."""
+    ans = assistant.ask("How many hostages were released during the initial four-day truce?")
+    assert_well_formed(ans, real_index, assistant.docs)
+    assert not ans.conflict and "Sources differ" not in ans.text, ans.text
+    assert "50 Israeli hostages" in ans.citations[0].quote, ans.text
+    assert not any(re.search(r"\b(105|110)\b", c.quote) for c in ans.citations), ans.text
+
+
 def test_a_figure_about_something_else_is_not_a_disagreement(assistant, real_index):
     """'2,000 people' killed in Lebanon is not a rival figure for the people killed on October 7."""
     ans = assistant.ask("How many people did Hamas kill on October 7?")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.adapters.chroma import ChromaStore
@@ -151,6 +152,21 @@ def test_add_change_delete_together_then_idempotent(built):
     )
     assert_consistent(built)
     assert Assistant(built).index(progress=False).chunks_embedded == 0
+
+
+def test_every_build_stores_the_citable_sentences_vectors_and_sweeps_older_ones(built):
+    from assistant.indexing.sentence_vectors import citable_texts, open_stored
+
+    first = manifest(built)["sentences"]
+    (built.corpus_dir / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
+    Assistant(built).index(progress=False)
+    name = manifest(built)["sentences"]
+    assert name != first and [p.name for p in built.index_dir.glob("sentences-*")] == [name]
+    docs, _ = load_corpus(built.corpus_dir)
+    stored = load_snapshot(built, make_keyword_index).sentence_vectors
+    assert stored is not None and open_stored(built.index_dir, name) is not None
+    found, rows = stored.lookup(citable_texts(docs))
+    assert found.all() and np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
 
 
 def test_metadata_only_change_updates_manifest_without_embedding(built):

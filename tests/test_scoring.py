@@ -53,6 +53,9 @@ def test_kind_fit(shape, text, counted, fit):
     [
         pytest.param("What happened in November 2023 in Doha?", {"november", "2023", "doha"}, id="month-year-name"),
         pytest.param("How do I install a package?", set(), id="none"),
+        pytest.param("How many were freed in the initial four-day truce?", {"four"}, id="measured-compound"),
+        pytest.param("What did the 48-hour pause allow?", {"48"}, id="measured-compound-digits"),
+        pytest.param("Is it a well-known long-term plan?", set(), id="other-compounds"),
     ],
 )
 def test_constraint_terms(question, terms):

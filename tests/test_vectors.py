@@ -32,3 +32,61 @@ def test_sentences_are_encoded_once_the_cache_is_bounded_and_an_edit_is_a_new_ke
     assert np.allclose(cache(sents[:1]), first[:1]) and len(emb.encoded) == 4  # evicted: encoded again, same vector
     cache([Sentence("a.txt", 0, 9, "word0 and less")])  # same place, edited text: a new key
     assert emb.encoded[-1] == "word0 and less"
+
+
+# -- vectors stored at index time (indexing.sentence_vectors) -----------------------------------------
+
+
+def _doc(source: str, text: str):
+    from assistant.types import Document
+
+    return Document(source=source, text=text, sha256=source)
+
+
+DOCS = [
+    _doc("a.txt", "The hive holds forty thousand bees in summer. Winter leaves about ten thousand of them."),
+    _doc("b.txt", "Beekeepers check the queen every week in spring. Short line."),
+]
+
+
+@pytest.mark.unit
+def test_stored_vectors_round_trip_and_an_update_embeds_only_new_sentences(tmp_path):
+    from assistant.indexing.sentence_vectors import citable_texts, open_stored, save_sentence_vectors
+
+    emb = _Counting()
+    name = save_sentence_vectors(tmp_path, DOCS, emb.embed)
+    texts = citable_texts(DOCS)
+    assert len(texts) == 3 and "Short line." not in texts and sorted(emb.encoded) == sorted(texts)
+    stored = open_stored(tmp_path, name)
+    found, rows = stored.lookup([*texts, "A sentence nobody indexed here."])
+    assert found.tolist() == [True, True, True, False]
+    assert np.allclose(rows, np.asarray(emb.embed(texts)), atol=1e-6)
+    # an update: one new document; only its sentence is embedded, the old folder is swept
+    emb.encoded.clear()
+    more = [*DOCS, _doc("c.txt", "Smoke calms the bees before the hive is opened.")]
+    name2 = save_sentence_vectors(tmp_path, more, emb.embed)
+    assert emb.encoded == ["Smoke calms the bees before the hive is opened."]
+    assert name2 != name and not (tmp_path / name).exists()
+    assert open_stored(tmp_path, name2).lookup(citable_texts(more))[0].all()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", [None, "", "sentences-missing"])
+def test_no_stored_vectors_is_not_an_error(tmp_path, name):
+    from assistant.indexing.sentence_vectors import open_stored
+
+    assert open_stored(tmp_path, name) is None
+
+
+@pytest.mark.unit
+def test_question_time_vectors_read_the_stored_ones_and_embed_only_the_rest(tmp_path):
+    from assistant.indexing.sentence_vectors import citable_texts, open_stored, save_sentence_vectors
+
+    emb = _Counting()
+    stored = open_stored(tmp_path, save_sentence_vectors(tmp_path, DOCS, emb.embed))
+    emb.encoded.clear()
+    texts = [*citable_texts(DOCS), "Not in any indexed document at all."]
+    sents = [Sentence("a.txt", i, i + 1, t) for i, t in enumerate(texts)]
+    got = SentenceVectors(emb)(sents, stored)
+    assert emb.encoded == ["Not in any indexed document at all."]
+    assert np.allclose(got, np.asarray(emb.embed(texts)), atol=1e-6)

@@ -55,7 +55,7 @@ def stream(
             evidence,
             ex.docs,
             _embed(engine),
-            engine.vectors([e.sentence for e in evidence]),
+            engine.sentence_vectors([e.sentence for e in evidence]),
             min_lexical=s.support_min_lexical,
             min_cosine=s.support_min_cosine,
             policy=s.unsupported,

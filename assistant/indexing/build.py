@@ -12,15 +12,15 @@ lists, so the commit protocol is
    other collection of this index (replaced by ``--rebuild``, or left by a
    crashed build): nothing leaks.
 
-A crash at any step leaves the previous or the new manifest, both consistent;
-leftover vectors are swept by the next build (a ``BUILDING`` marker says one
-was interrupted).  ``--rebuild`` writes a fresh collection and switches to it
-in step 2, so the old index stays usable until the new one is complete.  Each
-build compares the store with the manifest and embeds again whatever vectors the
-store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
-readers run at load (counts and a sample of ids).  Between steps 2 and 3 the
-build is published for read-only replicas (``snapshots.publish``, the last write
-of a build), and step 3 spares what an older snapshot a replica still reads needs.
+Step 1 also saves every citable sentence's vector (``indexing.sentence_vectors``).
+A crash at any step leaves the previous or the new manifest, both consistent; leftover vectors
+are swept by the next build (a ``BUILDING`` marker says one was interrupted).  ``--rebuild``
+writes a fresh collection and switches to it in step 2, so the old index stays usable until the
+new one is complete.  Each build compares the store with the manifest and embeds again whatever
+vectors the store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
+readers run at load (counts and a sample of ids).  Between steps 2 and 3 the build is
+published for read-only replicas (``snapshots.publish``, the last write of a build), and step 3
+spares what an older snapshot a replica still reads needs.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ import contextlib
 import fcntl
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +51,10 @@ from ..types import (
     page_from_json,
     page_to_json,
 )
+from .embedding import embed_chunks, embed_sentences
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
+from .sentence_vectors import StoredVectors, open_stored
 from .snapshots import publish
 
 VERSION = 1
@@ -70,6 +70,7 @@ class Snapshot:
     chunks: list[Chunk]
     built_at: float
     keyword: KeywordIndex | None = None  # BM25 over ``chunks``, saved beside the manifest
+    sentence_vectors: StoredVectors | None = None  # the citable sentences' vectors, computed at index time
 
 
 @dataclass
@@ -199,7 +200,8 @@ def load_snapshot(settings: Settings, make_keyword: KeywordFactory) -> Snapshot:
         docs[source] = doc
         chunks.extend(cs)
     keyword = load_keyword_index(settings, chunks, make_keyword)
-    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword)
+    stored = open_stored(settings.index_dir, manifest.get("sentences"))
+    return Snapshot(manifest["signature"], manifest["collection"], docs, chunks, manifest.get("built_at", 0.0), keyword, stored)
 
 
 def is_stale(settings: Settings, docs: list[Document]) -> bool:
@@ -236,14 +238,6 @@ def _write_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _progress(total: int, desc: str, enabled: bool):
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled or total == 0, file=sys.stderr)
-
-
 def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: BuildReport) -> tuple[dict[str, dict], list[Chunk]]:
     """Manifest entries for ``docs`` and the chunks of new or changed files (unchanged ones keep theirs)."""
     new_docs: dict[str, dict] = {}
@@ -266,28 +260,6 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
 
 def _all_chunks(entries: dict[str, dict]) -> list[Chunk]:
     return [c for source, d in entries.items() for c in _doc_from_json(source, d)[1]]
-
-
-def _embed_into(store: VectorStore, chunks: list[Chunk], embedder: Embedder, settings: Settings, progress: bool) -> None:
-    """Embed and add ``chunks``; the store writes batch i while the encoder works on batch i+1."""
-    # similar lengths share a batch, so the encoder pads little (order does not matter to the store)
-    chunks = sorted(chunks, key=lambda c: len(c.text))
-    bar = _progress(len(chunks), "embedding", progress)
-    step = max(1, settings.embed_batch * 8)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-add") as writer:
-        pending = None
-        for i in range(0, len(chunks), step):
-            batch = chunks[i : i + step]
-            vectors = embedder.embed([c.text for c in batch])
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(store.add, batch, vectors)
-            if bar:
-                bar.update(len(batch))
-        if pending is not None:
-            pending.result()
-    if bar:
-        bar.close()
 
 
 def _new_collection(settings: Settings) -> str:
@@ -350,8 +322,11 @@ def build_index(
         lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
         todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}
         report.repaired = len({c.id for c in lost})
-        _embed_into(store, list(todo.values()), embedder, settings, progress)
+        embed_chunks(store, list(todo.values()), embedder, settings, progress)
         report.chunks_embedded = len(todo)
+        sentences = embed_sentences(
+            index_dir, [_doc_from_json(s, d)[0] for s, d in new_docs.items()], embedder, settings, progress
+        )
 
         # 2. switch readers to the new manifest, atomically
         manifest = {
@@ -360,6 +335,7 @@ def build_index(
             "collection": collection,
             "embedder_dim": getattr(embedder, "dim", None),
             "built_at": time.time(),
+            "sentences": sentences,
             "documents": new_docs,
         }
         _write_atomic(where.manifest, manifest)

@@ -1,8 +1,8 @@
 """The one module that knows the layout of the index folder.
 
 ``index/`` holds the build files of the latest build (the manifest, the source
-of truth: documents, chunk offsets, what built it; one keyword-index folder per
-build), the ``BUILDING`` marker of a build in progress, the writers' lock, the
+of truth: documents, chunk offsets, what built it; one keyword-index folder and
+one sentence-vector folder per build), the ``BUILDING`` marker of a build in progress, the writers' lock, the
 owner id that tags this folder's collections on a shared Chroma server, the
 embedded Chroma store and the scorer's null-calibration cache.
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEYWORD_PREFIX = "keyword-"
+SENTENCES_PREFIX = "sentences-"
 MANIFEST = "manifest.json"
 BUILDING = "BUILDING"
 SNAPSHOTS = "snapshots"
@@ -29,7 +30,7 @@ CURRENT = "CURRENT"
 LEASES = "leases"
 
 # the members of ``IndexLayout`` naming what one build writes: a published snapshot holds each of them
-BUILD = ("manifest", "keyword")
+BUILD = ("manifest", "keyword", "sentences")
 # and those naming everything else (the process, the store, caches, the publication itself)
 INFRA = ("building", "lock", "owner", "chroma", "null_cache", "snapshots", "current", "leases", "snapshot", "lease")
 
@@ -64,6 +65,13 @@ class IndexLayout:
     def keyword_folders(self) -> list[Path]:
         """Every keyword-index folder, and the temporary ones a crashed write left."""
         return [*self.root.glob(f"{KEYWORD_PREFIX}*"), *self.root.glob(f".{KEYWORD_PREFIX}*.tmp")]
+
+    def sentences(self, key: str) -> Path:
+        return self.root / f"{SENTENCES_PREFIX}{key}"
+
+    def sentence_folders(self) -> list[Path]:
+        """Every sentence-vector folder, and the temporary ones a crashed write left."""
+        return [*self.root.glob(f"{SENTENCES_PREFIX}*"), *self.root.glob(f".{SENTENCES_PREFIX}*.tmp")]
 
     def null_cache(self, key: str) -> Path:
         return self.root / f"scorer-null-{key}.json"
