@@ -73,7 +73,7 @@ def test_every_layout_member_is_a_build_file_or_infrastructure():
     members = {
         name
         for name, value in inspect.getmembers(IndexLayout)
-        if not name.startswith("_") and name not in ("root", "frozen", "build_files", "keyword_folders")
+        if not name.startswith("_") and name not in ("root", "frozen", "build_files", "keyword_folders", "sentence_folders")
         and (isinstance(value, property) or inspect.isfunction(value))
     }  # fmt: skip
     assert members == set(BUILD) | set(INFRA), "name a new member in BUILD or INFRA"
@@ -91,6 +91,7 @@ def test_a_build_is_published_whole_as_hard_links_and_current_names_it(setup):
         == [
             "manifest.json",
             next(p.name for p in root.keyword_folders()),
+            next(p.name for p in root.sentence_folders()),
         ]
     )
     assert snap.manifest.stat().st_ino == root.manifest.stat().st_ino  # linked, not copied

@@ -290,6 +290,22 @@ def collect_garbage(store: VectorStore, keep: str | set[str]) -> list[str]:
     return dropped
 
 
+def _switch(settings: Settings, collection: str, embedder: Embedder, sentences: str, docs: dict, make_keyword: KeywordFactory):
+    """Step 2: write the manifest (atomically), its keyword index, then publish the build (its last write)."""
+    manifest = {
+        "version": VERSION,
+        "signature": settings.index_signature(),
+        "collection": collection,
+        "embedder_dim": getattr(embedder, "dim", None),
+        "built_at": time.time(),
+        "sentences": sentences,
+        "documents": docs,
+    }
+    _write_atomic(layout(settings.index_dir).manifest, manifest)
+    save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
+    return publish(settings, manifest)  # snapshots/<id>/ and CURRENT, for replicas
+
+
 def build_index(
     settings: Settings,
     docs: list[Document],
@@ -328,19 +344,8 @@ def build_index(
             index_dir, [_doc_from_json(s, d)[0] for s, d in new_docs.items()], embedder, settings, progress
         )
 
-        # 2. switch readers to the new manifest, atomically
-        manifest = {
-            "version": VERSION,
-            "signature": settings.index_signature(),
-            "collection": collection,
-            "embedder_dim": getattr(embedder, "dim", None),
-            "built_at": time.time(),
-            "sentences": sentences,
-            "documents": new_docs,
-        }
-        _write_atomic(where.manifest, manifest)
-        save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
-        held = publish(settings, manifest)  # the last write of a build: snapshots/<id>/ and CURRENT, for replicas
+        # 2. switch readers to the new manifest, atomically, and publish it for replicas
+        held = _switch(settings, collection, embedder, sentences, new_docs, make_keyword)
 
         # 3. drop what the manifest no longer lists, and every other collection of this index,
         #    except what an older snapshot a replica still reads needs (``snapshots.Retained``)
