@@ -20,6 +20,7 @@ from . import lang, pipeline
 from .config import MAX_UPLOAD_BYTES, Settings
 from .corpus import LoadError, load_corpus, save_uploads
 from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
+from .indexing.snapshots import reading, serving_dir
 from .ports import Ports
 from .retrieval import Filters
 from .types import (
@@ -54,7 +55,7 @@ class Assistant:
         if engine is None or self._outdated(engine):
             with self._lock:
                 if self._engine is engine:  # not replaced by another thread meanwhile
-                    self._engine = pipeline.load_engine(self.settings, self.ports, self._vectors)
+                    self._engine = pipeline.load_engine(reading(self.settings), self.ports, self._vectors)
                 engine = self._engine
         return engine
 
@@ -63,7 +64,7 @@ class Assistant:
         if now - self._checked < 1.0:  # one stat a second at most
             return False
         self._checked = now
-        return manifest_stamp(self.settings.index_dir) not in ((), engine.stamp)
+        return manifest_stamp(serving_dir(self.settings)) not in ((), engine.stamp)
 
     def warm_up(self) -> None:
         """Do the slow first-time work once, before serving threads: vendor imports, model, index."""
@@ -92,12 +93,8 @@ class Assistant:
         return self.document(source).text
 
     # -- indexing ------------------------------------------------------------------------------
-    def _corpus(self):
-        # unchanged PDF/HTML/Word files reuse the text stored in the manifest instead of being parsed again
-        return load_corpus(self.settings.corpus_dir, cache=cached_extractions(self.settings.index_dir))
-
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
-        return self._build(*self._corpus(), rebuild=rebuild, progress=progress)
+        return self._build(*_corpus(self.settings), rebuild=rebuild, progress=progress)
 
     def _build(self, docs, errors, rebuild: bool, progress: bool) -> BuildReport:
         p = self.ports
@@ -119,7 +116,7 @@ class Assistant:
         """Build, update or repair the index when it is missing, out of date or damaged (what ``serve`` runs first).
 
         An index built with other settings (embedder, chunk size, chunker version) is rebuilt."""
-        docs, errors = self._corpus()
+        docs, errors = _corpus(self.settings)
         if not is_stale(self.settings, docs):
             try:
                 self.loaded()
@@ -139,6 +136,7 @@ class Assistant:
         self, files: Sequence[tuple[str, bytes]], max_bytes: int = MAX_UPLOAD_BYTES, replace: bool = False
     ) -> tuple[BuildReport | None, list[LoadError]]:
         """Save uploaded files into the corpus folder (``corpus.save_uploads``) and index them."""
+        writable(self.settings)
         saved, refused = save_uploads(self.settings.corpus_dir, files, max_bytes, replace)
         if not saved:
             return None, refused
@@ -185,6 +183,21 @@ class Assistant:
 
         yield "extractive", ans
         yield from stream(ans, ex, lambda: self.generator, self.loaded(), self.settings)
+
+
+def writable(settings: Settings) -> None:
+    """Refuse to change the corpus or the index from a read-only replica: only the indexer writes them."""
+    if settings.replica:
+        raise AssistantError(
+            "This server is a read-only replica: documents are added on the indexer (put the files in its corpus "
+            "folder and run `assistant index` there); this replica moves to the new index within seconds."
+        )
+
+
+def _corpus(settings: Settings):
+    # unchanged PDF/HTML/Word files reuse the text stored in the manifest instead of being parsed again
+    writable(settings)
+    return load_corpus(settings.corpus_dir, cache=cached_extractions(settings.index_dir))
 
 
 _default: Assistant | None = None

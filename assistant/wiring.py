@@ -92,6 +92,8 @@ def index_owner(settings: Settings) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        if settings.replica:  # never written by a replica: the indexer made it with its first build
+            raise AssistantError(f"{path} is missing: run the indexer, `assistant index`, with this Chroma URL first.") from None
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
@@ -104,6 +106,10 @@ def index_owner(settings: Settings) -> str:
 def make_store(settings: Settings, collection: str) -> VectorStore:
     from .adapters.chroma import ChromaStore, make_client
 
+    if settings.replica and not settings.chroma_url:
+        raise AssistantError(
+            "A replica reads vectors from a Chroma server: set ASSISTANT_CHROMA_URL (the one the indexer writes to)."
+        )
     key = settings.chroma_url or str(settings.index_dir.resolve() / "chroma")
     with _clients_lock:
         client = _clients.get(key)

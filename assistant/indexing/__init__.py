@@ -3,7 +3,8 @@
 ``layout`` is the only module that knows the folder's file names; ``build``
 brings the index in line with a corpus and loads it as a ``Snapshot``;
 ``keywords`` keeps the keyword index beside the manifest; ``calibration`` the
-per-index abstention threshold.
+per-index abstention threshold; ``snapshots`` publishes each build, immutable,
+for read-only replicas, and collects the ones no replica reads.
 """
 
 from .build import (

@@ -18,7 +18,9 @@ are swept by the next build (a ``BUILDING`` marker says one was interrupted).  `
 writes a fresh collection and switches to it in step 2, so the old index stays usable until the
 new one is complete.  Each build compares the store with the manifest and embeds again whatever
 vectors the store has lost (a deleted ``index/chroma``); ``verify_store`` is the cheap check
-readers run at load (counts and a sample of ids).
+readers run at load (counts and a sample of ids).  Between steps 2 and 3 the build is
+published for read-only replicas (``snapshots.publish``, the last write of a build), and step 3
+spares what an older snapshot a replica still reads needs.
 """
 
 from __future__ import annotations
@@ -27,12 +29,9 @@ import contextlib
 import fcntl
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from ..chunking import chunk_document
@@ -52,9 +51,11 @@ from ..types import (
     page_from_json,
     page_to_json,
 )
+from .embedding import embed_chunks, embed_sentences
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
-from .sentence_vectors import StoredVectors, embed_in_batches, open_stored, save_sentence_vectors
+from .sentence_vectors import StoredVectors, open_stored
+from .snapshots import publish
 
 VERSION = 1
 
@@ -237,14 +238,6 @@ def _write_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _progress(total: int, desc: str, enabled: bool, unit: str = "chunk"):
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled or total == 0, file=sys.stderr)
-
-
 def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: BuildReport) -> tuple[dict[str, dict], list[Chunk]]:
     """Manifest entries for ``docs`` and the chunks of new or changed files (unchanged ones keep theirs)."""
     new_docs: dict[str, dict] = {}
@@ -269,34 +262,6 @@ def _all_chunks(entries: dict[str, dict]) -> list[Chunk]:
     return [c for source, d in entries.items() for c in _doc_from_json(source, d)[1]]
 
 
-def _embed_into(store: VectorStore, chunks: list[Chunk], embedder: Embedder, settings: Settings, progress: bool) -> None:
-    """Embed and add ``chunks``; the store writes batch i while the encoder works on batch i+1."""
-    # similar lengths share a batch, so the encoder pads little (order does not matter to the store)
-    chunks = sorted(chunks, key=lambda c: len(c.text))
-    bar = _progress(len(chunks), "embedding", progress)
-    step = max(1, settings.embed_batch * 8)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-add") as writer:
-        pending = None
-        for i in range(0, len(chunks), step):
-            batch = chunks[i : i + step]
-            vectors = embedder.embed([c.text for c in batch])
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(store.add, batch, vectors)
-            if bar:
-                bar.update(len(batch))
-        if pending is not None:
-            pending.result()
-    if bar:
-        bar.close()
-
-
-def _sentence_vectors(index_dir: Path, entries: dict, embedder: Embedder, settings: Settings, progress: bool) -> str:
-    bar = partial(_progress, desc="sentences", enabled=progress, unit="sentence")
-    embed = embed_in_batches(embedder, settings.embed_batch * 8, bar)
-    return save_sentence_vectors(index_dir, [_doc_from_json(s, d)[0] for s, d in entries.items()], embed)
-
-
 def _new_collection(settings: Settings) -> str:
     sig = json.dumps(settings.index_signature(), sort_keys=True)
     return f"{settings.collection_prefix}-{content_hash(sig, n=8)}-{int(time.time() * 1000)}"
@@ -315,14 +280,30 @@ def _readable_store(collection: str, store: VectorStore, settings: Settings, ope
         return fresh, open_store(fresh), set()
 
 
-def collect_garbage(store: VectorStore, keep: str) -> list[str]:
-    """Drop every collection of this index except ``keep`` (crashed builds, replaced ones)."""
-    dropped = []
+def collect_garbage(store: VectorStore, keep: str | set[str]) -> list[str]:
+    """Drop every collection of this index except ``keep`` (crashed builds, replaced ones, unless a kept snapshot reads it)."""
+    keep, dropped = {keep} if isinstance(keep, str) else keep, []
     for name in store.owned_collections():
-        if name != keep:
+        if name not in keep:
             store.sibling(name).drop()
             dropped.append(name)
     return dropped
+
+
+def _switch(settings: Settings, collection: str, embedder: Embedder, sentences: str, docs: dict, make_keyword: KeywordFactory):
+    """Step 2: write the manifest (atomically), its keyword index, then publish the build (its last write)."""
+    manifest = {
+        "version": VERSION,
+        "signature": settings.index_signature(),
+        "collection": collection,
+        "embedder_dim": getattr(embedder, "dim", None),
+        "built_at": time.time(),
+        "sentences": sentences,
+        "documents": docs,
+    }
+    _write_atomic(layout(settings.index_dir).manifest, manifest)
+    save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
+    return publish(settings, manifest)  # snapshots/<id>/ and CURRENT, for replicas
 
 
 def build_index(
@@ -357,28 +338,21 @@ def build_index(
         lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
         todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}
         report.repaired = len({c.id for c in lost})
-        _embed_into(store, list(todo.values()), embedder, settings, progress)
+        embed_chunks(store, list(todo.values()), embedder, settings, progress)
         report.chunks_embedded = len(todo)
-        sentences = _sentence_vectors(index_dir, new_docs, embedder, settings, progress)
+        sentences = embed_sentences(
+            index_dir, [_doc_from_json(s, d)[0] for s, d in new_docs.items()], embedder, settings, progress
+        )
 
-        # 2. switch readers to the new manifest, atomically
-        manifest = {
-            "version": VERSION,
-            "signature": settings.index_signature(),
-            "collection": collection,
-            "embedder_dim": getattr(embedder, "dim", None),
-            "built_at": time.time(),
-            "sentences": sentences,
-            "documents": new_docs,
-        }
-        _write_atomic(where.manifest, manifest)
-        save_keyword_index(settings, manifest, make_keyword)  # keyword-<hash of live ids>/; load rebuilds it if a crash lost it
+        # 2. switch readers to the new manifest, atomically, and publish it for replicas
+        held = _switch(settings, collection, embedder, sentences, new_docs, make_keyword)
 
-        # 3. drop what the manifest no longer lists, and every other collection of this index
-        stale = (have | set(todo)) - kept
+        # 3. drop what the manifest no longer lists, and every other collection of this index,
+        #    except what an older snapshot a replica still reads needs (``snapshots.Retained``)
+        stale = (have | set(todo)) - kept - held.chunk_ids
         if stale:
             store.delete(sorted(stale))
-        collect_garbage(store, collection)
+        collect_garbage(store, {collection, *held.collections})
         where.building.unlink(missing_ok=True)
         report.chunks_total = len(kept)
         report.collection = collection

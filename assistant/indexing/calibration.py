@@ -21,6 +21,7 @@ import numpy as np
 from ..scoring import Model
 from ..sentences import SentenceIndex
 from ..types import content_hash
+from .layout import layout
 
 
 def null_questions(sindex: SentenceIndex, k: int = 16, min_words: int = 10) -> list[tuple[str, str, int]]:
@@ -54,11 +55,14 @@ def cache_key(model: Model, collection: str, built_at: float) -> str:
 
 
 def cached_null_best(path: Path, compute: Callable[[], list[float]]) -> list[float]:
-    """The values stored at ``path``, else ``compute()``d and stored (a read-only folder only loses the cache)."""
+    """The values stored at ``path``, else ``compute()``d and stored (a read-only folder only loses the cache;
+    a published snapshot is never written, so a replica keeps them in memory)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         values = compute()
+    if layout(path.parent).frozen:
+        return values
     with contextlib.suppress(OSError):
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(values), encoding="utf-8")

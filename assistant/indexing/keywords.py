@@ -83,14 +83,16 @@ def load_keyword_index(settings: Settings, chunks: Sequence[Chunk], make_index: 
     """The saved keyword index of these chunks; built (and saved) when none matches."""
     ids = [c.id for c in chunks]
     path = keyword_dir(settings.index_dir, ids, settings.keyword_stemmer)
-    make = make_index(settings.keyword_stemmer)
+    make, frozen = make_index(settings.keyword_stemmer), layout(settings.index_dir).frozen
     if path.exists():
         with contextlib.suppress(OSError, ValueError, KeyError):
             index = type(make).load(path)
             if index.ids == ids:
                 return index
-        shutil.rmtree(path, ignore_errors=True)  # unreadable or not ours: replace it
+        if not frozen:
+            shutil.rmtree(path, ignore_errors=True)  # unreadable or not ours: replace it
     index = make.fit(ids, [c.text for c in chunks])
     with contextlib.suppress(OSError):
-        _write(index, path)
+        if not frozen:  # a published snapshot is never written: a replica keeps this one in memory
+            _write(index, path)
     return index

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from ..config import MAX_UPLOAD_BYTES
+from ..replica import describe
 from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
 from .render import PANEL_HINT, esc, example_question, render_panel
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ..background import BackgroundUpdate
 
 CONCURRENCY = 8  # simultaneous questions (the Assistant is thread-safe)
+REPLICA_UPLOADS = "Uploads are off on this read-only replica: add files to the indexer's corpus and run `assistant index` there"
 
 CSS = """
 #chat .answer { line-height: 1.55; }
@@ -147,11 +149,13 @@ def _chat_column(assistant: Assistant) -> dict:
         with gr.Row():
             c["date_from"] = gr.Textbox(label="From date", placeholder="YYYY[-MM[-DD]]", elem_id="date-from")
             c["date_to"] = gr.Textbox(label="To date", placeholder="YYYY[-MM[-DD]]", elem_id="date-to")
+    replica = assistant.settings.replica  # read-only: uploads go to the indexer
     with gr.Accordion("Add documents (.txt, .md, .pdf, .html, .docx)", open=False, elem_id="add-docs"):
         c["files"] = gr.File(
-            label="Upload .txt/.md (UTF-8), .pdf, .html/.htm or .docx files, up to 5 MB each",
+            label=REPLICA_UPLOADS if replica else "Upload .txt/.md (UTF-8), .pdf, .html/.htm or .docx files, up to 5 MB each",
             file_count="multiple",
             elem_id="upload",
+            interactive=not replica,
         )
         c["replace"] = gr.Checkbox(False, label="Replace files that have the same name", elem_id="upload-replace")
         c["upload_msg"] = gr.HTML("", elem_id="upload-report", js_on_load=None)
@@ -257,6 +261,12 @@ def _wire(app: gr.Blocks, assistant: Assistant, c: dict) -> None:
         )
     gr.api(_api(assistant), api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="answer")
     gr.api(_text_api(assistant), api_name="document_text")
+
+    def status() -> dict:
+        """What this server serves: {"replica": bool, "snapshot": build id, "current": newest published, "documents": n}."""
+        return describe(assistant)
+
+    gr.api(status, api_name="status", concurrency_limit=None)
 
 
 def build_app(assistant: Assistant, update: BackgroundUpdate | None = None) -> gr.Blocks:

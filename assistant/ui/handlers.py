@@ -80,6 +80,8 @@ def source_choices(assistant: Assistant) -> list[tuple[str, str]]:
 def index_status(assistant: Assistant, update=None) -> str:
     """'N sources indexed.', and how a background index update (``background.BackgroundUpdate``) stands."""
     note = update.status() if update is not None else ""
+    if assistant.settings.replica:
+        note = "Read-only replica: it follows the indexer's newest index; documents are added there."
     try:
         n = len(assistant.docs)
     except AssistantError as e:

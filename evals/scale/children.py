@@ -30,7 +30,9 @@ from .data import verses_in_span
 
 
 def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+    """Bytes of the files under ``path``, a file hard-linked twice (a published snapshot) counted once."""
+    sizes = {(st.st_dev, st.st_ino): st.st_size for p in Path(path).rglob("*") if p.is_file() for st in [p.stat()]}
+    return sum(sizes.values())
 
 
 def peak_rss_mb() -> float:
