@@ -20,7 +20,9 @@ from . import lang, pipeline
 from .config import MAX_UPLOAD_BYTES, Settings
 from .corpus import LoadError, load_corpus, save_uploads
 from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
-from .ports import Ports
+from .indexing.layout import layout
+from .ports import Ocr, Ports
+from .readers import OcrOptions
 from .retrieval import Filters
 from .types import (
     Answer,
@@ -33,6 +35,11 @@ from .types import (
 )
 from .vectors import SentenceVectors
 from .wiring import default_ports
+
+
+def ocr_options(s: Settings, engine: Ocr | None, progress: bool) -> OcrOptions | None:
+    """How this index reads scans and page images: the engine, its cache in the index folder, dpi, workers."""
+    return OcrOptions(engine, layout(s.index_dir).ocr, s.ocr_dpi, s.ocr_workers, progress) if engine else None
 
 
 class Assistant:
@@ -92,12 +99,12 @@ class Assistant:
         return self.document(source).text
 
     # -- indexing ------------------------------------------------------------------------------
-    def _corpus(self):
-        # unchanged PDF/HTML/Word files reuse the text stored in the manifest instead of being parsed again
-        return load_corpus(self.settings.corpus_dir, cache=cached_extractions(self.settings.index_dir))
+    def _corpus(self, progress: bool = False):  # unchanged PDF/HTML/Word/scanned files reuse their manifest extraction
+        ocr = ocr_options(self.settings, self.ports.ocr, progress)
+        return load_corpus(self.settings.corpus_dir, cache=cached_extractions(self.settings.index_dir), ocr=ocr)
 
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
-        return self._build(*self._corpus(), rebuild=rebuild, progress=progress)
+        return self._build(*self._corpus(progress), rebuild=rebuild, progress=progress)
 
     def _build(self, docs, errors, rebuild: bool, progress: bool) -> BuildReport:
         p = self.ports
@@ -119,7 +126,7 @@ class Assistant:
         """Build, update or repair the index when it is missing, out of date or damaged (what ``serve`` runs first).
 
         An index built with other settings (embedder, chunk size, chunker version) is rebuilt."""
-        docs, errors = self._corpus()
+        docs, errors = self._corpus(progress)
         if not is_stale(self.settings, docs):
             try:
                 self.loaded()

@@ -3,8 +3,8 @@
 ``index/`` holds the manifest (the source of truth: documents, chunk offsets,
 what built it), the ``BUILDING`` marker of a build in progress, the writers'
 lock, the owner id that tags this folder's collections on a shared Chroma
-server, the embedded Chroma store, one keyword-index folder per build, and the
-scorer's null-calibration cache.  Everything else asks this module for a path.
+server, the embedded Chroma store, one keyword-index folder per build, the
+scorer's null-calibration cache and the OCR cache.  Everything else asks this module for a path.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ class IndexLayout:
     def keyword_folders(self) -> list[Path]:
         """Every keyword-index folder, and the temporary ones a crashed write left."""
         return [*self.root.glob(f"{KEYWORD_PREFIX}*"), *self.root.glob(f".{KEYWORD_PREFIX}*.tmp")]
+
+    @property
+    def ocr(self) -> Path:
+        """Tesseract's TSV of every page read by OCR, by file hash (``readers/ocr.py``)."""
+        return self.root / "ocr"
 
     def null_cache(self, key: str) -> Path:
         return self.root / f"scorer-null-{key}.json"
