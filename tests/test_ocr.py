@@ -287,3 +287,32 @@ def test_the_source_view_underlines_doubtful_words_inside_the_cited_mark():
     html = render_document(doc, start, end, doubtful=find(doc))
     assert '<mark id="cited-span">The harbour reopened on Monday after three <span class="ocr-low"' in html
     assert ">weeks</span> of repairs" in html
+
+
+def test_a_300_page_scan_holds_few_page_images_at_once_and_shows_pages_per_second(capsys):
+    import threading
+    import time
+
+    from assistant.readers.ocr import ocr_pages
+
+    lock, alive, most = threading.Lock(), [0], [0]
+
+    class Slow(FakeOcr):
+        def page_tsv(self, image: bytes, dpi: int) -> str:
+            time.sleep(0.001)
+            with lock:
+                alive[0] -= 1  # the image is read and dropped
+            return super().page_tsv(image, dpi)
+
+    def render(page: int) -> bytes:
+        with lock:
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
+        return b"P5 1 1 255\n\xff"
+
+    engine = Slow()
+    pages = ocr_pages(OcrOptions(engine, None, workers=3, progress=True), "", "big.pdf", [(i, 300) for i in range(300)], render)
+    assert len(pages) == 300 and engine.calls == 300
+    assert most[0] <= 4  # workers + 1 images alive at most, whatever the page count
+    err = capsys.readouterr().err
+    assert "OCR big.pdf (fake/eng)" in err and "300/300" in err and "page/s" in err
