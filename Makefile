@@ -28,12 +28,16 @@ browser:
 poppler:
 	@command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
-run: $(STAMP)
+# Debian's Tesseract (Apache-2.0) with English and orientation data: OCR of scanned PDFs and page images.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd >/dev/null; }
+
+run: $(STAMP) ocr
 	$(VENV)/bin/assistant serve
 
 # lint runs first: a test run on unformatted or failing-lint code stops before the suite.
 # llm: the generated-answer tests run against a real llama.cpp server with the local model.
-test: lint browser poppler llm
+test: lint browser poppler ocr llm
 	$(PY) -m pytest
 
 # Everyday work: the unit tests only (no models, no servers), under a minute.  `make test` stays the one full command.
@@ -44,4 +48,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check assistant tests evals
 	$(VENV)/bin/ruff format --check assistant tests evals
 
-.PHONY: install llm browser poppler run test test-fast lint
+.PHONY: install llm browser poppler ocr run test test-fast lint

@@ -20,8 +20,10 @@ from . import lang, pipeline
 from .config import MAX_UPLOAD_BYTES, Settings
 from .corpus import LoadError, load_corpus, save_uploads
 from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
+from .indexing.layout import layout
 from .indexing.snapshots import reading, serving_dir
-from .ports import Ports
+from .ports import Ocr, Ports
+from .readers import OcrOptions
 from .retrieval import Filters
 from .types import (
     Answer,
@@ -34,6 +36,11 @@ from .types import (
 )
 from .vectors import SentenceVectors
 from .wiring import default_ports
+
+
+def ocr_options(s: Settings, engine: Ocr | None, progress: bool) -> OcrOptions | None:
+    """How this index reads scans and page images: the engine, its cache in the index folder, dpi, workers."""
+    return OcrOptions(engine, layout(s.index_dir).ocr, s.ocr_dpi, s.ocr_workers, progress) if engine else None
 
 
 class Assistant:
@@ -94,7 +101,7 @@ class Assistant:
 
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool = True) -> BuildReport:
-        return self._build(*_corpus(self.settings), rebuild=rebuild, progress=progress)
+        return self._build(*_corpus(self.settings, self.ports.ocr, progress), rebuild=rebuild, progress=progress)
 
     def _build(self, docs, errors, rebuild: bool, progress: bool) -> BuildReport:
         p = self.ports
@@ -116,7 +123,7 @@ class Assistant:
         """Build, update or repair the index when it is missing, out of date or damaged (what ``serve`` runs first).
 
         An index built with other settings (embedder, chunk size, chunker version) is rebuilt."""
-        docs, errors = _corpus(self.settings)
+        docs, errors = _corpus(self.settings, self.ports.ocr, progress)
         if not is_stale(self.settings, docs):
             try:
                 self.loaded()
@@ -194,10 +201,12 @@ def writable(settings: Settings) -> None:
         )
 
 
-def _corpus(settings: Settings):
-    # unchanged PDF/HTML/Word files reuse the text stored in the manifest instead of being parsed again
+def _corpus(settings: Settings, ocr: Ocr | None, progress: bool = False):
+    # unchanged PDF/HTML/Word/scanned files reuse the text stored in the manifest instead of being read again
     writable(settings)
-    return load_corpus(settings.corpus_dir, cache=cached_extractions(settings.index_dir))
+    return load_corpus(
+        settings.corpus_dir, cache=cached_extractions(settings.index_dir), ocr=ocr_options(settings, ocr, progress)
+    )
 
 
 _default: Assistant | None = None

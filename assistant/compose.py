@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from . import lang
 from .evidence import Scored
+from .readers.ocr_words import span_confidence
 from .text import human_date
 from .types import Answer, Citation, Document, Segment, render_text
 
@@ -74,7 +75,9 @@ class _Citer:
         n = len(self.citations) + 1
         score = max(r.score for r in run)
         meta = (doc.title, doc.publisher, doc.author, doc.date)
-        cite = Citation(n, doc.source, a, b, doc.text[a:b], *meta, score, doc.page_at(a), doc.section_at(a))
+        cite = Citation(
+            n, doc.source, a, b, doc.text[a:b], *meta, score, doc.page_at(a), doc.section_at(a), span_confidence(doc, a, b)
+        )
         self.citations.append(cite)
         return Segment("quote", doc.text[a:b], (n,))
 

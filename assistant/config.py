@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         True, description="abstain when the question names someone or something no source mentions"
     )
 
+    # OCR of scanned PDF pages and page images (Tesseract, `make ocr`; assistant/readers/ocr.py).
+    ocr_lang: str = Field("eng", description="Tesseract languages joined by '+' (eng, deu, eng+fra); each needs its data package")
+    ocr_dpi: int = Field(300, ge=72, le=600, description="resolution scanned PDF pages are rendered at for OCR")
+    ocr_workers: int = Field(0, ge=0, description="pages read by OCR at once; 0 = one per CPU")
+    ocr_timeout: float = Field(300.0, gt=0, description="seconds Tesseract may take on one page")
+
     # Generated answers (optional; assistant/generated.py).  The extractive answer stays the default.
     answer_mode: Literal["extractive", "generated"] = "extractive"
     llm_url: str = Field("", description="OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1), or 'local'; empty = none")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .boilerplate import _is_credit, detect_boilerplate, merge_spans
 from .names import clean_label, name_problem, printable
-from .readers import EXTRACTION_VERSION, SUFFIXES, read_file, reader_for
+from .readers import EXTRACTION_VERSION, SUFFIXES, OcrOptions, check_file, read_file, sniff
 from .readers import decode as _decode
 from .readers.text import first_heading, first_text_line
 from .text import date_bounds
@@ -144,14 +144,11 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> tuple[str, str]:
         return base, f"only {', '.join(SUFFIXES)} files can be added"
     if len(data) > max_bytes:
         return base, f"too large ({len(data) / 2**20:.1f} MB; limit {max_bytes / 2**20:.0f} MB)"
-    try:
-        if reader_for(base, data).kind == "text":
-            text = decode(base, data)
-        else:  # PDF, HTML, Word: content sniffed, then read once so a bad file is refused before it is saved
-            text = read_file(base, data).text
+    try:  # content sniffed, then read once (OCR aside) so a bad file is refused before it is saved
+        text = check_file(base, data)
     except ValueError as e:
         return base, str(e)
-    if not text.strip():
+    if not text.strip() and sniff(data) not in ("image", "pdf"):  # a scan's text is read by OCR when it is indexed
         return base, "empty file (no text to index)"
     return base, ""
 
@@ -222,6 +219,7 @@ def make_document(
         url=str(meta.get("url", "")),
         file_meta=tuple(sorted(own.items())),
         blocks=extracted.blocks if extracted else (),
+        ocr=extracted.ocr if extracted else "",
     )
 
 
@@ -244,25 +242,30 @@ def inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _from_cache(entry: Mapping | None, sha: str) -> Extracted | None:
+def _from_cache(entry: Mapping | None, sha: str, ocr: OcrOptions | None = None) -> Extracted | None:
     """A manifest entry's extraction when it was made from these very bytes by this version of the readers
-    (binary and HTML formats only); its boilerplate comes back as the reader's furniture."""
+    (binary and HTML formats only) and, when OCR read some of it, by this OCR (engine, languages, dpi);
+    its boilerplate comes back as the reader's furniture."""
     if not entry or entry.get("sha256") != sha or entry.get("kind", "text") == "text" or "text" not in entry:
         return None
     if entry.get("extraction", 1) != EXTRACTION_VERSION:
+        return None
+    if entry.get("ocr") and (ocr is None or entry["ocr"] != ocr.key):
         return None
     pages = tuple(page_from_json(p) for p in entry.get("pages", []))
     furniture = tuple(Span(a, b) for a, b in entry.get("boilerplate", []))
     meta = dict(entry.get("file_meta", {}))
     blocks = tuple(Block(k, a, b, lv) for k, a, b, lv in entry.get("blocks", []))
-    return Extracted(entry["text"], entry["kind"], meta, pages, furniture=furniture, blocks=blocks)
+    return Extracted(entry["text"], entry["kind"], meta, pages, furniture=furniture, blocks=blocks, ocr=entry.get("ocr", ""))
 
 
-def read_source(path: Path, source: str, root: Path, cached: Mapping | None = None) -> tuple[Extracted, str]:
+def read_source(
+    path: Path, source: str, root: Path, cached: Mapping | None = None, ocr: OcrOptions | None = None
+) -> tuple[Extracted, str]:
     """One corpus file's extraction and the sha256 of its bytes; raises ValueError with a readable reason.
 
     ``cached`` is this file's manifest entry: when its hash matches the file, the
-    stored extraction is used and the file is not parsed again."""
+    stored extraction is used and the file is not parsed again.  ``ocr`` reads scans and images."""
     if name_problem(source):
         raise ValueError(f"{name_problem(source)}; not indexed")
     if not inside(path, root):
@@ -271,17 +274,20 @@ def read_source(path: Path, source: str, root: Path, cached: Mapping | None = No
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    extracted = _from_cache(cached, sha) or read_file(source, data)
+    extracted = _from_cache(cached, sha, ocr) or read_file(source, data, ocr)
     if not extracted.text.strip():
         raise ValueError("empty file (no text to index)")
     return extracted, sha
 
 
-def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) -> tuple[list[Document], list[LoadError]]:
+def load_corpus(
+    corpus_dir: Path, cache: Mapping[str, Mapping] | None = None, ocr: OcrOptions | None = None
+) -> tuple[list[Document], list[LoadError]]:
     """All readable documents of a folder, plus one LoadError per skipped file or ignored value.
 
     ``cache`` maps a source to its manifest entry (``indexing.cached_extractions``), so
-    unchanged PDF, HTML and Word files are not parsed again."""
+    unchanged PDF, HTML and Word files are not parsed again; ``ocr`` reads scanned
+    pages and images (None: they are skipped by name)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
@@ -294,7 +300,7 @@ def load_corpus(corpus_dir: Path, cache: Mapping[str, Mapping] | None = None) ->
     for path in corpus_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
         try:
-            extracted, sha = read_source(path, source, corpus_dir, (cache or {}).get(source))
+            extracted, sha = read_source(path, source, corpus_dir, (cache or {}).get(source), ocr)
         except Exception as e:  # a reader failing on a hostile file must not stop the others (or `serve`)
             known = isinstance(e, (OSError, ValueError))
             errors.append(LoadError(source, str(e) if known else f"unreadable ({type(e).__name__}: {e}); not indexed"))

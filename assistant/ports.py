@@ -27,6 +27,17 @@ class DocumentReader(Protocol):
         ...
 
 
+class Ocr(Protocol):
+    """Reads the text of one page image (an OCR engine: ``adapters/tesseract.py``)."""
+
+    name: str  # what reads, and in which languages: "tesseract/eng"; part of every cache key
+
+    def page_tsv(self, image: bytes, dpi: int) -> str:
+        """Tesseract's TSV of the image (PNG, PNM or TIFF bytes) at ``dpi`` (0: unknown); raises ``ValueError``
+        with a one-line reason meant for the user (the engine is missing, a language has no data, it failed)."""
+        ...
+
+
 # Keyword scores equal to this many decimals are a tie, broken by fit order: implementations sum
 # the same terms in different orders, so equal scores can differ in their last bits.
 TIE_DIGITS = 9
@@ -131,7 +142,8 @@ class Ports:
 
     ``embedder`` embeds questions and sentences; ``index_embedder`` embeds chunks at index time
     (it may go through an on-disk cache); ``open_store(collection)`` opens the vector store;
-    ``make_keyword(stemmer)`` makes an empty keyword index; ``generator()`` gives the generator,
+    ``make_keyword(stemmer)`` makes an empty keyword index; ``ocr`` reads page images (scans, photos);
+    ``generator()`` gives the generator,
     or None, and is called once, on first use (starting a local model is slow).
     """
 
@@ -141,3 +153,4 @@ class Ports:
     make_keyword: Callable[[str], KeywordIndex]
     generator: Callable[[], Generator | None] = lambda: None
     warm_up: Callable[[], None] = lambda: None  # import the vendors serving threads will use
+    ocr: Ocr | None = None  # reads scanned pages and images; None: such files are refused by name

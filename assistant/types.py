@@ -40,12 +40,16 @@ class Page:
     run may lie outside ``[start, end)`` (page furniture placed after a paragraph that
     continues from the page before).  No runs: the page's text is its characters in
     place, ``offset - start`` being the index (how pages were read before layout).
+    ``words``: on a page read by OCR, each word as ``(index, length, x0, y0, x1, y1, conf)``: its
+    characters in the page's OCR text, its box on the page image in ten-thousandths of the
+    image's width and height (origin top left), Tesseract's confidence 0-100 (``readers/ocr_words``).
     """
 
     number: int
     start: int
     end: int
     runs: tuple[tuple[int, int, int], ...] = ()
+    words: tuple[tuple[int, int, int, int, int, int, int], ...] = ()
 
     def indexes(self, start: int, end: int) -> list[tuple[int, int]]:
         """The page's character index ranges ``[i, j)`` that the canonical span ``[start, end)`` covers."""
@@ -76,13 +80,15 @@ class Block:
 
 
 def page_to_json(page: Page) -> list:
-    """A page as the manifest stores it: ``[number, start, end]`` plus its runs when it has them."""
-    return [page.number, page.start, page.end, *([[list(r) for r in page.runs]] if page.runs else [])]
+    """A page as the manifest stores it: ``[number, start, end]`` plus its runs and OCR words when it has them."""
+    runs = [[list(r) for r in page.runs]] if page.runs or page.words else []
+    return [page.number, page.start, page.end, *runs, *([[list(w) for w in page.words]] if page.words else [])]
 
 
 def page_from_json(value: list) -> Page:
     runs = tuple(tuple(r) for r in value[3]) if len(value) > 3 else ()
-    return Page(value[0], value[1], value[2], runs)
+    words = tuple(tuple(w) for w in value[4]) if len(value) > 4 else ()
+    return Page(value[0], value[1], value[2], runs, words)
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ class Extracted:
     warnings: tuple[str, ...] = field(default=(), compare=False)  # read, but something may be missing (said by name)
     furniture: tuple[Span, ...] = ()  # spans the reader knows are page furniture (running heads, page numbers)
     blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () otherwise
+    ocr: str = ""  # what read text by OCR ("tesseract/eng/300dpi"); "" when no page needed it
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class Document:
     url: str = ""
     file_meta: tuple[tuple[str, str], ...] = ()  # what the file states about itself, before sources.toml
     blocks: tuple[Block, ...] = ()  # the author's layout where the reader sees it (PDF, HTML); () for plain text
+    ocr: str = ""  # what read some of its pages by OCR (see ``Extracted.ocr``); "" for none
 
     def heading_path(self, offset: int) -> tuple[str, ...]:
         """The headings ``offset`` lies under, outermost first ("3 Arrays", "3.1 Constructors"); () without blocks.
@@ -202,6 +210,7 @@ class Citation:
     score: float = 0.0
     page: int | None = None  # 1-based page of ``start`` (PDF); None for unpaged documents
     section: str = ""  # the headings the quote lies under (PDF, HTML), innermost two; "" without headings
+    ocr_confidence: float | None = None  # the quote was read by OCR: its words' mean confidence, 0-1; None otherwise
 
     def to_dict(self) -> dict:
         return {
@@ -217,6 +226,7 @@ class Citation:
             "score": round(self.score, 4),
             "page": self.page,
             "section": self.section,
+            "ocr_confidence": self.ocr_confidence,
         }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import Settings
 from .indexing.layout import layout
-from .ports import Embedder, Generator, KeywordIndex, Ports, VectorStore
+from .ports import Embedder, Generator, KeywordIndex, Ocr, Ports, VectorStore
 from .types import AssistantError
 
 
@@ -56,6 +56,13 @@ def make_keyword_index(stemmer: str = "") -> KeywordIndex:
     return Bm25sIndex(stemmer=stemmer or None)
 
 
+def make_ocr(settings: Settings) -> Ocr:
+    """Tesseract with the languages ``ocr_lang`` names; nothing runs (or is checked) until the first page."""
+    from .adapters.tesseract import TesseractOcr
+
+    return TesseractOcr(settings.ocr_lang, settings.ocr_timeout)
+
+
 def warm_up() -> None:
     """Import the vendor modules the store uses, before serving requests from threads."""
     from .adapters.chroma import warm_up as chroma_warm_up
@@ -72,14 +79,20 @@ def default_ports(settings: Settings) -> Ports:
         make_keyword=make_keyword_index,
         generator=lambda: make_generator(settings),
         warm_up=warm_up,
+        ocr=make_ocr(settings),
     )
 
 
-def render_page(data: bytes, number: int, ranges, scale: float):
-    """(PNG, boxes) of a PDF page with the PDFium character ``ranges`` of its text boxed (pypdfium2)."""
+def render_page(data: bytes, number: int, ranges, scale: float, kind: str = "pdf", found=()):
+    """(PNG, boxes) of a page with the PDFium character ``ranges`` of its text boxed (pypdfium2), or, on a
+    page read by OCR, its words' boxes ``found``; ``kind`` "image" draws on the page image (Pillow)."""
+    if kind == "image":
+        from .readers.image import render_image_highlight
+
+        return render_image_highlight(data, number, found)
     from .readers.pdf import render_highlight
 
-    return render_highlight(data, number, ranges, scale)
+    return render_highlight(data, number, ranges, scale, found)
 
 
 _clients: dict = {}

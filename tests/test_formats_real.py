@@ -105,7 +105,7 @@ def test_real_debian_pdf_is_read_with_pages_and_cited_exactly(real_pdf_corpus):
 
 def test_unchanged_pdf_is_not_parsed_again_when_the_index_is_updated(real_pdf_corpus, monkeypatch):
     calls = []
-    monkeypatch.setattr("assistant.corpus.read_file", lambda name, data: calls.append(name))
+    monkeypatch.setattr("assistant.corpus.read_file", lambda name, data, ocr=None: calls.append(name))
     report = Assistant(real_pdf_corpus).index(progress=False)
     assert calls == [] and report.unchanged == ["camlidl-manual.pdf"]
 

@@ -627,7 +627,7 @@ def test_a_reader_crashing_on_one_file_skips_it_by_name(tmp_path, monkeypatch):
     real = readers.read_file
     monkeypatch.setattr(
         "assistant.corpus.read_file",
-        lambda n, d: (_ for _ in ()).throw(RecursionError("deep")) if n == "evil.docx" else real(n, d),
+        lambda n, d, ocr=None: (_ for _ in ()).throw(RecursionError("deep")) if n == "evil.docx" else real(n, d, ocr),
     )
     docs, errors = load_corpus(tmp_path)
     assert [d.source for d in docs] == ["good.txt"]

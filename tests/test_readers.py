@@ -160,7 +160,7 @@ def _zip_bomb() -> bytes:
 GOOD_PDF = make_pdf(ARTICLE, **META)
 BAD = [
     pytest.param("x.pdf", _encrypted_pdf(), "encrypted PDF", id="pdf-encrypted"),
-    pytest.param("x.pdf", _scanned_pdf(), "no text layer (2 pages, a scan?); OCR is not supported", id="pdf-scan"),
+    pytest.param("x.pdf", _scanned_pdf(), "no text layer (2 pages, a scan?) and OCR is not available here", id="pdf-scan"),
     pytest.param("x.pdf", GOOD_PDF[: len(GOOD_PDF) // 2], "truncated or corrupt PDF", id="pdf-truncated"),
     pytest.param("x.pdf", GOOD_PDF.replace(b"obj", b"jbo"), "corrupt PDF", id="pdf-garbled"),
     pytest.param("x.pdf", ARTICLE.encode(), "named .pdf but not a PDF (no %PDF- header)", id="pdf-is-text"),
@@ -216,7 +216,7 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
     assert _doc_from_json("a.pdf", entry)[0] == doc  # pages, kind and file metadata survive the manifest
     calls = []
     real = readers.read_file
-    monkeypatch.setattr("assistant.corpus.read_file", lambda n, d: calls.append(n) or real(n, d))
+    monkeypatch.setattr("assistant.corpus.read_file", lambda n, d, ocr=None: calls.append(n) or real(n, d, ocr))
     (again,), _ = load_corpus(tmp_path, cache={"a.pdf": entry})
     assert calls == [] and again == doc
     (tmp_path / "a.pdf").write_bytes(make_pdf(ARTICLE + "\nA new closing paragraph was added here.\n", **META))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..evidence import Scored
+from ..readers.ocr_words import span_confidence
 from ..selection import asks
 from ..types import FLAG, Answer, Citation, Document, GeneratedSentence, Segment, render_text
 from .parse import parse
@@ -73,7 +74,9 @@ def choose_evidence(picked: Sequence[Scored], scored: Sequence[Scored], limit: i
 def _citation(n: int, s: Scored, doc: Document) -> Citation:
     a, b = s.sentence.start, s.sentence.end
     meta = (doc.title, doc.publisher, doc.author, doc.date)
-    return Citation(n, doc.source, a, b, doc.text[a:b], *meta, s.score, doc.page_at(a), doc.section_at(a))
+    return Citation(
+        n, doc.source, a, b, doc.text[a:b], *meta, s.score, doc.page_at(a), doc.section_at(a), span_confidence(doc, a, b)
+    )
 
 
 def check_reply(

@@ -119,6 +119,7 @@ def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
         "blocks": [[b.kind, b.start, b.end, b.level] for b in doc.blocks],
         "url": doc.url,
         "file_meta": dict(doc.file_meta),
+        **({"ocr": doc.ocr} if doc.ocr else {}),
     }
 
 
@@ -137,6 +138,7 @@ def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
         url=d.get("url", ""),
         file_meta=tuple(sorted(d.get("file_meta", {}).items())),
         blocks=tuple(Block(k, a, b, lv) for k, a, b, lv in d.get("blocks", [])),
+        ocr=d.get("ocr", ""),
     )
     chunks = [Chunk(cid, source, doc.text[a:b], a, b, doc.date) for cid, a, b in d["chunks"]]
     return doc, chunks

@@ -4,7 +4,7 @@
 of truth: documents, chunk offsets, what built it; one keyword-index folder and
 one sentence-vector folder per build), the ``BUILDING`` marker of a build in progress, the writers' lock, the
 owner id that tags this folder's collections on a shared Chroma server, the
-embedded Chroma store and the scorer's null-calibration cache.
+embedded Chroma store, the scorer's null-calibration cache and the OCR cache.
 
 Every build is also published for read-only replicas: ``snapshots/<build-id>/``
 holds a hard-linked copy of every *build file* (the members named in ``BUILD``),
@@ -32,7 +32,7 @@ LEASES = "leases"
 # the members of ``IndexLayout`` naming what one build writes: a published snapshot holds each of them
 BUILD = ("manifest", "keyword", "sentences")
 # and those naming everything else (the process, the store, caches, the publication itself)
-INFRA = ("building", "lock", "owner", "chroma", "null_cache", "snapshots", "current", "leases", "snapshot", "lease")
+INFRA = ("building", "lock", "owner", "chroma", "null_cache", "ocr", "snapshots", "current", "leases", "snapshot", "lease")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ class IndexLayout:
     def sentence_folders(self) -> list[Path]:
         """Every sentence-vector folder, and the temporary ones a crashed write left."""
         return [*self.root.glob(f"{SENTENCES_PREFIX}*"), *self.root.glob(f".{SENTENCES_PREFIX}*.tmp")]
+
+    @property
+    def ocr(self) -> Path:
+        """Tesseract's TSV of every page read by OCR, by file hash (``readers/ocr.py``)."""
+        return self.root / "ocr"
 
     def null_cache(self, key: str) -> Path:
         return self.root / f"scorer-null-{key}.json"

@@ -7,6 +7,10 @@ returns an ``Extracted`` or raises ``ValueError`` with a reason meant for the
 user ("not a PDF (no %PDF- header)").  Vendor libraries are imported inside each
 reader, so loading a folder of .txt files never imports PDFium or lxml.
 
+Scans and photos of pages (``.png``, ``.jpg``/``.jpeg``, ``.tif``/``.tiff``, and
+PDF pages without a text layer) are read by OCR when ``read_file`` gets
+``OcrOptions``; ``check_file`` checks such a file without running OCR (uploads).
+
 Trade-off: the extension decides the format and the content only confirms it;
 a PDF renamed to .txt is refused as binary rather than read as a PDF.
 """
@@ -19,7 +23,9 @@ from ..ports import DocumentReader
 from ..types import Extracted
 from .docx import DocxReader, is_docx
 from .html import HtmlReader, looks_like_html
-from .pdf import PdfReader
+from .image import ImageReader, is_image, open_image
+from .ocr import OcrOptions
+from .pdf import NeedsOcr, PdfReader
 from .text import TextReader, decode
 
 READERS: dict[str, DocumentReader] = {
@@ -29,16 +35,22 @@ READERS: dict[str, DocumentReader] = {
     ".html": HtmlReader(),
     ".htm": HtmlReader(),
     ".docx": DocxReader(),
+    ".png": ImageReader(),
+    ".jpg": ImageReader(),
+    ".jpeg": ImageReader(),
+    ".tif": ImageReader(),
+    ".tiff": ImageReader(),
 }
 SUFFIXES = tuple(READERS)
 # Bumped whenever a reader's canonical text changes, so that the index parses such files again
 # instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure).
 EXTRACTION_VERSION = 2
-BINARY_KINDS = ("pdf", "docx")
+BINARY_KINDS = ("pdf", "docx", "image")
+OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``
 
 
 def sniff(data: bytes) -> str:
-    """The kind the bytes' structure shows: 'pdf', 'docx', 'html' or 'text' (the fallback).
+    """The kind the bytes' structure shows: 'pdf', 'docx', 'image', 'html' or 'text' (the fallback).
 
     A PDF starts with ``%PDF-`` and a .docx with the zip magic, at byte 0: a text that
     mentions ``%PDF-1.7`` near its start is still text."""
@@ -46,6 +58,8 @@ def sniff(data: bytes) -> str:
         return "pdf"
     if is_docx(data):
         return "docx"
+    if is_image(data):
+        return "image"
     if looks_like_html(data):
         return "html"
     return "text"
@@ -61,16 +75,51 @@ def reader_for(name: str, data: bytes) -> DocumentReader:
     if reader.kind == "pdf" and found == "text" and b"%PDF-" in data[:1024]:
         found = "pdf"  # PDFium accepts a header after some leading junk; a file named .pdf gets that chance
     if reader.kind in BINARY_KINDS and found != reader.kind:
-        what = {"pdf": "a PDF (no %PDF- header)", "docx": "a Word .docx file (no zip with word/document.xml)"}[reader.kind]
+        what = {
+            "pdf": "a PDF (no %PDF- header)",
+            "docx": "a Word .docx file (no zip with word/document.xml)",
+            "image": "a PNG, JPEG or TIFF image",
+        }[reader.kind]
         raise ValueError(f"named {suffix} but not {what}; not indexed")
-    if reader.kind in ("text", "html") and found in BINARY_KINDS:
+    if reader.kind in ("text", "html") and found in ("pdf", "docx"):
         raise ValueError(f"named {suffix} but the content is a {found.upper()} file; rename it to .{found}")
     return reader
 
 
-def read_file(name: str, data: bytes) -> Extracted:
-    """Canonical text, metadata and pages of one file; ValueError with a readable reason."""
-    return reader_for(name, data).read(name, data)
+def read_file(name: str, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
+    """Canonical text, metadata and pages of one file; ValueError with a readable reason.
+
+    ``ocr``: how to read scanned PDF pages and images; None refuses an image and a PDF without any text layer."""
+    reader = reader_for(name, data)
+    return reader.read(name, data, ocr) if reader.kind in OCR_KINDS else reader.read(name, data)
 
 
-__all__ = ["EXTRACTION_VERSION", "READERS", "SUFFIXES", "Extracted", "decode", "read_file", "reader_for", "sniff"]
+def check_file(name: str, data: bytes) -> str:
+    """Read a file as an upload is checked, without OCR: its text, or '' for a scan or image OCR will read.
+
+    ValueError with a readable reason when the file is refused (corrupt, encrypted, not its extension's format)."""
+    reader = reader_for(name, data)
+    if reader.kind == "text":
+        return decode(data)
+    if reader.kind == "image":
+        open_image(data)
+        return ""
+    try:
+        return reader.read(name, data).text
+    except NeedsOcr:
+        return ""
+
+
+__all__ = [
+    "EXTRACTION_VERSION",
+    "OCR_KINDS",
+    "READERS",
+    "SUFFIXES",
+    "Extracted",
+    "OcrOptions",
+    "check_file",
+    "decode",
+    "read_file",
+    "reader_for",
+    "sniff",
+]

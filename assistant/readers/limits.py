@@ -20,6 +20,8 @@ MAX_META_BYTES = 2**20  # bytes of a small XML part (docProps/core.xml)
 MAX_TEXT_CHARS = 10_000_000  # characters of text one document may yield (any format)
 MAX_HTML_BYTES = 10 * 2**20  # bytes of one HTML page
 MAX_PAGE_CHARS = 500_000  # characters on one PDF page
+MAX_IMAGE_PIXELS = 80_000_000  # pixels of one page image (a 600 dpi A3 scan is 70 MP)
+MAX_IMAGE_PAGES = 2_000  # pages (frames) of one image file
 PDFIUM_MAX_LINE = 32_767  # PDFium returns at most this many characters of one text line; the rest is lost
 
 

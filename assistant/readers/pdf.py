@@ -9,8 +9,13 @@ numbers, table-of-contents lines), which the reader returns as
 are ``get_charbox(i)`` over ``Page.indexes(start, end)`` (on both pages when a
 passage runs over a page break).
 
+A page without a text layer (a scan) is rendered and read by OCR
+(``readers/ocr.py``) when the caller passes ``OcrOptions``; its ``Page.words``
+then hold the word boxes a highlight draws.
+
 Trade-offs: reading order is PDFium's (two-column pages read the way PDFium
-orders them); no OCR, so a scan without a text layer is refused by name; tables
+orders them); a page with any text layer is not OCR'd, even when the text
+layer covers only part of it (a scanned page with a typed page number); tables
 come out as their cells' text in reading order, one row per paragraph; a line
 PDFium gives no box for (rare: generated characters only) is left out.
 """
@@ -18,13 +23,15 @@ PDFium gives no box for (rare: generated characters only) is left out.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import statistics
 from collections.abc import Sequence
 
-from ..types import Extracted, Page, Span
-from .limits import PDFIUM_MAX_LINE, OverBudget, check_page, check_text, cut_lines
-from .pdf_layout import Line, lay_out
+from ..types import Extracted, Span
+from .limits import PDFIUM_MAX_LINE, check_page, check_text, cut_lines
+from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings, pnm
+from .pdf_layout import Line
 
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
@@ -158,38 +165,78 @@ def _meta(pdf) -> dict:
     return meta
 
 
+class NeedsOcr(PdfError):
+    """A PDF with no text layer, read where OCR is not available (an upload is checked before OCR runs)."""
+
+
+def _text_layer(pdf) -> tuple[list[list[Line]], list[str]]:
+    """Each page's visual lines (``[]`` for a page without text) and warnings about cut lines."""
+    lines, warnings = [], []
+    for i in range(len(pdf)):
+        page = pdf[i]
+        textpage = page.get_textpage()
+        n = textpage.count_chars()
+        check_page(i + 1, n)
+        if n >= PDFIUM_MAX_LINE:  # only such a page can hold a line PDFium cut
+            warnings += cut_lines(i + 1, _raw_text(textpage))
+        lines.append(page_lines(textpage, i))
+        textpage.close()
+        page.close()
+    return lines, warnings
+
+
+def _page_image(pdf, i: int, dpi: int) -> bytes:
+    """Page ``i`` (0-based) rendered in grey at ``dpi``, as PNM bytes for the OCR engine."""
+    page = pdf[i]
+    try:
+        return pnm(page.render(scale=dpi / 72, grayscale=True).to_pil())
+    finally:
+        page.close()
+
+
+def _no_text(n: int, scanned: list[int], ocr: OcrOptions | None) -> PdfError:
+    pages = f"{n} page{'s' if n != 1 else ''}"
+    if scanned and ocr is None:
+        return NeedsOcr(f"no text layer ({pages}, a scan?) and OCR is not available here; not indexed")
+    if scanned:
+        return PdfError(f"no text found, by OCR either ({pages}: blank pages, or pictures without text); not indexed")
+    return PdfError(f"no text ({pages}); not indexed")
+
+
+def _unread(scanned: list[int]) -> list[str]:
+    return [f"pages {', '.join(str(i + 1) for i in scanned)} have no text layer and OCR is not available: their text is missing"]
+
+
 class PdfReader:
     kind = "pdf"
 
-    def read(self, name: str, data: bytes) -> Extracted:
+    def read(self, name: str, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
+        """The text layer of every page that has one; pages without one read by OCR (``ocr``; None: not read)."""
         pdf = _open(data)
         try:
-            lines, warnings = [], []
-            for i in range(len(pdf)):
-                page = pdf[i]
-                textpage = page.get_textpage()
-                n = textpage.count_chars()
-                check_page(i + 1, n)
-                if n >= PDFIUM_MAX_LINE:  # only such a page can hold a line PDFium cut
-                    warnings += cut_lines(i + 1, _raw_text(textpage))
-                lines.append(page_lines(textpage, i))
-                textpage.close()
-                page.close()
+            lines, warnings = _text_layer(pdf)
             meta = _meta(pdf)
-        except (PdfError, OverBudget):
+            scanned = [i for i, page in enumerate(lines) if not page]
+            ocred = {}
+            if scanned and ocr is not None:
+                sha = hashlib.sha256(data).hexdigest()
+                ocred = ocr_pages(ocr, sha, name, [(i, ocr.dpi) for i in scanned], lambda i: _page_image(pdf, i, ocr.dpi))
+        except ValueError:  # PdfError, OverBudget, or the OCR engine's reason
             raise
         except Exception as e:  # PDFium failing on a damaged page
             raise PdfError(f"corrupt PDF ({type(e).__name__}: {e}); not indexed") from None
         finally:
             pdf.close()
-        laid = lay_out(lines)
+        laid, pages = laid_pages(lines, ocred)
         check_text(len(laid.text))
         if not laid.text.strip():
-            n = len(lines)
-            raise PdfError(f"no text layer ({n} page{'s' if n != 1 else ''}, a scan?); OCR is not supported")
-        pages = tuple(Page(i + 1, a, b, runs) for i, ((a, b), runs) in enumerate(zip(laid.pages, laid.runs, strict=True)))
+            raise _no_text(len(lines), scanned, ocr)
+        if scanned and ocr is None:
+            warnings += _unread(scanned)
+        warnings += ocr_warnings(ocr, ocred) if ocred else []
         furniture = tuple(Span(a, b) for a, b in laid.furniture)
-        return Extracted(laid.text, self.kind, meta, pages, warnings=tuple(warnings), furniture=furniture, blocks=laid.blocks)
+        key = ocr.key if ocred else ""
+        return Extracted(laid.text, self.kind, meta, pages, tuple(warnings), furniture, laid.blocks, ocr=key)
 
 
 def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, float, float, float]]:
@@ -210,11 +257,15 @@ def _line_rects(textpage, start: int, end: int, text: str) -> list[tuple[float, 
     return [tuple(r) for r in rects]
 
 
-def render_highlight(data: bytes, number: int, ranges: Sequence[tuple[int, int]], scale: float = 1.5) -> tuple[bytes, int]:
+def render_highlight(
+    data: bytes, number: int, ranges: Sequence[tuple[int, int]], scale: float = 1.5, found: Sequence = ()
+) -> tuple[bytes, int]:
     """PNG of page ``number`` (1-based) with its characters in ``ranges`` boxed; also how many boxes.
 
     ``ranges`` are ``[i, j)`` PDFium character indexes on that page
     (``Page.indexes`` of the cited span).  Boxes are semi-transparent yellow with an outline.
+    A page read by OCR has no characters: ``found`` holds its words' boxes instead
+    (``ocr_words.boxes``, ten-thousandths of the page).
     """
     import io
 
@@ -223,6 +274,12 @@ def render_highlight(data: bytes, number: int, ranges: Sequence[tuple[int, int]]
     pdf = _open(data)
     try:
         page = pdf[number - 1]
+        if found:
+            from .image import draw_boxes
+
+            png = draw_boxes(page.render(scale=scale).to_pil(), found)
+            page.close()
+            return png, len(found)
         textpage = page.get_textpage()
         text = _raw_text(textpage)
         rects = [r for i, j in ranges for r in _line_rects(textpage, max(0, i), min(j, len(text)), text)]

@@ -65,6 +65,8 @@ CSS = """
 #source-panel .src-page img { max-width: 100%; max-height: 560px; border: 1px solid #d1d5db; display: block; }
 #source-panel .src-page-missing, #source-panel .src-url { color: #6b7280; font-size: 0.85em; }
 #source-panel mark.cite-other { background: #fef9c3; }
+#source-panel .ocr-low { text-decoration: underline dotted #b45309; text-decoration-thickness: 2px; }
+#source-panel .src-ocr { color: #92400e; font-size: 0.8em; }
 #source-panel mark.suspicious { background: #fee2e2; text-decoration: line-through wavy #dc2626; }
 #source-panel mark#cited-span { background: #fbbf24; outline: 2px solid #d97706; border-radius: 2px; }
 #source-panel .src-used { margin-top: 10px; font-size: 0.9em; }
@@ -150,9 +152,11 @@ def _chat_column(assistant: Assistant) -> dict:
             c["date_from"] = gr.Textbox(label="From date", placeholder="YYYY[-MM[-DD]]", elem_id="date-from")
             c["date_to"] = gr.Textbox(label="To date", placeholder="YYYY[-MM[-DD]]", elem_id="date-to")
     replica = assistant.settings.replica  # read-only: uploads go to the indexer
-    with gr.Accordion("Add documents (.txt, .md, .pdf, .html, .docx)", open=False, elem_id="add-docs"):
+    with gr.Accordion("Add documents (.txt, .md, .pdf, .html, .docx, page images)", open=False, elem_id="add-docs"):
         c["files"] = gr.File(
-            label=REPLICA_UPLOADS if replica else "Upload .txt/.md (UTF-8), .pdf, .html/.htm or .docx files, up to 5 MB each",
+            label=REPLICA_UPLOADS
+            if replica
+            else "Upload .txt/.md (UTF-8), .pdf, .html/.htm, .docx or scanned pages (.png, .jpg/.jpeg, .tif/.tiff; read by OCR), up to 5 MB each",
             file_count="multiple",
             elem_id="upload",
             interactive=not replica,

@@ -1,10 +1,11 @@
-"""The cited page of a PDF as an image, with the cited characters boxed (for the source panel).
+"""The cited page of a PDF or page image, with the cited characters boxed (for the source panel).
 
 The page is rendered by PDFium from the file in the corpus folder, only when the
 file's bytes still hash to the indexed ``Document.sha256`` (a changed file would
 put boxes on the wrong characters; the text view still shows the passage).
 Images are PNG data URIs, so the page loads nothing from elsewhere; rendered
-pages are kept in a small LRU cache keyed by file hash, page and span.
+pages are kept in a small LRU cache keyed by file hash, page and span.  A page
+read by OCR has no characters to box: its words' boxes (``Page.words``) are drawn.
 Trade-off: data URIs make each panel update a few hundred KB larger than a
 served file would, with no extra route or file lifetime to manage.
 """
@@ -18,6 +19,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from ..readers.ocr_words import boxes as word_boxes
 from ..types import Document
 from ..wiring import render_page
 
@@ -26,11 +28,13 @@ SCALE = 1.5  # pixels per PDF point: 893 px for an A4 page
 
 
 @lru_cache(maxsize=64)
-def _rendered(path: str, sha256: str, number: int, ranges: tuple[tuple[int, int], ...]) -> tuple[str, int] | None:
+def _rendered(
+    path: str, sha256: str, number: int, ranges: tuple[tuple[int, int], ...], kind: str = "pdf", found: tuple = ()
+) -> tuple[str, int] | None:
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
-    png, boxes = render_page(data, number, ranges, SCALE)
+    png, boxes = render_page(data, number, ranges, SCALE, kind, found)
     return base64.b64encode(png).decode("ascii"), boxes
 
 
@@ -57,8 +61,10 @@ def page_view(corpus_dir: Path, doc: Document, start: int, end: int) -> str:
 
 
 def _one_page(corpus_dir: Path, doc: Document, number: int, ranges: tuple[tuple[int, int], ...], element: str) -> str:
+    page = next((p for p in doc.pages if p.number == number), None)
+    found = word_boxes(page, ranges) if page is not None and page.words else ()  # a page read by OCR: its words' boxes
     try:
-        got = _rendered(str(Path(corpus_dir) / doc.source), doc.sha256, number, ranges)
+        got = _rendered(str(Path(corpus_dir) / doc.source), doc.sha256, number, ranges, doc.kind, found)
     except Exception as e:  # an unreadable file must not break the text view
         log.warning("cannot render page %s of %s: %s", number, doc.source, e)
         got = None

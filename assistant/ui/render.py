@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..chunking import instruction_spans
 from ..generated.parse import MARKER_RE
+from ..readers.ocr_words import LOW, doubtful
 from ..text import human_date
 from ..types import AssistantError, segment_text
 
@@ -228,15 +229,33 @@ def render_sources_used(ans: dict | None, turn: int) -> str:
     return f'<div class="src-used"><h4>Sources used in this answer</h4><ul>{"".join(items)}</ul></div>'
 
 
+DOUBTFUL = f"OCR read this word with less than {LOW}% confidence; check it against the page image."
 SUSPICIOUS = "This sentence addresses an AI model rather than stating anything; it is never used as evidence."
 
 
-def render_document(doc, start: int, end: int, others: Sequence[tuple[int, int]] = (), suspicious: Sequence = ()) -> str:
+def _escaped(text: str, a: int, b: int, doubtful: Sequence) -> str:
+    """``text[a:b]`` escaped, the OCR words Tesseract was unsure of (``doubtful`` spans) underlined."""
+    out, pos = [], a
+    for sp in doubtful:
+        lo, hi = max(sp.start, pos), min(sp.end, b)
+        if lo >= hi:
+            continue
+        out.append(esc(text[pos:lo]))
+        out.append(f'<span class="ocr-low" title="{DOUBTFUL}">{esc(text[lo:hi])}</span>')
+        pos = hi
+    out.append(esc(text[pos:b]))
+    return "".join(out)
+
+
+def render_document(
+    doc, start: int, end: int, others: Sequence[tuple[int, int]] = (), suspicious: Sequence = (), doubtful: Sequence = ()
+) -> str:
     """The full document text, escaped, with ``[start, end)`` in ``<mark id="cited-span">``.
 
     ``others`` are further cited spans of the same document (lighter marks);
     ``suspicious`` the spans of sentences that address a model (an instruction planted
     in the document), marked with a warning; overlapping spans are skipped.
+    ``doubtful`` are OCR words of low confidence, underlined inside whatever holds them.
     """
     text = doc.text
     spans = [(start, end, "main")] + [(a, b, "other") for a, b in others if (a, b) != (start, end)]
@@ -246,12 +265,23 @@ def render_document(doc, start: int, end: int, others: Sequence[tuple[int, int]]
     for a, b, kind in spans:
         if a < pos or b > len(text) or a >= b:
             continue
-        out.append(esc(text[pos:a]))
+        out.append(_escaped(text, pos, a, doubtful))
         attrs = {"main": 'id="cited-span"', "other": 'class="cite-other"'}.get(kind, f'class="suspicious" title="{SUSPICIOUS}"')
-        out.append(f"<mark {attrs}>{esc(text[a:b])}</mark>")
+        out.append(f"<mark {attrs}>{_escaped(text, a, b, doubtful)}</mark>")
         pos = b
-    out.append(esc(text[pos:]))
+    out.append(_escaped(text, pos, len(text), doubtful))
     return f'<div class="src-text">{"".join(out)}</div>'
+
+
+def _ocr_note(doc, cit: dict) -> str:
+    """A line saying the passage was read by OCR, how sure Tesseract was, and what the underlines mean."""
+    conf = cit.get("ocr_confidence")
+    if conf is None:
+        return ""
+    return (
+        f'<div class="src-ocr">Read by OCR ({esc(doc.ocr)}): mean word confidence {conf:.0%}. '
+        f"Words read with less than {LOW}% confidence are underlined; check them against the page image.</div>"
+    )
 
 
 def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None = None, n: int | None = None) -> str:
@@ -292,11 +322,11 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
     meta = (
         f'<div class="src-meta"><div class="src-title">[{n}] {esc(doc.title or doc.source)}</div>'
         f'<div class="src-byline">{esc(byline(doc))}</div>{link}'
-        f'<div class="src-where">{where}</div></div>'
+        f'<div class="src-where">{where}</div>{_ocr_note(doc, cit)}</div>'
     )
     warn = f'<div class="src-warning">{esc(warning)}</div>' if warning else ""
     body = (
-        render_document(doc, start, end, others, instruction_spans(doc))
+        render_document(doc, start, end, others, instruction_spans(doc), doubtful(doc) if doc.ocr else ())
         if end > start
         else f'<div class="src-text">{esc(doc.text)}</div>'
     )
@@ -309,7 +339,8 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
 
 def _place(c: dict) -> str:
     """ ", p. 9, 2 Vectors › 2.2 Vector arithmetic" for a citation with a page and headings; "" without."""
-    return (f", p. {c['page']}" if c.get("page") else "") + (f", {c['section']}" if c.get("section") else "")
+    ocr = f", OCR {c['ocr_confidence']:.0%} confidence" if c.get("ocr_confidence") is not None else ""
+    return (f", p. {c['page']}" if c.get("page") else "") + (f", {c['section']}" if c.get("section") else "") + ocr
 
 
 def export_markdown(convo: Sequence[dict]) -> str:
