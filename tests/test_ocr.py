@@ -202,7 +202,7 @@ def test_image_reader_reads_by_ocr_and_caches_by_file_hash(tmp_path):
     engine = FakeOcr()
     opts = OcrOptions(engine, tmp_path / "ocr", workers=2)
     ex = readers.read_file("page.png", png(), opts)
-    assert ex.kind == "image" and ex.text == TEXT and ex.ocr == "fake/eng/300dpi" and len(ex.pages) == 1
+    assert ex.kind == "image" and ex.text == TEXT and ex.ocr == "fake/eng/300dpi/straight-1" and len(ex.pages) == 1
     assert ex.pages[0].words and engine.calls == 1
     again = readers.read_file("copy.png", png(), opts)  # the same bytes: read from the cache
     assert again == ex and engine.calls == 1 and len(list((tmp_path / "ocr").rglob("*.tsv"))) == 1
@@ -212,7 +212,7 @@ def test_a_scanned_pdf_is_read_page_by_page_in_a_pool(tmp_path):
     engine = FakeOcr()
     ex = readers.read_file("scan.pdf", scanned_pdf(3), OcrOptions(engine, None, dpi=100, workers=2))
     assert engine.calls == 3 and [p.number for p in ex.pages] == [1, 2, 3] and all(p.words for p in ex.pages)
-    assert ex.text.count("The harbour reopened") == 3 and ex.ocr == "fake/eng/100dpi"
+    assert ex.text.count("The harbour reopened") == 3 and ex.ocr == "fake/eng/100dpi/straight-1"
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_a_bad_image_in_the_corpus_is_skipped_by_name_and_the_rest_load(tmp_path
     docs, errors = load_corpus(tmp_path, ocr=OcrOptions(FakeOcr(), tmp_path / ".ocr"))
     assert sorted(d.source for d in docs) == ["good.png", "notes.txt"]
     assert [(e.source, e.skipped) for e in errors] == [("cut.png", True)] and "truncated" in errors[0].reason
-    assert next(d for d in docs if d.source == "good.png").ocr == "fake/eng/300dpi"
+    assert next(d for d in docs if d.source == "good.png").ocr == "fake/eng/300dpi/straight-1"
 
 
 def test_without_an_engine_images_are_skipped_by_name(tmp_path):
@@ -316,3 +316,57 @@ def test_a_300_page_scan_holds_few_page_images_at_once_and_shows_pages_per_secon
     assert most[0] <= 4  # workers + 1 images alive at most, whatever the page count
     err = capsys.readouterr().err
     assert "OCR big.pdf (fake/eng)" in err and "300/300" in err and "page/s" in err
+
+
+# -- pages scanned askew are turned straight and read again (readers/ocr_straighten.py) ---------------
+
+
+def _word_boxes(tsv: str) -> list[tuple[str, tuple[int, int, int, int]]]:
+    return [(w.text, (w.left, w.top, w.width, w.height)) for w in parse_tsv(tsv)[1]]
+
+
+@pytest.mark.parametrize("degrees", [-1.5, 1.5, -3.0])
+def test_a_page_read_askew_is_read_again_straight_with_boxes_on_the_original_image(degrees):
+    """The second reading (of the straightened image) comes back with every box where the word lies on the scan."""
+    from PIL import Image
+
+    from assistant.readers.ocr_straighten import read_straight, skew
+
+    askew, straight = make_tsv(PARAS, degrees), make_tsv(PARAS)
+    assert math.degrees(skew(askew)) == pytest.approx(-degrees, abs=0.1) and skew(straight) == 0.0
+    calls: list[tuple[int, int]] = []
+
+    def read(image: bytes, dpi: int) -> str:
+        calls.append(Image.open(io.BytesIO(image)).size)
+        return askew if len(calls) == 1 else straight
+
+    png = io.BytesIO()
+    Image.new("L", (W, H), 255).save(png, format="PNG")
+    got = read_straight(read, png.getvalue(), 150)
+    assert calls == [(W, H), (W, H)]  # read twice, the straightened image the size of the scan
+    for (t1, b1), (t2, b2) in zip(_word_boxes(got), _word_boxes(askew), strict=True):
+        assert t1 == t2 and all(abs(x - y) <= 2 for x, y in zip(b1, b2, strict=True)), (t1, b1, b2)
+
+
+def test_an_upright_page_is_read_once():
+    from assistant.readers.ocr_straighten import read_straight
+
+    calls = []
+    tsv = make_tsv(PARAS, 0.1)  # under MIN_DEGREES
+
+    def read(image: bytes, dpi: int) -> str:
+        calls.append(dpi)
+        return tsv
+
+    assert read_straight(read, b"not even an image", 300) == tsv and calls == [300]
+
+
+@pytest.mark.parametrize("box", [(0, 0, 10, 10), (600, 800, 40, 20), (1200, 1700, 40, 54)])
+def test_turning_a_box_back_keeps_it_on_the_page(box):
+    from assistant.readers.ocr_straighten import turn_back
+
+    assert turn_back(box, 0.0, (W, H)) == box
+    left, top, w, h = turn_back(box, math.radians(2), (W, H))
+    assert 0 <= left and 0 <= top and left + w <= W and top + h <= H and w >= 1 and h >= 1  # clipped to the page
+    if box == (600, 800, 40, 20):  # inside the page: the box around the turned corners holds the word
+        assert w >= box[2] and h >= box[3]

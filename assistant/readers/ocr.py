@@ -32,6 +32,8 @@ from pathlib import Path
 
 from ..ports import Ocr
 from ..types import Page
+from .ocr_straighten import VERSION as STRAIGHTEN
+from .ocr_straighten import read_straight
 from .ocr_tsv import OcrPage, ocr_page, snap_sizes
 from .pdf_layout import Laid, Line, lay_out
 
@@ -53,7 +55,7 @@ class OcrOptions:
     @property
     def key(self) -> str:
         """What the text of a page depends on, besides the page: the engine, its languages, the dpi."""
-        return f"{self.engine.name}/{self.dpi}dpi"
+        return f"{self.engine.name}/{self.dpi}dpi/{STRAIGHTEN}"
 
     def pool_size(self) -> int:
         return max(1, self.workers or os.cpu_count() or 1)
@@ -62,7 +64,7 @@ class OcrOptions:
 def _cache_file(opts: OcrOptions, sha: str, page: int, dpi: int) -> Path | None:
     if opts.cache is None or not sha:
         return None
-    slug = re.sub(r"[^A-Za-z0-9+.-]+", "_", f"{opts.engine.name}-{dpi}dpi")
+    slug = re.sub(r"[^A-Za-z0-9+.-]+", "_", f"{opts.engine.name}-{dpi}dpi-{STRAIGHTEN}")
     return Path(opts.cache) / f"{sha}-{slug}" / f"{page + 1:05d}.tsv"
 
 
@@ -110,7 +112,7 @@ def _read(opts: OcrOptions, todo: Sequence[tuple[int, int, Path | None]], render
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ocr") as pool:
         try:
             for page, dpi, path in todo:
-                pending.append((page, path, pool.submit(opts.engine.page_tsv, render(page), dpi)))
+                pending.append((page, path, pool.submit(read_straight, opts.engine.page_tsv, render(page), dpi)))
                 while len(pending) > n:  # bounded: one image waits while ``n`` are read
                     finish()
             while pending:
