@@ -39,7 +39,9 @@ apply_offline_env()
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 40  # turns of history one question may carry (20 questions and their answers)
 MAX_HISTORY_CHARS = 100_000  # characters of history, all turns together
-MAX_UPLOAD_BYTES = 5 * 2**20  # one uploaded file; Gradio refuses a larger one before it is stored
+# one uploaded file; Gradio refuses a larger one before it is stored.  Scans are large (a 20-page scan at 150 dpi
+# is 7 MB); what a file may yield is bounded by ``readers.limits`` whatever its size.
+MAX_UPLOAD_BYTES = 32 * 2**20
 
 
 # where things are and how they are served, not what answers say: left out of ``config_hash``

@@ -413,7 +413,7 @@ def test_fault7_the_handler_refuses_a_large_file_without_reading_it(hash_setting
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda p: pytest.fail("read") if p == big else real(p))
     msg, *_ = ui.handle_upload(Assistant(hash_settings), [str(big)])
-    assert "✗ big.txt: too large (400.0 MB; limit 5 MB)" in msg
+    assert "✗ big.txt: too large (400.0 MB; limit 32 MB)" in msg
 
 
 # --- fault 8: two uploads of one name ----------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from assistant import ui
 from assistant.api import Assistant
-from assistant.config import Settings
+from assistant.config import MAX_UPLOAD_BYTES, Settings
 from assistant.types import Answer, Segment, render_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -298,7 +298,7 @@ def test_upload_reports_each_file_and_keeps_working(hash_settings, tmp_path):
         ("pelican.md", good),
         ("binary.txt", b"\x00\x01\x02 binary"),
         ("latin1.txt", "café crème".encode("latin-1")),
-        ("huge.txt", b"a" * (5 * 2**20 + 1)),
+        ("huge.txt", b"a" * (MAX_UPLOAD_BYTES + 1)),
         ("../escape.txt", b"path traversal"),
         ("notes.pdf", b"%PDF-1.4"),
         ("<b>bold</b>.txt", b"\xff\xfe"),

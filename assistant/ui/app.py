@@ -156,7 +156,8 @@ def _chat_column(assistant: Assistant) -> dict:
         c["files"] = gr.File(
             label=REPLICA_UPLOADS
             if replica
-            else "Upload .txt/.md (UTF-8), .pdf, .html/.htm, .docx or scanned pages (.png, .jpg/.jpeg, .tif/.tiff; read by OCR), up to 5 MB each",
+            else "Upload .txt/.md (UTF-8), .pdf, .html/.htm, .docx or scanned pages (.png, .jpg/.jpeg, .tif/.tiff; read by OCR), "
+            f"up to {MAX_UPLOAD_BYTES // 2**20} MB each",
             file_count="multiple",
             elem_id="upload",
             interactive=not replica,
