@@ -65,8 +65,7 @@ def candidate_features(
         return np.zeros((0, 0)), np.zeros(0)
     cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ np.asarray(q_vec, dtype=np.float32)
     windows = [sindex.window(c.source, c.index) for c in cands]
-    # what a reader sees above the sentence: the document's title and author, the section it lies in
-    meta = [f"{sindex.meta[c.source]} {sindex.sections[c.source][c.index]}" if c.source in sindex.docs else "" for c in cands]
+    meta = [sindex.meta[c.source] if c.source in sindex.docs else "" for c in cands]
     return features(plan, cands, cos, windows, meta, idf), cos
 
 

@@ -27,19 +27,6 @@ class _Lazy(dict):
         return value
 
 
-def sections(doc: Document, starts: list[int]) -> list[str]:
-    """The innermost two headings above each offset of ``starts`` (sorted), in one pass over the blocks."""
-    out, path, heads = [], [], [b for b in doc.blocks if b.kind == "heading"]
-    i = 0
-    for start in starts:
-        while i < len(heads) and heads[i].start <= start:
-            b = heads[i]
-            path = [h for h in path if h[0] < b.level] + [(b.level, " ".join(doc.text[b.start : b.end].split()))]
-            i += 1
-        out.append(" › ".join(t for _, t in path[-2:]))
-    return out
-
-
 class SentenceIndex:
     """Citable sentences per document (with their paragraph numbers), for mapping chunk spans to sentences.
 
@@ -57,8 +44,6 @@ class SentenceIndex:
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
         self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
-        # per sentence, the innermost two headings it lies under ("" without headings): context for scoring
-        self.sections: dict[str, list[str]] = _Lazy(lambda source: sections(docs[source], self.starts[source]))
         self._meta_terms: frozenset[str] | None = None
 
     @property

@@ -13,6 +13,7 @@ Protocol on stdin/stdout, one line each:  ``run <json argv>`` -> ``<pid>``;
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import sys
@@ -77,6 +78,8 @@ def child(cmd: str, arg: str) -> int:
     if cmd == "run":
         return cli_main(json.loads(arg))
     job = json.loads(arg)
+    fault = open(job["out"] + ".fault", "w")  # noqa: SIM115 - a segfault's Python stack lands here (the test shows it)
+    faulthandler.enable(file=fault, all_threads=True)
     try:
         verdict = check(job)
     except BaseException:  # noqa: BLE001 - the verdict says what broke (a Rust panic is a BaseException); the test fails on it

@@ -79,18 +79,3 @@ def test_a_segment_of_an_unknown_kind_is_refused():
 
     with pytest.raises(ValueError, match="unknown segment kind"):
         Segment("footnote", "x")
-
-
-@pytest.mark.unit
-def test_sentence_sections_in_one_pass_agree_with_section_at():
-    """``sentences.sections`` (scoring's heading context) is ``Document.section_at`` at every offset."""
-    from assistant.sentences import sections
-    from assistant.types import Block
-
-    text = "Guide\n\nIntro text here.\n\n1 Setup\n\nInstall it.\n\n1.1 Linux\n\nUse apt.\n\n2 Usage\n\nRun it.\n\n1 Appendix"
-    heads = [("Guide", 1), ("1 Setup", 2), ("1.1 Linux", 3), ("2 Usage", 2), ("1 Appendix", 1)]
-    blocks = tuple(Block("heading", text.index(h), text.index(h) + len(h), level) for h, level in heads)
-    doc = Document("g.md", text, blocks=blocks)
-    starts = list(range(len(text)))
-    assert sections(doc, starts) == [doc.section_at(i) for i in starts]
-    assert sections(Document("a.txt", "plain"), [0, 3]) == ["", ""]

@@ -123,7 +123,9 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(tmp_path):
             job = {"corpus": str(corpus), "index": str(index), "batch": 8, "old": old_ids, "question": QUESTION, "out": str(out)}
             status = z.send("wait " + z.send("check " + json.dumps(job)))
             # a checker that dies without a verdict (a signal, not an exception) fails with its wait status
-            assert out.exists(), f"kill {k}: the checker died without a verdict, wait status {status}"
+            fault = Path(f"{out}.fault")  # the Python stack of a checker killed by a signal (faulthandler)
+            stack = fault.read_text(encoding="utf-8")[-3000:] if fault.exists() else ""
+            assert out.exists(), f"kill {k}: the checker died without a verdict, wait status {status}\n{stack}"
             verdicts.append(json.loads(out.read_text()))
     finally:
         z.close()
