@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import lang
-from .text import tokenize
+from .text import match_form, tokenize
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -109,6 +109,20 @@ def query_terms(question: str, context: str, idf: Callable[[str], float]) -> dic
     return terms
 
 
+def coarse(text: str) -> list[str]:
+    """``text``'s terms in the coarser form words are matched in ("mediates" and "mediators" meet)."""
+    return [match_form(t) for t in tokenize(text)]
+
+
+def coarse_terms(q_terms: dict[str, float]) -> dict[str, float]:
+    """Query terms keyed by their match form; terms that meet keep the larger weight."""
+    out: dict[str, float] = {}
+    for t, w in q_terms.items():
+        k = match_form(t)
+        out[k] = max(out.get(k, 0.0), w)
+    return out
+
+
 def coverage(q_terms: dict[str, float], tokens: set[str]) -> float:
     total = sum(q_terms.values())
     return sum(w for t, w in q_terms.items() if t in tokens) / total if total > 0 else 0.0
@@ -175,14 +189,14 @@ def features(
     if n == 0:
         return np.zeros((0, len(FEATURES)))
     cos = np.asarray(cos, dtype=float)
-    q_terms = query_terms(plan.question, plan.context, idf)
+    q_terms = coarse_terms(query_terms(plan.question, plan.context, idf))
     shape, counted = plan.shape, plan.counted
     pins = constraint_terms(plan.question)
-    rare = {t for t in pins if idf(t) > 1.2}
-    win_tokens = [tokenize(w) for w in windows]
+    rare = {match_form(t) for t in pins if idf(t) > 1.2}
+    win_tokens = [coarse(w) for w in windows]
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
-    lex = np.array([coverage(q_terms, set(tokenize(c.text))) for c in cands])
+    lex = np.array([coverage(q_terms, set(coarse(c.text))) for c in cands])
     win_cos = _window_mean(cos, cands)
     para: dict[tuple[str, int], list[float]] = {}
     for c, v in zip(cands, cos, strict=True):
@@ -192,7 +206,7 @@ def features(
     cos_ranks = _ranks(cos)
     rows = []
     for i, c in enumerate(cands):
-        window = set(win_tokens[i]) | set(tokenize(meta[i]))
+        window = set(win_tokens[i]) | set(coarse(meta[i]))
         miss = len([t for t in rare if t not in window]) / len(rare) if rare else 0.0
         rows.append(
             (
@@ -209,7 +223,7 @@ def features(
                 kind_fit(shape, c.text, counted),
                 miss,
                 math.log1p(len(c.text.split())),
-                coverage(q_terms, set(tokenize(meta[i]))),
+                coverage(q_terms, set(coarse(meta[i]))),
             )
         )
     return np.array(rows, dtype=float)

@@ -14,12 +14,15 @@ ISO form and shown with English month names.  Another language needs its own
 
 Trade-off: ``stem`` is a light suffix stripper, not Porter/Snowball.  It only
 merges plurals and possessives ("hostages" = "hostage", "Israel's" = "Israel"),
-which keeps quoted sentences matching the question's words without merging
-unrelated words ("news" and "new" stay apart).
+so keyword search and the eval's judge merge few unrelated words.  The scorer's
+lexical features match in the coarser ``match_form`` (Snowball on top), so a
+question's "mediates" meets a sentence's "mediators": leave-one-corpus-out, that
+raised lenient hit on debian-faq, news and the manuals and lowered it on nave-kjv.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -45,6 +48,20 @@ def stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+@functools.lru_cache(maxsize=1)
+def _snowball():
+    import Stemmer  # PyStemmer (with bm25s); the language is ``lang``'s
+
+    return Stemmer.Stemmer(lang.current.SNOWBALL)
+
+
+@functools.lru_cache(maxsize=200_000)
+def match_form(token: str) -> str:
+    """A coarser form than ``stem`` for matching a question's words against a sentence's, across
+    derivations ("mediates", "mediators" -> "mediat"); Snowball on top of the light stem."""
+    return _snowball().stemWord(token)
 
 
 def words(text: str) -> list[str]:

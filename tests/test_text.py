@@ -158,3 +158,21 @@ def test_unseen_names_are_those_no_indexed_text_holds():
     assert unseen_names("What did Hezbollah say?", kw.idf, len(kw.ids)) == []
     assert unseen_names("Why did the Hezbollahis fire?", kw.idf, len(kw.ids)) == []  # another form of a seen name
     assert unseen_names("What did Nasrallah say?", kw.idf, len(kw.ids), {"nasrallah"}) == []  # named in metadata
+
+
+@pytest.mark.parametrize(
+    "a,b,meet",
+    [
+        pytest.param("mediates", "mediators", True, id="verb-and-agent-noun"),
+        pytest.param("negotiations", "negotiate", True, id="noun-and-verb"),
+        pytest.param("released", "release", True, id="past-tense"),
+        pytest.param("stalled", "stall", True, id="stall"),
+        pytest.param("general", "generous", False, id="general-is-not-generous"),
+        pytest.param("hostage", "host", False, id="hostage-is-not-host"),
+    ],
+)
+def test_match_form_meets_derivations_only(a, b, meet):
+    """Scoring matches a question's words in this coarser form (Snowball on top of the light stem)."""
+    from assistant.text import match_form
+
+    assert (match_form(stem(a)) == match_form(stem(b))) is meet

@@ -37,6 +37,7 @@ DATE_RE = re.compile(
     r"last (?:week|month|year)|this (?:week|month|year))\b"
 )
 YEAR_RE = re.compile(r"\b(1[5-9]|20)\d\d\b")
+SNOWBALL = "english"  # PyStemmer's language for matching words across derivations (text.match_form)
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
     "thousand thousands million millions billion half".split()
