@@ -154,6 +154,11 @@ def is_citable(sentence: Sentence) -> bool:
     return ends_like_sentence or len(words) >= 14
 
 
+def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
+    """(paragraph number, sentence) for every citable sentence of ``doc``: what questions cite and the build embeds."""
+    return [(p, s) for p, s in paragraph_sentences(doc) if is_citable(s)]
+
+
 def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:
     """Cut an over-long sentence at whitespace so no piece exceeds ``size``."""
     while e - a > size:

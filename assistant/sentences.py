@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 
-from .chunking import is_citable, paragraph_sentences
+from .chunking import citable_sentences
 from .text import tokenize
 from .types import Document, Sentence
 
@@ -37,9 +37,7 @@ class SentenceIndex:
     def __init__(self, docs: dict[str, Document]):
         self.docs = docs
         # (paragraph, sentence) of the citable sentences; hard-wrapped lines are one paragraph
-        self._split: dict[str, list[tuple[int, Sentence]]] = _Lazy(
-            lambda source: [(p, s) for p, s in paragraph_sentences(docs[source]) if is_citable(s)]
-        )
+        self._split: dict[str, list[tuple[int, Sentence]]] = _Lazy(lambda source: citable_sentences(docs[source]))
         self.by_doc: dict[str, list[Sentence]] = _Lazy(lambda source: [s for _, s in self._split[source]])
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
         self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])

@@ -32,6 +32,7 @@ from assistant.api import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from evals.cases import DEFAULT_CASES  # noqa: E402
 from evals.metrics import percentile  # noqa: E402
+from evals.scale.children import timed_asks  # noqa: E402
 
 
 def scan_of(pages: int) -> bytes:
@@ -41,15 +42,6 @@ def scan_of(pages: int) -> bytes:
     while len(images) < pages:
         images += images
     return image_pdf(images[:pages], 150)
-
-
-def timed(a: Assistant, questions: list[str]) -> list[float]:
-    out = []
-    for q in questions:
-        t0 = time.perf_counter()
-        a.ask(q)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def figures(ms: list[float]) -> str:
@@ -66,7 +58,7 @@ def main() -> None:
     a.ensure_index(progress=False)
     questions = [json.loads(line)["question"] for line in DEFAULT_CASES.read_text(encoding="utf-8").splitlines() if line][:30]
     a.ask(questions[0])
-    idle = timed(a, questions)
+    idle = timed_asks(a, questions)
     scan = scan_of(args.pages)
     done: dict = {}
 
@@ -79,7 +71,7 @@ def main() -> None:
     worker.start()
     during: list[float] = []
     while worker.is_alive():
-        during += timed(a, questions[: 5 if worker.is_alive() else 0])
+        during += timed_asks(a, questions[: 5 if worker.is_alive() else 0])
     worker.join()
     report, refused = done["report"]
     print(f"upload: {args.pages}-page scan ({len(scan) / 1e6:.1f} MB) in {done['seconds']:.1f} s "

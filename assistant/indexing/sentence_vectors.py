@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chunking import is_citable, paragraph_sentences
+from ..chunking import citable_sentences
 from ..ports import Embedder
 from ..types import Document, content_hash
 from .layout import layout
@@ -42,9 +42,8 @@ def citable_texts(docs: Iterable[Document]) -> list[str]:
     """The distinct texts of every citable sentence, in document order (as ``SentenceIndex`` splits them)."""
     seen: dict[str, None] = {}
     for doc in docs:
-        for _, s in paragraph_sentences(doc):
-            if is_citable(s):
-                seen.setdefault(s.text)
+        for _, s in citable_sentences(doc):
+            seen.setdefault(s.text)
     return list(seen)
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..ports import Ocr
 from ..types import Page
 from .ocr_straighten import VERSION as STRAIGHTEN
-from .ocr_straighten import read_straight
+from .ocr_straighten import pnm, read_straight  # noqa: F401 - pnm: the readers' image encoder
 from .ocr_tsv import OcrPage, ocr_page, snap_sizes
 from .pdf_layout import Laid, Line, lay_out
 
@@ -162,15 +162,6 @@ def ocr_warnings(opts: OcrOptions, pages: dict[int, OcrPage]) -> list[str]:
         "a poor scan, or a language other than those; set ASSISTANT_OCR_LANG (e.g. deu or eng+deu) "
         "and install its data (apt-get install tesseract-ocr-deu)"
     ]
-
-
-def pnm(image) -> bytes:
-    """A Pillow image as PNM bytes: uncompressed, so cheap to write, and Tesseract reads it from stdin."""
-    import io
-
-    out = io.BytesIO()
-    image.save(out, format="PPM")
-    return out.getvalue()
 
 
 def laid_pages(lines: list[list[Line]], ocr: dict[int, OcrPage]) -> tuple[Laid, tuple[Page, ...]]:

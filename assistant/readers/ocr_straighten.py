@@ -23,6 +23,13 @@ MIN_DEGREES = 0.3
 VERSION = "straight-1"  # part of the OCR cache key: pages read before this was added are read again
 
 
+def pnm(image) -> bytes:
+    """A Pillow image as PNM bytes: uncompressed, so cheap to write, and Tesseract reads it from stdin."""
+    out = io.BytesIO()
+    image.save(out, format="PPM")
+    return out.getvalue()
+
+
 def turn_back(box: tuple[int, int, int, int], angle: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """(left, top, width, height) of a box found in the image turned by ``angle`` (radians, counter-clockwise as
     seen, Pillow's ``rotate``), as the axis-aligned box around its corners in the image before the turn."""
@@ -68,6 +75,4 @@ def read_straight(read: Callable[[bytes, int], str], image: bytes, dpi: int) -> 
     with Image.open(io.BytesIO(image)) as img:
         size = img.size
         straight = img.convert("L").rotate(math.degrees(angle), resample=Image.Resampling.BICUBIC, fillcolor=255)
-    out = io.BytesIO()
-    straight.save(out, format="PPM")  # uncompressed: cheap to write, and Tesseract reads it from stdin
-    return turn_tsv_back(read(out.getvalue(), dpi), angle, size)
+    return turn_tsv_back(read(pnm(straight), dpi), angle, size)
