@@ -119,8 +119,15 @@ def test_old_snapshots_are_collected_unless_newest_or_leased(setup):
     (setup[0].corpus_dir / "new.txt").unlink()
     a.index(progress=False)
     assert published(root) == [current_id(root.root)]
+    assert root.lease("r1").exists()  # dead but recent: kept (a replica restarting takes it back)
     _indexer(setup, snapshots_kept=2).index(progress=False, rebuild=True)
     assert len(published(root)) == 2
+
+    long_gone = time.time() - 10 * setup[0].lease_ttl - 1
+    os.utime(root.lease("r1"), (long_gone, long_gone))
+    write_lease(root.root, "r2", current_id(root.root), {current_id(root.root)})
+    _indexer(setup).index(progress=False)  # an up-to-date build still publishes, and sweeps
+    assert {p.name for p in root.leases.iterdir()} == {"r2"}  # the long-dead lease is deleted, the live one kept
 
 
 def test_a_leased_snapshot_keeps_its_vectors_and_collection_until_released(setup):

@@ -132,8 +132,27 @@ def fresh_leases(where: IndexLayout, ttl: float) -> dict[str, dict]:
     return out
 
 
+DEAD_LEASE_TTLS = 10  # a lease not renewed for this many ``lease_ttl``s belongs to a replica that is gone
+
+
+def sweep_leases(where: IndexLayout, ttl: float) -> list[str]:
+    """Delete the lease files of replicas gone for ``DEAD_LEASE_TTLS`` x ``ttl`` (they hold nothing since ``ttl``;
+    one that comes back writes its lease again); the replica ids removed."""
+    if not where.leases.is_dir():
+        return []
+    gone, now = [], time.time()
+    for path in where.leases.iterdir():
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > DEAD_LEASE_TTLS * ttl:
+                path.unlink()
+                gone.append(path.name)
+    return sorted(gone)
+
+
 def collect(where: IndexLayout, keep_newest: int, ttl: float) -> set[str]:
-    """Remove snapshots that are neither current, among the newest ``keep_newest`` nor leased; the ids kept."""
+    """Remove snapshots that are neither current, among the newest ``keep_newest`` nor leased, and the leases of
+    replicas long gone; the ids kept."""
+    sweep_leases(where, ttl)
     ids = published(where)
     held = {h for lease in fresh_leases(where, ttl).values() for h in lease.get("holds", [])}
     kept = set(ids[-max(1, keep_newest) :]) | {current_id(where.root)} | (held & set(ids))
