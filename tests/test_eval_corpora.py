@@ -338,3 +338,23 @@ def test_a_draft_with_file_bytes_is_written_as_is_and_held_out_as_text(tmp_path)
     held = holdout(draft, 1.0)
     assert [d.source for d in held.docs] == ["a.txt"] and held.docs[0].data is None
     assert "The pier reopens" not in held.docs[0].text and "Ferries use the south quay" in held.docs[0].text
+
+
+@pytest.mark.unit
+def test_ranking_compares_scorer_reader_and_cosine_inside_the_candidates(tiny_assistant):
+    from evals.cases import Case
+    from evals.corpora.ranking import ranking
+
+    text = tiny_assistant.docs["a.txt"].text
+    quote = "Bakers in the valley grind rye flour before sunrise."
+    start = text.index(quote)
+    cases = [
+        Case("c1", "single", "test", quote, gold=(GoldSpan("a.txt", start, start + len(quote)),)),
+        Case("c2", "near_miss", "test", "Who tunes the church organ?", answerable=False),
+    ]
+    summary, best = ranking(tiny_assistant, cases)
+    assert summary["questions"] == 1 and summary["answerable"] == 1
+    assert summary["mrr_cosine"] == pytest.approx(1.0)  # the question is the gold sentence itself
+    assert all(0.0 < summary[f"mrr_{k}"] <= 1.0 for k in ("scorer", "reader", "cosine"))
+    assert set(best) == {"c1", "c2"}
+    assert all(0.0 <= v <= 1.0 for row in best.values() for v in row.values())

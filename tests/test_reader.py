@@ -182,3 +182,27 @@ def test_features_of_chosen_rows_equal_those_of_all_rows(tmp_path):
     every = question_rows(tab, 0, w)
     rows = np.array([4, 0, 9])
     assert np.allclose(question_rows(tab, 0, w, rows), every[rows], atol=1e-5)
+
+
+@pytest.mark.integration
+def test_the_cross_encoder_experiment_splits_minilm_exactly_and_starts_as_the_cosine():
+    """evals/reader/cross.py (option b, measured, not shipped): the cached frozen bottom plus the trained top
+    reproduce MiniLM's own output, and with its zero head the score is the scaled sentence cosine."""
+    import torch
+
+    from evals.reader.cross import Cross, additive_mask
+
+    m = Cross()
+    q = ["Who mediates the talks?"] * 2
+    c = ["Egypt and Qatar are important mediators.", "The weather was cold in the north of the country today."]
+    h, mask = m.bottom(q, c)
+    enc = m.tok(q, c, truncation="only_second", max_length=96, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        full = m.bert(**enc).last_hidden_state
+        x = h
+        for layer in m.top:
+            out = layer(x, attention_mask=additive_mask(mask))
+            x = out[0] if isinstance(out, tuple) else out
+    assert float(((x - full).abs() * mask[..., None]).max()) < 1e-4
+    np.testing.assert_allclose(m.score(q, c), 20.0 * m.cosines(q, c), rtol=1e-4, atol=1e-4)
+    assert m.score(q, c)[0] > m.score(q, c)[1]

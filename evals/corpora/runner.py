@@ -27,6 +27,7 @@ from evals.systems import ProjectSystem, make_baselines
 
 from .metrics import abstention_rate, evidence_hit_lenient
 from .naive import NaiveSentenceBaseline
+from .ranking import ranking
 
 REPORT_DIR = ROOT / "evals" / "reports"
 EMBED_CACHE = ROOT / "evals" / "cache" / "embeddings.sqlite"
@@ -105,6 +106,9 @@ def run_variant(entry: dict, split: str, llamaindex: bool, loco: bool = True) ->
             }
             for r in results
         ]
+    out["ranking"], best = ranking(assistant, cases)
+    for row in out["per_case"]["project"]:
+        row.update(best.get(row["id"], {}))
     return out
 
 
@@ -112,6 +116,15 @@ def _fmt(v, key: str) -> str:
     if v is None:
         return "–"
     return f"{v:.0f}" if key.endswith("_ms") else f"{v:.3f}"
+
+
+def _ranking_line(r: dict | None) -> list[str]:
+    if not r or not r["questions"]:
+        return []
+    return [
+        f"Ranking inside the project's candidates ({r['questions']} of {r['answerable']} answerable questions have a gold "
+        f"sentence among them): MRR scorer {r['mrr_scorer']:.3f}, reader {r['mrr_reader']:.3f}, cosine {r['mrr_cosine']:.3f}."
+    ]
 
 
 def markdown(payload: dict) -> str:
@@ -140,7 +153,7 @@ def markdown(payload: dict) -> str:
         lines += ["| system | " + " | ".join(label for _, label in COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
         for name, m in v["systems"].items():
             lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k), k) for k, _ in COLUMNS) + " |")
-        lines.append("")
+        lines += ["", *_ranking_line(v.get("ranking")), ""]
     return "\n".join(lines)
 
 
