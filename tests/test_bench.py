@@ -193,3 +193,18 @@ def test_phase_peak_counts_only_its_phases_and_keeps_the_whole_process_peak():
     del phase
     p.stop()
     assert p.peak is not None and p.process_peak() >= p.peak + 150
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "encoded, expected",
+    [
+        (1000, "50.0"),
+        (400, "50.0 (600 vectors from the cache)"),
+        (1800, "50.0 (1,800 texts encoded: chunks and citable sentences)"),
+    ],
+)
+def test_ingest_row_tells_cached_vectors_from_sentence_texts(encoded, expected):
+    from evals.scale.report import _ingest
+
+    assert _ingest({"chunks": 1000, "chunks_embedded": encoded, "chunks_per_s": 50.0}) == expected

@@ -14,8 +14,16 @@ def _f(v, fmt: str = "{:.0f}") -> str:
 
 
 def _ingest(r: dict) -> str:
-    cached = r["chunks"] - r["chunks_embedded"]
-    return f"{r['chunks_per_s']:.1f}" + (f" ({cached:,} vectors from the cache)" if cached else "")
+    """chunks/s, with what the encoder saw: ``chunks_embedded`` counts every text it encoded, the citable
+    sentences a build embeds beside the chunks included, so more texts than chunks is not a cache hit."""
+    encoded, chunks = r["chunks_embedded"], r["chunks"]
+    if encoded > chunks:
+        note = f" ({encoded:,} texts encoded: chunks and citable sentences)"
+    elif encoded < chunks:
+        note = f" ({chunks - encoded:,} vectors from the cache)"
+    else:
+        note = ""
+    return f"{r['chunks_per_s']:.1f}{note}"
 
 
 def _cold(r: dict) -> str:
