@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 from ..types import Extracted, Span
 from .limits import MAX_IMAGE_PAGES, MAX_IMAGE_PIXELS, OverBudget, check_text
-from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings, pnm
+from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings
+from .ocr_straighten import pnm
 from .ocr_words import scale_boxes
 
 MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")

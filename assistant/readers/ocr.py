@@ -33,7 +33,7 @@ from pathlib import Path
 from ..ports import Ocr
 from ..types import Page
 from .ocr_straighten import VERSION as STRAIGHTEN
-from .ocr_straighten import pnm, read_straight  # noqa: F401 - pnm: the readers' image encoder
+from .ocr_straighten import read_straight
 from .ocr_tsv import OcrPage, ocr_page, snap_sizes
 from .pdf_layout import Laid, Line, lay_out
 

@@ -30,7 +30,8 @@ from collections.abc import Sequence
 
 from ..types import Extracted, Span
 from .limits import PDFIUM_MAX_LINE, check_page, check_text, cut_lines
-from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings, pnm
+from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings
+from .ocr_straighten import pnm
 from .pdf_layout import Line
 
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
