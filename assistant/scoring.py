@@ -194,6 +194,7 @@ def features(
     pins = constraint_terms(plan.question)
     rare = {match_form(t) for t in pins if idf(t) > 1.2}
     win_tokens = [coarse(w) for w in windows]
+    meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one title/author per document, not per candidate
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
     lex = np.array([coverage(q_terms, set(coarse(c.text))) for c in cands])
@@ -206,7 +207,7 @@ def features(
     cos_ranks = _ranks(cos)
     rows = []
     for i, c in enumerate(cands):
-        window = set(win_tokens[i]) | set(coarse(meta[i]))
+        window = set(win_tokens[i]) | meta_tokens[meta[i]]
         miss = len([t for t in rare if t not in window]) / len(rare) if rare else 0.0
         rows.append(
             (
@@ -223,7 +224,7 @@ def features(
                 kind_fit(shape, c.text, counted),
                 miss,
                 math.log1p(len(c.text.split())),
-                coverage(q_terms, set(coarse(meta[i]))),
+                coverage(q_terms, meta_tokens[meta[i]]),
             )
         )
     return np.array(rows, dtype=float)
