@@ -109,8 +109,10 @@ class Cross:
     def params(self):
         return [*self.top.parameters(), *self.head.parameters(), self.scale]
 
-    def score(self, questions: list[str], cands: list[str], batch: int = 64) -> np.ndarray:
-        cos = self.torch.tensor(self.cosines(questions, cands), dtype=self.torch.float32)
+    def score(self, questions: list[str], cands: list[str], cos: np.ndarray | None = None, batch: int = 64) -> np.ndarray:
+        """The model's scores; ``cos``: the pairs' sentence cosines when the caller has them already."""
+        cos = self.cosines(questions, cands) if cos is None else cos
+        cos = self.torch.tensor(cos, dtype=self.torch.float32)
         out = []
         with self.torch.no_grad():
             for i in range(0, len(cands), batch):
@@ -176,8 +178,9 @@ def measure(model: Cross, groups: dict, reader_scores) -> list[dict]:
             if not labels.any():
                 continue
             questions, cands = [r[0] for r in items], [r[1] for r in items]
-            r_cos.append(rr(model.cosines(questions, cands), labels))
-            r_cross.append(rr(model.score(questions, cands), labels))
+            cos = model.cosines(questions, cands)
+            r_cos.append(rr(cos, labels))
+            r_cross.append(rr(model.score(questions, cands, cos), labels))
             r_soft.append(rr(reader_scores(questions[0], cands), labels))
         rows.append(
             {"corpus": g, "questions": len(r_cos), "cosine": np.mean(r_cos), "reader": np.mean(r_soft), "cross": np.mean(r_cross)}
@@ -203,8 +206,9 @@ def measure_news(model: Cross, reader_scores) -> dict:
         gold = set(q.gold)
         labels = np.array([int((d, j) in gold) for d, j, _ in sents])
         questions = [q.text] * len(cands)
-        r_cos.append(rr(model.cosines(questions, cands), labels))
-        r_cross.append(rr(model.score(questions, cands), labels))
+        cos = model.cosines(questions, cands)
+        r_cos.append(rr(cos, labels))
+        r_cross.append(rr(model.score(questions, cands, cos), labels))
         r_soft.append(rr(reader_scores(q.text, cands), labels))
     row = {
         "corpus": "news (all sentences)",
