@@ -97,6 +97,7 @@ def render_page(data: bytes, number: int, ranges, scale: float, kind: str = "pdf
 
 _clients: dict = {}
 _clients_lock = threading.Lock()  # two first requests at once must share one client
+_probed: dict = {}
 
 
 def index_owner(settings: Settings) -> str:
@@ -116,6 +117,23 @@ def index_owner(settings: Settings) -> str:
         return path.read_text(encoding="utf-8").strip()
 
 
+def _damage(settings: Settings, collection: str) -> str:
+    """After an interrupted build (its ``BUILDING`` marker is left), read the embedded collection in a child
+    process first (``adapters.chroma.probe``): files a kill cut can crash their reader with a signal.
+    Once per marker and collection per process; '' when it reads, or no build was interrupted."""
+    from .adapters.chroma import probe
+
+    where = layout(settings.index_dir)
+    try:
+        key = (str(where.root.resolve()), collection, where.building.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return ""
+    with _clients_lock:
+        if key not in _probed:
+            _probed[key] = probe(where.chroma, collection)
+        return _probed[key]
+
+
 def make_store(settings: Settings, collection: str) -> VectorStore:
     from .adapters.chroma import ChromaStore, make_client
 
@@ -129,8 +147,9 @@ def make_store(settings: Settings, collection: str) -> VectorStore:
         if client is None:
             client = make_client(layout(settings.index_dir).chroma, settings.chroma_url, settings.chroma_timeout)
             _clients[key] = client
-    owner = index_owner(settings) if settings.chroma_url else ""
-    return ChromaStore(client, collection, owner, settings.collection_prefix, settings.chroma_url)
+    if settings.chroma_url:
+        return ChromaStore(client, collection, index_owner(settings), settings.collection_prefix, settings.chroma_url)
+    return ChromaStore(client, collection, "", settings.collection_prefix, damage=_damage(settings, collection))
 
 
 _local: dict = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant import ui
+from assistant.adapters import chroma
 from assistant.adapters.chroma import ChromaStore
 from assistant.api import Assistant
 from assistant.config import OFFLINE_ENV
@@ -319,6 +320,42 @@ def test_crashed_rebuilds_leave_no_orphan_collections(hash_settings, monkeypatch
     (hash_settings.index_dir / MANIFEST).write_text("{not json", encoding="utf-8")
     report = Assistant(hash_settings).index(rebuild=True, progress=False)
     assert collections(hash_settings) == {report.collection}
+
+
+# --- defect 9: a collection whose reader dies of a signal (CI: SIGSEGV in Chroma after a kill -9 mid-write) ------
+
+
+def segfault_on(monkeypatch, collection: str) -> None:
+    """The probe child dies of a real SIGSEGV on ``collection``, as Chroma's Rust core did on a segment a kill cut."""
+    crash = f"import os, signal, sys\nif sys.argv[2] == {collection!r}: os.kill(os.getpid(), signal.SIGSEGV)\n"
+    monkeypatch.setattr(chroma, "_PROBE", crash + chroma._PROBE)
+
+
+@pytest.mark.integration
+def test_probe_reads_a_real_store_in_a_child_and_names_what_killed_it(hash_settings, monkeypatch):
+    live = Assistant(hash_settings).index(progress=False).collection
+    path = hash_settings.index_dir / "chroma"
+    assert chroma.probe(path, live) == "" and chroma.probe(path, "chunks-absent") == ""
+    segfault_on(monkeypatch, live)
+    assert chroma.probe(path, live) == f"Chroma crashed reading collection {live} (SIGSEGV)"
+    monkeypatch.setattr(chroma, "_PROBE", "import time\ntime.sleep(30)\n")
+    assert chroma.probe(path, live, timeout=1) == f"Chroma did not finish reading collection {live} in 1 s"
+    monkeypatch.setattr(chroma, "_PROBE", "raise SystemExit('segment missing')\n")
+    assert chroma.probe(path, live) == f"Chroma cannot read collection {live} (segment missing)"
+
+
+@pytest.mark.integration
+def test_a_collection_that_crashes_its_reader_is_an_error_then_replaced_by_the_next_build(hash_settings, monkeypatch):
+    live = Assistant(hash_settings).index(progress=False).collection
+    (hash_settings.index_dir / BUILDING).write_text(live)  # a build was killed: only then is the store probed
+    segfault_on(monkeypatch, live)
+    with pytest.raises(AssistantError) as e:
+        Assistant(hash_settings).ask(QUESTION)
+    assert "damaged" in str(e.value) and "SIGSEGV" in str(e.value) and "assistant index" in str(e.value)
+    report = Assistant(hash_settings).index(progress=False)
+    assert report.collection != live and collections(hash_settings) == {report.collection}
+    assert not (hash_settings.index_dir / BUILDING).exists()
+    assert Assistant(hash_settings).ask(QUESTION).citations
 
 
 # --- defect 8 and the minor ones: strict argument types -------------------------------------------------------

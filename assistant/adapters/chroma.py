@@ -13,6 +13,9 @@ here only, on first use (llama-index glue for the baselines lives in
 from __future__ import annotations
 
 import importlib
+import signal
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Sequence
@@ -110,6 +113,42 @@ def _no_panic(fn):
         raise
 
 
+# Read a collection of an embedded store the way a reader and a build do, in a separate process.
+_PROBE = """
+import sys
+import chromadb
+client = chromadb.PersistentClient(path=sys.argv[1])
+try:
+    coll = client.get_collection(sys.argv[2])
+except Exception:
+    sys.exit(0)  # not there (yet): nothing to read
+if coll.count():
+    first = coll.get(limit=1, include=["embeddings"])["embeddings"][0]
+    coll.get(include=[])
+    coll.query(query_embeddings=[list(first)], n_results=1, include=["distances"])
+"""
+
+
+def probe(path: Path, collection: str, timeout: float = 120.0) -> str:
+    """'' when another process can read ``collection`` of the embedded store at ``path``; else what went wrong.
+
+    A build killed inside Chroma's own segment write can leave files that kill their reader with a
+    signal (SIGSEGV in chromadb's Rust core), which no ``except`` catches: read in a child first, the
+    damage is a message, and the caller moves to a fresh collection or says to run the indexer."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(path), collection], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f"Chroma did not finish reading collection {collection} in {timeout:.0f} s"
+    if done.returncode < 0:
+        return f"Chroma crashed reading collection {collection} ({signal.Signals(-done.returncode).name})"
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"Chroma cannot read collection {collection} ({last[:200]})"
+    return ""
+
+
 class ChromaStore:
     """``VectorStore`` over one Chroma collection.
 
@@ -117,17 +156,22 @@ class ChromaStore:
     store lives inside that folder, so every collection with the prefix is its
     own (``owner`` is empty); on a shared server only collections tagged with
     this owner count as ours, so garbage collection never touches another index's.
+    ``damage`` (from ``probe``) marks a collection this process must not open: every read or
+    write of it raises that message; it can still be dropped.
     """
 
-    def __init__(self, client, collection: str, owner: str = "", prefix: str = "chunks", url: str = ""):
+    def __init__(self, client, collection: str, owner: str = "", prefix: str = "chunks", url: str = "", damage: str = ""):
         self.client = client
         self.url = url
         self.name = collection
         self.owner = owner
         self.prefix = prefix
+        self.damage = damage
         self._collection = None
 
     def _coll(self):
+        if self.damage:
+            raise RuntimeError(self.damage)
         if self._collection is None:
             extra = {"metadata": {OWNER_KEY: self.owner}} if self.owner else {}
             self._collection = self._guard(
@@ -212,6 +256,8 @@ class ChromaStore:
         except StoreUnavailableError:
             raise
         except Exception as e:
+            if self.damage:  # what the probe found, whatever words Chroma used
+                raise
             msg, name = str(e), type(e).__name__
             if name == "NotFoundError" or any(w in msg.lower() for w in _DROPPED):  # a newer build's garbage collection
                 raise IndexChangedError(f"the collection {self.name} was replaced by a newer build of the index") from e
