@@ -154,17 +154,20 @@ def test_add_change_delete_together_then_idempotent(built):
     assert Assistant(built).index(progress=False).chunks_embedded == 0
 
 
-def test_every_build_stores_the_citable_sentences_vectors_and_sweeps_older_ones(built):
+def test_every_build_stores_the_citable_sentences_vectors_an_update_in_one_more_folder(built):
     from assistant.indexing.sentence_vectors import citable_texts, open_stored
 
     first = manifest(built)["sentences"]
     (built.corpus_dir / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
     Assistant(built).index(progress=False)
-    name = manifest(built)["sentences"]
-    assert name != first and [p.name for p in built.index_dir.glob("sentences-*")] == [name]
+    names = manifest(built)["sentences"]
+    assert len(first) == 1 and names[:1] == first and len(names) == 2, "an update adds one folder"
+    assert sorted(p.name for p in built.index_dir.glob("sentences-*")) == sorted(names)
+    Assistant(built).index(rebuild=True, progress=False)
+    assert [p.name for p in built.index_dir.glob("sentences-*")] == manifest(built)["sentences"], "a rebuild merges"
     docs, _ = load_corpus(built.corpus_dir)
     stored = load_snapshot(built, make_keyword_index).sentence_vectors
-    assert stored is not None and open_stored(built.index_dir, name) is not None
+    assert stored is not None and open_stored(built.index_dir, manifest(built)["sentences"]) is not None
     found, rows = stored.lookup(citable_texts(docs))
     assert found.all() and np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from assistant.types import Chunk
 from assistant.wiring import make_keyword_index
 
 pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parent.parent
 
 IMPLEMENTATIONS = [
     pytest.param(MemoryKeywordIndex, id="memory"),
@@ -264,3 +266,25 @@ def test_updates_do_not_grow_the_vocabulary_without_bound():
     assert live == {"oak", "astone", "bstone", "cstone", "beta"}
     assert len(index._model.vocab_dict) <= 2 * len(live) + 1  # dead terms are dropped once they are the majority
     assert [c for c, _ in index.search("bstone", 5)] == ["oak-b"]
+
+
+def test_the_vectorised_build_equals_bm25s_own_value_for_value():
+    import random
+
+    import bm25s
+    import numpy as np
+
+    from assistant.adapters.bm25s_index import lucene_matrix
+    from assistant.corpus import load_corpus
+
+    docs = [t for d in load_corpus(ROOT / "corpus")[0] for t in d.text.split("\n\n")] + ["", "talks talks talks"]
+    rng = random.Random(3)
+    docs += [" ".join(rng.choice(TEXTS).split()[: rng.randint(0, 9)]) for _ in range(200)]
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in Bm25sIndex(stemmer=None)._analyze(d)] for d in docs]
+    theirs = bm25s.BM25(k1=1.2, b=0.75, method="lucene", dtype="float64")
+    theirs.index((ids, dict(vocab)), show_progress=False)
+    ours = lucene_matrix(ids, len(vocab), 1.2, 0.75, "float64", "int32")
+    for key in ("data", "indices", "indptr"):
+        assert ours[key].dtype == theirs.scores[key].dtype and np.array_equal(ours[key], theirs.scores[key]), key
+    assert ours["num_docs"] == theirs.scores["num_docs"]

@@ -50,24 +50,50 @@ DOCS = [
 
 
 @pytest.mark.unit
-def test_stored_vectors_round_trip_and_an_update_embeds_only_new_sentences(tmp_path):
+def test_stored_vectors_round_trip_and_a_merge_embeds_only_new_sentences(tmp_path):
     from assistant.indexing.sentence_vectors import citable_texts, open_stored, save_sentence_vectors
 
     emb = _Counting()
-    name = save_sentence_vectors(tmp_path, DOCS, emb.embed)
+    names = save_sentence_vectors(tmp_path, DOCS, emb.embed)
     texts = citable_texts(DOCS)
     assert len(texts) == 3 and "Short line." not in texts and sorted(emb.encoded) == sorted(texts)
-    stored = open_stored(tmp_path, name)
+    stored = open_stored(tmp_path, names)
     found, rows = stored.lookup([*texts, "A sentence nobody indexed here."])
     assert found.tolist() == [True, True, True, False]
     assert np.allclose(rows, np.asarray(emb.embed(texts)), atol=1e-6)
-    # an update: one new document; only its sentence is embedded, the old folder is swept
+    # a merge: one new document; only its sentence is embedded, the old folder is swept
     emb.encoded.clear()
     more = [*DOCS, _doc("c.txt", "Smoke calms the bees before the hive is opened.")]
-    name2 = save_sentence_vectors(tmp_path, more, emb.embed)
+    names2 = save_sentence_vectors(tmp_path, more, emb.embed)
     assert emb.encoded == ["Smoke calms the bees before the hive is opened."]
-    assert name2 != name and not (tmp_path / name).exists()
-    assert open_stored(tmp_path, name2).lookup(citable_texts(more))[0].all()
+    assert len(names2) == 1 and names2 != names and not (tmp_path / names[0]).exists()
+    assert open_stored(tmp_path, names2).lookup(citable_texts(more))[0].all()
+
+
+@pytest.mark.unit
+def test_updates_add_small_folders_until_they_are_merged(tmp_path):
+    from assistant.indexing.sentence_vectors import MAX_LAYERS, add_sentence_layer, citable_texts, open_stored
+    from assistant.indexing.sentence_vectors import save_sentence_vectors as save
+
+    emb = _Counting()
+    names, docs = save(tmp_path, DOCS, emb.embed), list(DOCS)
+    for i in range(MAX_LAYERS - 1):  # each update: one edited file
+        emb.encoded.clear()
+        edited = _doc("a.txt", f"The hive holds {i} bees in summer. Winter leaves about ten thousand of them.")
+        docs[0] = edited
+        names = add_sentence_layer(tmp_path, names, [edited], emb.embed)
+        assert emb.encoded == [f"The hive holds {i} bees in summer."], "only the sentence no folder holds"
+        assert len(names) == i + 2 and sorted(p.name for p in tmp_path.glob("sentences-*")) == sorted(names)
+        texts = citable_texts(docs)
+        found, rows = open_stored(tmp_path, names).lookup(texts)
+        assert found.all() and np.allclose(rows, np.asarray(emb.embed(texts)), atol=1e-6)
+    assert add_sentence_layer(tmp_path, names, [docs[0]], emb.embed) is None, "full: the caller merges"
+    assert add_sentence_layer(tmp_path, [*names[:-1], "sentences-gone"], [docs[0]], emb.embed) is None
+    emb.encoded.clear()
+    merged = save(tmp_path, docs, emb.embed)
+    assert emb.encoded == [] and len(merged) == 1 and [p.name for p in tmp_path.glob("sentences-*")] == merged
+    found, _ = open_stored(tmp_path, merged).lookup(["The hive holds 0 bees in summer.", *citable_texts(docs)])
+    assert found.tolist() == [False, True, True, True], "the merge dropped what no document says any more"
 
 
 @pytest.mark.unit

@@ -16,10 +16,12 @@ bm25s and PyStemmer are imported lazily, when an index is built or loaded.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import shutil
 from collections.abc import Collection, Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +77,7 @@ class Bm25sIndex:
         if self._model is None or self._doc_terms is None:
             return fresh.fit(ids, texts)
         vocab = dict(self._model.vocab_dict)
-        terms, starts = self._doc_terms, self._doc_starts
+        terms, starts = np.asarray(self._doc_terms), self._doc_starts.tolist()  # plain arrays slice faster than memmaps
         docs = []
         for cid, text in zip(ids, texts, strict=True):
             r = self._row.get(cid)
@@ -100,9 +102,7 @@ class Bm25sIndex:
         self.ids, self._row = list(ids), {cid: i for i, cid in enumerate(ids)}
         self._model = self._doc_terms = self._doc_starts = None
         if any(docs):  # bm25s needs at least one term (the average length divides)
-            import bm25s
-
-            self._model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene", dtype="float64")
+            self._model = _vectorised()(k1=self.k1, b=self.b, method="lucene", dtype="float64")
             self._model.index((docs, vocab), show_progress=False)
             self._doc_terms = np.fromiter((i for d in docs for i in d), dtype=np.int32, count=sum(map(len, docs)))
             self._doc_starts = np.cumsum([0, *map(len, docs)], dtype=np.int64)
@@ -165,6 +165,40 @@ class Bm25sIndex:
             self._doc_terms = np.load(Path(path) / DOC_TERMS, mmap_mode="r")
             self._doc_starts = np.load(Path(path) / DOC_STARTS, mmap_mode="r")
         return self
+
+
+def lucene_matrix(docs: Sequence[Sequence[int]], n_vocab: int, k1: float, b: float, dtype, int_dtype) -> dict:
+    """bm25s's score matrix of texts given as term ids, built with array operations instead of a Python loop
+    per text: the same CSC arrays as ``bm25s.BM25(method="lucene").build_index_from_ids``, value for value
+    (the same float operations in the same order), about three times faster at 100k chunks."""
+    n = len(docs)
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+    terms = np.fromiter(itertools.chain.from_iterable(docs), dtype=np.int64, count=int(lens.sum()))
+    avg = lens.mean()
+    pairs, tf = np.unique((terms << 32) | np.repeat(np.arange(n, dtype=np.int64), lens), return_counts=True)
+    cols, rows = pairs >> 32, pairs & 0xFFFFFFFF  # sorted by term, then text: the CSC order
+    df = np.bincount(cols, minlength=n_vocab)
+    idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=dtype)
+    tf = tf.astype(dtype)
+    tfc = tf / (k1 * ((1 - b) + b * lens[rows] / avg) + tf)
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return {"data": (idf[cols] * tfc).astype(dtype), "indices": rows.astype(int_dtype), "indptr": indptr, "num_docs": n}
+
+
+@cache
+def _vectorised():
+    """``bm25s.BM25`` with ``lucene_matrix`` as its index build (``build_index_from_ids`` is bm25s's hook for it)."""
+    import bm25s
+
+    class VectorisedBM25(bm25s.BM25):
+        def build_index_from_ids(self, unique_token_ids, corpus_token_ids, show_progress=True, leave_progress=False):
+            if self.method != "lucene":
+                return super().build_index_from_ids(unique_token_ids, corpus_token_ids, show_progress, leave_progress)
+            self.nonoccurrence_array = None  # as bm25s sets it for lucene
+            return lucene_matrix(corpus_token_ids, len(unique_token_ids), self.k1, self.b, self.dtype, self.int_dtype)
+
+    return VectorisedBM25
 
 
 def _top(scores: np.ndarray, k: int) -> list[int]:

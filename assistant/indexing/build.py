@@ -30,8 +30,9 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..chunking import chunk_document
@@ -54,7 +55,7 @@ from ..types import (
 from .embedding import embed_chunks, embed_sentences
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
-from .sentence_vectors import StoredVectors, open_stored
+from .sentence_vectors import StoredVectors, names_of, open_stored
 from .snapshots import publish
 
 VERSION = 1
@@ -234,7 +235,7 @@ def index_lock(index_dir: Path) -> Iterator[None]:
 def _write_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
+        fh.write(json.dumps(data, ensure_ascii=False))  # dumps runs the C encoder; dump(fh) the Python one
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -260,8 +261,18 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
     return new_docs, fresh
 
 
-def _all_chunks(entries: dict[str, dict]) -> list[Chunk]:
-    return [c for source, d in entries.items() for c in _doc_from_json(source, d)[1]]
+def _docs_of(entries: dict[str, dict], sources: Collection[str] | None) -> list[Document]:
+    """The documents of manifest ``entries`` (only ``sources``, when given)."""
+    return [_doc_from_json(s, d)[0] for s, d in entries.items() if sources is None or s in sources]
+
+
+def _lost(entries: dict[str, dict], sources: list[str], have: set[str]) -> list[Chunk]:
+    """The chunks of ``sources`` whose vectors the store does not hold (a deleted or damaged store)."""
+    out: list[Chunk] = []
+    for s in sources:
+        if any(cid not in have for cid, _, _ in entries[s]["chunks"]):
+            out += [c for c in _doc_from_json(s, entries[s])[1] if c.id not in have]
+    return out
 
 
 def _new_collection(settings: Settings) -> str:
@@ -292,7 +303,9 @@ def collect_garbage(store: VectorStore, keep: str | set[str]) -> list[str]:
     return dropped
 
 
-def _switch(settings: Settings, collection: str, embedder: Embedder, sentences: str, docs: dict, make_keyword: KeywordFactory):
+def _switch(
+    settings: Settings, collection: str, embedder: Embedder, sentences: list[str], docs: dict, make_keyword: KeywordFactory
+):
     """Step 2: write the manifest (atomically), its keyword index, then publish the build (its last write)."""
     manifest = {
         "version": VERSION,
@@ -337,14 +350,13 @@ def build_index(
         #    store lost (a deleted or damaged store) are embedded again: that is the repair.
         collection, store, have = _readable_store(collection, store, settings, open_store)
         kept = {c.id for c in fresh} | {cid for d in new_docs.values() for cid, _, _ in d["chunks"]}
-        lost = [c for c in _all_chunks({s: d for s, d in new_docs.items() if s in report.unchanged}) if c.id not in have]
+        lost = _lost(new_docs, report.unchanged, have)
         todo = {c.id: c for c in (*fresh, *lost) if c.id not in have}
         report.repaired = len({c.id for c in lost})
         embed_chunks(store, list(todo.values()), embedder, settings, progress)
         report.chunks_embedded = len(todo)
-        sentences = embed_sentences(
-            index_dir, [_doc_from_json(s, d)[0] for s, d in new_docs.items()], embedder, settings, progress
-        )
+        update = (names_of(old.get("sentences")), {*report.added, *report.changed}) if old else None
+        sentences = embed_sentences(index_dir, partial(_docs_of, new_docs), update, embedder, settings, progress)
 
         # 2. switch readers to the new manifest, atomically, and publish it for replicas
         held = _switch(settings, collection, embedder, sentences, new_docs, make_keyword)

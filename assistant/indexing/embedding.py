@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from ..config import Settings
 from ..ports import Embedder, VectorStore
 from ..types import Chunk, Document
-from .sentence_vectors import embed_in_batches, save_sentence_vectors
+from .sentence_vectors import add_sentence_layer, embed_in_batches, save_sentence_vectors
 
 
 def progress_bar(total: int, desc: str, enabled: bool, unit: str = "chunk"):
@@ -43,8 +44,23 @@ def embed_chunks(store: VectorStore, chunks: list[Chunk], embedder: Embedder, se
         bar.close()
 
 
-def embed_sentences(index_dir: Path, docs: list[Document], embedder: Embedder, settings: Settings, progress: bool) -> str:
-    """1b. every citable sentence's vector, saved for questions (``indexing.sentence_vectors``); the folder's name."""
+def embed_sentences(
+    index_dir: Path,
+    docs_of: Callable[[Collection[str] | None], list[Document]],
+    update: tuple[Sequence[str], Collection[str]] | None,
+    embedder: Embedder,
+    settings: Settings,
+    progress: bool,
+) -> list[str]:
+    """1b. every citable sentence's vector, saved for questions (``indexing.sentence_vectors``); the folder names.
+
+    ``update`` is (the previous build's folders, the files new or changed since): only their sentences are read
+    then, in one more folder; otherwise, or when the folders are due to be merged, every document's
+    (``docs_of(None)``)."""
     bar = partial(progress_bar, desc="sentences", enabled=progress, unit="sentence")
     embed = embed_in_batches(embedder, settings.embed_batch * 8, bar)
-    return save_sentence_vectors(index_dir, docs, embed)
+    if update is not None:
+        names = add_sentence_layer(index_dir, update[0], docs_of(update[1]), embed)
+        if names is not None:
+            return names
+    return save_sentence_vectors(index_dir, docs_of(None), embed)

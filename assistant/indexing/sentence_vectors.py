@@ -1,15 +1,21 @@
 """Sentence vectors computed at index time, so a question never waits for the encoder on its candidates.
 
 Every citable sentence of the index (``sentences.SentenceIndex`` splits them the
-same way) is embedded by the build and saved in a folder ``sentences-<hash>``
+same way) is embedded by the build and saved in folders ``sentences-<hash>``
 beside the manifest: ``keys.npy``, the sorted 64-bit content hashes of the
 sentence texts, and ``vectors.npy``, their unit vectors in the same order.  The
-manifest names the folder.  Lookups are by text, so a folder can never give a
-wrong vector: a sentence it lacks (an index built before these folders, a crash
-between the writes) is embedded at question time as before.  An update embeds
-only the sentences the previous folder lacks.  Folders are written under a
-temporary name and renamed; older ones are swept after each build (a reader that
-has one memory-mapped keeps it, POSIX).
+manifest names the folders.  Lookups are by text, so a folder can never give a
+wrong vector: a sentence none holds (an index built before these folders, a crash
+between the writes) is embedded at question time as before.
+
+A first build or ``--rebuild`` writes one folder.  An update adds one small folder
+with the sentences of new and changed files that the others lack
+(``add_sentence_layer``), so re-indexing one file costs that file, not the corpus;
+after ``MAX_LAYERS`` folders the next update merges them into one again (copying
+vectors, embedding nothing twice), which also drops the sentences of files changed
+or deleted since.  Folders are written under a temporary name and renamed; those
+the manifest no longer names are swept (a reader that has one memory-mapped keeps
+it, POSIX).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from ..types import Document, content_hash
 from .layout import layout
 
 KEYS, VECTORS = "keys.npy", "vectors.npy"
+MAX_LAYERS = 8  # folders one index may name before an update merges them into one
 
 
 def text_key(text: str) -> int:
@@ -48,23 +55,22 @@ def citable_texts(docs: Iterable[Document]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class StoredVectors:
-    """Sorted text keys and their vectors (memory-mapped); ``lookup`` finds a batch at once."""
+class Folder:
+    """One folder's sorted text keys and their vectors, memory-mapped."""
 
     keys: np.ndarray  # uint64, sorted
     vectors: np.ndarray  # float32, (n, dim)
 
-    def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask, the rows of the texts found, in order)."""
-        if not len(self.keys) or not texts:
-            return np.zeros(len(texts), dtype=bool), np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0))
-        want = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
+    def find(self, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, the row of each key found) for the keys ``want``."""
+        if not len(self.keys) or not len(want):
+            return np.zeros(len(want), dtype=bool), np.zeros(0, dtype=np.int64)
         pos = np.minimum(np.searchsorted(self.keys, want), len(self.keys) - 1)
         found = self.keys[pos] == want
-        return found, np.asarray(self.vectors[pos[found]], dtype=np.float32)
+        return found, pos[found]
 
     @classmethod
-    def load(cls, folder: Path) -> StoredVectors:
+    def load(cls, folder: Path) -> Folder:
         keys = np.load(folder / KEYS, mmap_mode="r")
         vectors = np.load(folder / VECTORS, mmap_mode="r")
         if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
@@ -72,21 +78,47 @@ class StoredVectors:
         return cls(keys, vectors)
 
 
-def open_stored(index_dir: Path, name: str | None) -> StoredVectors | None:
-    """The folder a manifest names, or None when it names none or it cannot be read (questions then embed)."""
-    if not name:
+@dataclass(frozen=True)
+class StoredVectors:
+    """The folders a build names; ``lookup`` finds a batch of texts in any of them at once."""
+
+    folders: tuple[Folder, ...]
+
+    def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, the rows of the texts found, in order)."""
+        dim = next((f.vectors.shape[1] for f in self.folders if f.vectors.ndim == 2), 0)
+        found, rows = np.zeros(len(texts), dtype=bool), np.zeros((len(texts), dim), dtype=np.float32)
+        want = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
+        for folder in self.folders:
+            todo = np.flatnonzero(~found)
+            if not len(todo):
+                break
+            hit, pos = folder.find(want[todo])
+            if len(pos):
+                rows[todo[hit]] = folder.vectors[pos]
+                found[todo[hit]] = True
+        return found, rows[found]
+
+    @classmethod
+    def load(cls, folders: Sequence[Path]) -> StoredVectors:
+        return cls(tuple(Folder.load(f) for f in folders))
+
+
+def names_of(entry: str | Sequence[str] | None) -> list[str]:
+    """The folder names a manifest's ``sentences`` entry lists (one name in indexes built before layers)."""
+    if not entry:
+        return []
+    return [entry] if isinstance(entry, str) else list(entry)
+
+
+def open_stored(index_dir: Path, entry: str | Sequence[str] | None) -> StoredVectors | None:
+    """The folders a manifest names, or None when it names none or one cannot be read (questions then embed)."""
+    names = names_of(entry)
+    if not names:
         return None
     with contextlib.suppress(OSError, ValueError):
-        return StoredVectors.load(Path(index_dir) / name)
+        return StoredVectors.load([Path(index_dir) / n for n in names])
     return None
-
-
-def _previous(index_dir: Path) -> list[StoredVectors]:
-    out = []
-    for folder in layout(index_dir).sentence_folders():
-        with contextlib.suppress(OSError, ValueError):
-            out.append(StoredVectors.load(folder))
-    return out
 
 
 def _write(folder: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
@@ -100,21 +132,58 @@ def _write(folder: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def save_sentence_vectors(index_dir: Path, docs: Iterable[Document], embed: Callable[[list[str]], np.ndarray]) -> str:
-    """Embed (``embed``: texts -> unit vectors) what earlier folders lack, write this build's folder, return its name."""
+def _keyed(docs: Iterable[Document]) -> tuple[np.ndarray, list[str]]:
+    """The sorted distinct keys of the docs' citable sentences, and one text per key."""
     texts = citable_texts(docs)
     keys = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
-    keys, first = np.unique(keys, return_index=True)  # sorted, one row per key
-    texts = [texts[i] for i in first]
-    name = layout(index_dir).sentences(content_hash(keys.tobytes().hex(), n=16)).name
-    folder = Path(index_dir) / name
-    if not folder.exists():
-        vectors = _fill(texts, _previous(index_dir), embed)
-        _write(folder, keys, vectors)
+    keys, first = np.unique(keys, return_index=True)
+    return keys, [texts[i] for i in first]
+
+
+def _sweep(index_dir: Path, keep: Sequence[str]) -> None:
     for old in layout(index_dir).sentence_folders():
-        if old != folder:
+        if old.name not in keep:  # a reader that has one memory-mapped keeps it (POSIX)
             shutil.rmtree(old, ignore_errors=True)
-    return name
+
+
+def save_sentence_vectors(index_dir: Path, docs: Iterable[Document], embed: Callable[[list[str]], np.ndarray]) -> list[str]:
+    """Every document's sentences in one folder: what earlier folders lack is embedded (``embed``: texts -> unit
+    vectors), the rest copied; older folders are swept.  The folder names, for the manifest."""
+    keys, texts = _keyed(docs)
+    folder = layout(index_dir).sentences(content_hash(keys.tobytes().hex(), n=16))
+    if not folder.exists():
+        previous = []
+        for old in layout(index_dir).sentence_folders():
+            with contextlib.suppress(OSError, ValueError):
+                previous.append(Folder.load(old))
+        _write(folder, keys, _fill(texts, StoredVectors(tuple(previous)), embed))
+    _sweep(index_dir, [folder.name])
+    return [folder.name]
+
+
+def add_sentence_layer(
+    index_dir: Path, previous: Sequence[str], docs: Iterable[Document], embed: Callable[[list[str]], np.ndarray]
+) -> list[str] | None:
+    """An update's sentences as one more folder beside the ``previous`` ones: only what they lack is embedded
+    and written, so re-indexing one file never rewrites every vector.  Sentences of changed or deleted files
+    stay in older folders (a lookup by text never returns them for other text) until the folders are merged:
+    None when they should be (``MAX_LAYERS`` reached, or one of them cannot be read)."""
+    if not previous or len(previous) >= MAX_LAYERS:
+        return None
+    stored = open_stored(index_dir, previous)
+    if stored is None:
+        return None
+    keys, texts = _keyed(docs)
+    found, _ = stored.lookup(texts)
+    names = list(previous)
+    if not found.all():
+        missing = np.flatnonzero(~found)
+        folder = layout(index_dir).sentences(content_hash(keys[missing].tobytes().hex(), n=16))
+        if not folder.exists():
+            _write(folder, keys[missing], np.asarray(embed([texts[i] for i in missing]), dtype=np.float32))
+        names.append(folder.name)
+    _sweep(index_dir, names)
+    return names
 
 
 def embed_in_batches(embedder: Embedder, step: int, make_bar=None) -> Callable[[list[str]], np.ndarray]:
@@ -138,20 +207,15 @@ def embed_in_batches(embedder: Embedder, step: int, make_bar=None) -> Callable[[
     return embed
 
 
-def _fill(texts: list[str], previous: list[StoredVectors], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+def _fill(texts: list[str], previous: StoredVectors, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """Vectors of ``texts``: from earlier folders where they have them, else embedded now."""
-    out: np.ndarray | None = None
-    todo = np.ones(len(texts), dtype=bool)
-    for stored in previous:
-        idx = np.flatnonzero(todo)
-        found, rows = stored.lookup([texts[i] for i in idx])
-        if len(rows):
-            out = np.zeros((len(texts), rows.shape[1]), dtype=np.float32) if out is None else out
-            out[idx[found]] = rows
-            todo[idx[found]] = False
-    idx = np.flatnonzero(todo)
-    if len(idx):
-        fresh = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32)
-        out = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32) if out is None else out
+    found, rows = previous.lookup(texts)
+    idx = np.flatnonzero(~found)
+    fresh = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32) if len(idx) else None
+    dim = rows.shape[1] if len(rows) else (fresh.shape[1] if fresh is not None else 0)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if len(rows):
+        out[found] = rows
+    if fresh is not None:
         out[idx] = fresh
-    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+    return out
