@@ -402,3 +402,19 @@ def test_unreadable_corpus_files_are_reported_in_the_build_report(hash_settings)
     assert "Skipped bad.txt: binary file" in report.summary()
     assert "bad.txt" not in manifest(hash_settings)["documents"]
     assert Path(hash_settings.corpus_dir / "bad.txt").exists()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"version": 1, "documents": {}},
+        {"version": 1, "signature": {"chunker": "é"}, "documents": {"a.txt": {"text": 'q"\n\u202e', "chunks": [["i", 0, 1]]}}},
+        {"version": 1, "documents": {"a.txt": {"text": "a"}, "b/c d.md": {"text": "", "pages": [{"n": 1}]}}},
+    ],
+)
+def test_the_manifest_is_written_in_pieces_exactly_as_one_json_dumps(manifest):
+    from assistant.indexing.build import _manifest_json
+
+    text = "".join(_manifest_json(manifest))
+    assert text == json.dumps(manifest, ensure_ascii=False) and json.loads(text) == manifest

@@ -232,10 +232,20 @@ def index_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _manifest_json(data: dict):
+    """``json.dumps(data)`` in pieces, one document at a time: the C encoder's speed without the whole
+    manifest (every document's text) as one string in memory."""
+    yield json.dumps({k: v for k, v in data.items() if k != "documents"}, ensure_ascii=False)[:-1]
+    yield ', "documents": {'
+    for i, (source, entry) in enumerate(data.get("documents", {}).items()):
+        yield f"{', ' if i else ''}{json.dumps(source, ensure_ascii=False)}: {json.dumps(entry, ensure_ascii=False)}"
+    yield "}}"
+
+
 def _write_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data, ensure_ascii=False))  # dumps runs the C encoder; dump(fh) the Python one
+        fh.writelines(_manifest_json(data))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -85,19 +85,22 @@ class StoredVectors:
     folders: tuple[Folder, ...]
 
     def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask, the rows of the texts found, in order)."""
-        dim = next((f.vectors.shape[1] for f in self.folders if f.vectors.ndim == 2), 0)
-        found, rows = np.zeros(len(texts), dtype=bool), np.zeros((len(texts), dim), dtype=np.float32)
+        """(found mask, the rows of the texts found, in order); memory for the rows found only."""
         want = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
+        found, hits = np.zeros(len(texts), dtype=bool), []
         for folder in self.folders:
             todo = np.flatnonzero(~found)
             if not len(todo):
                 break
             hit, pos = folder.find(want[todo])
             if len(pos):
-                rows[todo[hit]] = folder.vectors[pos]
+                hits.append((todo[hit], folder.vectors, pos))
                 found[todo[hit]] = True
-        return found, rows[found]
+        dim = next((f.vectors.shape[1] for f in self.folders if f.vectors.ndim == 2), 0)
+        rows, rank = np.zeros((int(found.sum()), dim), dtype=np.float32), np.cumsum(found) - 1
+        for idx, vectors, pos in hits:
+            rows[rank[idx]] = vectors[pos]
+        return found, rows
 
     @classmethod
     def load(cls, folders: Sequence[Path]) -> StoredVectors:
@@ -208,14 +211,14 @@ def embed_in_batches(embedder: Embedder, step: int, make_bar=None) -> Callable[[
 
 
 def _fill(texts: list[str], previous: StoredVectors, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-    """Vectors of ``texts``: from earlier folders where they have them, else embedded now."""
+    """Vectors of ``texts``: from earlier folders where they have them, else embedded now (one copy of each)."""
     found, rows = previous.lookup(texts)
+    if found.all():
+        return rows
     idx = np.flatnonzero(~found)
-    fresh = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32) if len(idx) else None
-    dim = rows.shape[1] if len(rows) else (fresh.shape[1] if fresh is not None else 0)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    if len(rows):
-        out[found] = rows
-    if fresh is not None:
-        out[idx] = fresh
+    fresh = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32)
+    if not len(rows):
+        return fresh
+    out = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32)
+    out[found], out[idx] = rows, fresh
     return out
