@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import lang
 from .boilerplate import _is_credit, detect_boilerplate, merge_spans
 from .names import clean_label, name_problem, printable
 from .readers import EXTRACTION_VERSION, SUFFIXES, OcrOptions, check_file, read_file, sniff
@@ -280,6 +281,22 @@ def read_source(
     return extracted, sha
 
 
+# the documents the last ``load_corpus`` of this process made: a re-index (``serve`` watching its folder)
+# makes again only those of changed files (boilerplate and title detection are the cost at 100k chunks)
+_made: dict[tuple, Document] = {}
+
+
+def _remembered(source: str, sha: str, fields: dict, extracted: Extracted, made: dict) -> Document:
+    """``make_document`` of these inputs; the last load's result when they are the same (OCR'd files excepted)."""
+    key = (source, sha, repr(sorted(fields.items())), extracted.kind, lang.current.__name__)
+    doc = None if extracted.ocr else _made.get(key)
+    if doc is None:
+        doc = make_document(source, extracted.text, fields, extracted, sha)
+    if not extracted.ocr:
+        made[key] = doc
+    return doc
+
+
 def load_corpus(
     corpus_dir: Path, cache: Mapping[str, Mapping] | None = None, ocr: OcrOptions | None = None
 ) -> tuple[list[Document], list[LoadError]]:
@@ -291,7 +308,7 @@ def load_corpus(
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
-    docs, errors = [], []
+    docs, errors, made = [], [], {}
     try:
         meta = load_metadata(corpus_dir)
     except ValueError as e:  # one broken metadata file must not hide the documents
@@ -308,7 +325,9 @@ def load_corpus(
         errors.extend(LoadError(source, w, skipped=False) for w in extracted.warnings)
         fields, warnings = clean_metadata(source, meta.get(source))
         errors.extend(warnings)
-        docs.append(make_document(source, extracted.text, fields, extracted, sha))
+        docs.append(_remembered(source, sha, fields, extracted, made))
+    _made.clear()
+    _made.update(made)
     known = {d.source for d in docs} | {e.source for e in errors}
     errors.extend(
         LoadError(name, f"{METADATA_FILE} describes a file that is not in the corpus folder", skipped=False)

@@ -335,3 +335,25 @@ def test_default_title(source, text, title):
 )
 def test_title_is_the_first_real_heading_never_a_directive_or_markup(text, title):
     assert make_document("doc.txt", text).title == title
+
+
+def test_a_second_load_makes_again_only_the_documents_whose_file_or_metadata_changed(tmp_corpus, monkeypatch):
+    import assistant.corpus as corpus
+
+    made: list[str] = []
+    real = corpus.make_document
+    monkeypatch.setattr(corpus, "make_document", lambda source, *a, **k: made.append(source) or real(source, *a, **k))
+    first, _ = load_corpus(tmp_corpus)
+    assert sorted(made) == sorted(d.source for d in first)
+    made.clear()
+    again, _ = load_corpus(tmp_corpus)
+    assert made == [] and again == first
+    edited, retitled = sorted(p.name for p in tmp_corpus.glob("*.txt"))[:2]
+    (tmp_corpus / edited).write_text((tmp_corpus / edited).read_text(encoding="utf-8") + "\nOne more line.\n")
+    toml = tmp_corpus / "sources.toml"
+    old_title = f'title = "{next(d.title for d in first if d.source == retitled)}"'
+    assert old_title in toml.read_text(encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8").replace(old_title, 'title = "A new title"'), encoding="utf-8")
+    third, _ = load_corpus(tmp_corpus)
+    assert sorted(made) == sorted([edited, retitled])
+    assert {d.source: d.title for d in third}[retitled] == "A new title"
