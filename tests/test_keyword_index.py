@@ -274,7 +274,7 @@ def test_the_vectorised_build_equals_bm25s_own_value_for_value():
     import bm25s
     import numpy as np
 
-    from assistant.adapters.bm25s_index import lucene_matrix
+    from assistant.adapters.bm25s_index import Ragged, lucene_matrix
     from assistant.corpus import load_corpus
 
     docs = [t for d in load_corpus(ROOT / "corpus")[0] for t in d.text.split("\n\n")] + ["", "talks talks talks"]
@@ -284,7 +284,7 @@ def test_the_vectorised_build_equals_bm25s_own_value_for_value():
     ids = [[vocab.setdefault(t, len(vocab)) for t in Bm25sIndex(stemmer=None)._analyze(d)] for d in docs]
     theirs = bm25s.BM25(k1=1.2, b=0.75, method="lucene", dtype="float64")
     theirs.index((ids, dict(vocab)), show_progress=False)
-    ours = lucene_matrix(ids, len(vocab), 1.2, 0.75, "float64", "int32")
+    ours = lucene_matrix(Ragged.of(ids), len(vocab), 1.2, 0.75, "float64", "int32")
     for key in ("data", "indices", "indptr"):
         assert ours[key].dtype == theirs.scores[key].dtype and np.array_equal(ours[key], theirs.scores[key]), key
     assert ours["num_docs"] == theirs.scores["num_docs"]
