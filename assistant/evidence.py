@@ -16,7 +16,7 @@ import numpy as np
 from .plan import Plan
 from .scoring import FEATURES, Candidate, Model, features
 from .sentences import SentenceIndex
-from .types import Hit, Sentence
+from .types import Document, Hit, Sentence
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,15 @@ def candidates(hits: Sequence[Hit], sindex: SentenceIndex) -> list[Candidate]:
                 para = sindex.paragraphs[s.source][i]
                 seen[(s.source, i)] = Candidate(s.source, i, s.start, s.end, s.text, rank, float(h.score), para)
     return list(seen.values())
+
+
+def predates(years: frozenset[int], doc: Document) -> bool:
+    """True when ``doc`` cannot report on the years a question names: it is dated before every one of
+    them and mentions none (an article of December 2023 says nothing of "the January 2025 ceasefire";
+    one that looks ahead to 2025 names it).  Undated documents are never excluded."""
+    if not years or not doc.date[:4].isdigit():
+        return False
+    return int(doc.date[:4]) < min(years) and not any(str(y) in doc.text for y in years)
 
 
 def candidate_features(

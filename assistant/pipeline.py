@@ -25,7 +25,7 @@ import numpy as np
 
 from .compose import build_answer
 from .config import Settings
-from .evidence import Evidence, Scored, candidate_features, candidates, score
+from .evidence import Evidence, Scored, candidate_features, candidates, predates, score
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
@@ -81,7 +81,8 @@ def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | 
     q_vec = engine.embedder.embed([plan.query])[0]
     top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
     hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
-    cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude]
+    early = {h.chunk.source for h in hits if predates(plan.years, engine.docs[h.chunk.source])}
+    cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude and c.source not in early]
     x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.sentence_vectors, retriever.bm25.idf)
     return Evidence(plan, hits, cands, x, cos)
 

@@ -28,6 +28,7 @@ class Plan:
     context: str = ""  # earlier questions a follow-up leans on ('' when it stands alone)
     shape: str = "any"
     counted: frozenset[str] = frozenset()  # terms of the phrase a "how many" question counts
+    years: frozenset[int] = frozenset()  # the years the question names ("the January 2025 ceasefire")
     history: tuple[dict, ...] = field(default=(), compare=False)
     notice: str = ""  # e.g. the question was cut to the length limit
 
@@ -45,7 +46,9 @@ class Plan:
         """The plan of an already checked question."""
         hist = tuple(history)
         counted = frozenset(tokenize(lang.current.counted_phrase(question)))
-        return cls(question, resolve(question, hist), lang.current.question_shape(question), counted, hist, notice)
+        years = frozenset(int(m.group(0)) for m in lang.current.YEAR_RE.finditer(question))
+        shape = lang.current.question_shape(question)
+        return cls(question, resolve(question, hist), shape, counted, years, hist, notice)
 
 
 def check_question(question, limit: int) -> tuple[str, str]:

@@ -40,3 +40,29 @@ def test_the_plan_reads_shape_counted_phrase_and_follow_up_once():
     assert plan.query == f"{plan.question} {plan.context}"
     alone = Plan.of("Where is the config file?")
     assert (alone.shape, alone.context, alone.query, alone.gather) == ("any", "", "Where is the config file?", False)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, years, date, text, excluded",
+    [
+        pytest.param(
+            "Who signed the January 2025 ceasefire?", {2025}, "2023-12", "The November truce...", True, id="dated-before"
+        ),
+        pytest.param(
+            "Who signed the January 2025 ceasefire?", {2025}, "2024-11-02", "Talks set for 2025.", False, id="names-the-year"
+        ),
+        pytest.param("Who signed the January 2025 ceasefire?", {2025}, "2025-07", "The truce...", False, id="dated-after"),
+        pytest.param("Who signed the January 2025 ceasefire?", {2025}, "", "The truce...", False, id="undated"),
+        pytest.param("Who signed the ceasefire?", set(), "1999", "The truce...", False, id="no-year-asked"),
+        pytest.param("What changed between 2019 and 2021?", {2019, 2021}, "2020-05", "In 2019 ...", False, id="within-range"),
+        pytest.param("What changed between 2019 and 2021?", {2019, 2021}, "2018", "Plans...", True, id="before-range"),
+    ],
+)
+def test_a_document_dated_before_every_year_the_question_names_cannot_answer_it(question, years, date, text, excluded):
+    from assistant.evidence import predates
+    from assistant.types import Document
+
+    plan = Plan.of(question)
+    assert plan.years == frozenset(years)
+    assert predates(plan.years, Document(source="a.txt", text=text, date=date)) is excluded
