@@ -18,6 +18,7 @@ from .config import Settings
 from .conflicts import find_conflict
 from .evidence import Scored
 from .plan import Plan
+from .scoring import kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
 from .types import Sentence
@@ -102,6 +103,8 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
     Summaries ask for the sources' gist, so a weaker best match still answers them.
     """
     shape = plan.shape
+    if shape == "number":  # "how many" is answered by a figure: a sentence with none cannot answer it
+        scored = [s for s in scored if kind_fit(shape, s.sentence.text, plan.counted) > 0]
     floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
     if not scored or scored[0].score < floor:
         return [], False

@@ -42,3 +42,21 @@ def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, c
     scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
     picked, _ = select(scored, Settings(), Plan.of("What does it say about praise?"), 0.2)
     assert [p.sentence.text for p in picked] == (cited if cited is not None else texts)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "texts, cited",
+    [
+        pytest.param(["Aid flowed into Gaza during the truce.", "Some 200 trucks entered each day."], [1], id="the-figure"),
+        pytest.param(["Aid flowed into Gaza during the truce.", "Dozens of trucks entered."], [1], id="a-number-word"),
+        pytest.param(["Aid flowed into Gaza during the truce.", "Trucks entered after the deal."], [], id="no-figure"),
+    ],
+)
+def test_a_how_many_question_is_answered_only_by_sentences_with_a_figure(texts, cited):
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
+    picked, _ = select(scored, Settings(), Plan.of("How many aid trucks entered Gaza?"), 0.2)
+    assert [p.sentence.text for p in picked] == [texts[i] for i in cited]
