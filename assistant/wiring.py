@@ -98,6 +98,7 @@ def render_page(data: bytes, number: int, ranges, scale: float, kind: str = "pdf
 _clients: dict = {}
 _clients_lock = threading.Lock()  # two first requests at once must share one client
 _probed: dict = {}
+_probed_lock = threading.Lock()  # a probe runs a child process: client creation must not wait on it
 
 
 def index_owner(settings: Settings) -> str:
@@ -128,7 +129,7 @@ def _damage(settings: Settings, collection: str) -> str:
         key = (str(where.root.resolve()), collection, where.building.stat().st_mtime_ns)
     except FileNotFoundError:
         return ""
-    with _clients_lock:
+    with _probed_lock:
         if key not in _probed:
             _probed[key] = probe(where.chroma, collection)
         return _probed[key]
