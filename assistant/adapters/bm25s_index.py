@@ -92,9 +92,8 @@ class Bm25sIndex:
 
     def _fit_terms(self, ids: Sequence[str], docs: list[list[str]]) -> Bm25sIndex:
         vocab: dict[str, int] = {}
-        ragged = [[vocab.setdefault(t, len(vocab)) for t in d] for d in docs]
-        terms = np.fromiter(itertools.chain.from_iterable(ragged), dtype=np.int32, count=sum(map(len, ragged)))
-        return self._fit_ids(ids, terms, np.cumsum([0, *map(len, ragged)], dtype=np.int64), vocab)
+        ragged = Ragged.of([[vocab.setdefault(t, len(vocab)) for t in d] for d in docs])
+        return self._fit_ids(ids, ragged.terms, ragged.starts, vocab)
 
     def _fit_ids(self, ids: Sequence[str], terms: np.ndarray, starts: np.ndarray, vocab: dict[str, int]) -> Bm25sIndex:
         """Index texts given as term ids, all texts' concatenated and where each starts (``vocab`` maps every
@@ -176,7 +175,7 @@ class Ragged(list):
 
     @classmethod
     def of(cls, docs: Sequence[Sequence[int]]) -> Ragged:
-        terms = np.fromiter(itertools.chain.from_iterable(docs), dtype=np.int64, count=sum(map(len, docs)))
+        terms = np.fromiter(itertools.chain.from_iterable(docs), dtype=np.int32, count=sum(map(len, docs)))
         return cls(terms, np.cumsum([0, *map(len, docs)], dtype=np.int64))
 
 
