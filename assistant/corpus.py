@@ -287,14 +287,13 @@ _made: dict[tuple, Document] = {}
 
 
 def _remembered(source: str, sha: str, fields: dict, extracted: Extracted, made: dict) -> Document:
-    """``make_document`` of these inputs; the last load's result when they are the same (OCR'd files excepted)."""
+    """``make_document`` of these inputs, or the last load's result when they are the same; kept in ``made``
+    for the next load (files read by OCR are always made again: the OCR settings are not in the key)."""
+    if extracted.ocr:
+        return make_document(source, extracted.text, fields, extracted, sha)
     key = (source, sha, repr(sorted(fields.items())), extracted.kind, lang.current.__name__)
-    doc = None if extracted.ocr else _made.get(key)
-    if doc is None:
-        doc = make_document(source, extracted.text, fields, extracted, sha)
-    if not extracted.ocr:
-        made[key] = doc
-    return doc
+    made[key] = _made.get(key) or make_document(source, extracted.text, fields, extracted, sha)
+    return made[key]
 
 
 def load_corpus(
@@ -326,8 +325,8 @@ def load_corpus(
         fields, warnings = clean_metadata(source, meta.get(source))
         errors.extend(warnings)
         docs.append(_remembered(source, sha, fields, extracted, made))
-    _made.clear()
-    _made.update(made)
+    global _made
+    _made = made  # one assignment: a load running in another thread sees the old memo or this one
     known = {d.source for d in docs} | {e.source for e in errors}
     errors.extend(
         LoadError(name, f"{METADATA_FILE} describes a file that is not in the corpus folder", skipped=False)
