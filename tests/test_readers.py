@@ -286,3 +286,19 @@ def test_html_blocks_give_each_offset_its_heading_path():
     assert doc.heading_path(ex.text.index("Use apt")) == ("Guide", "Install", "On Debian")
     assert doc.heading_path(ex.text.index("Start the program")) == ("Guide", "Use")
     assert make_document("g.txt", ex.text).heading_path(0) == ()  # plain text has no blocks
+
+
+BODY = "<p>" + "Talks resumed in Cairo on March 3, 2019 after a long pause between the parties. " * 5 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "head, date",
+    [
+        pytest.param('<meta property="article:published_time" content="2024-06-24T10:00:00Z">', "2024-06-24", id="meta-tag"),
+        pytest.param('<script type="application/ld+json">{"datePublished": "2023-12-05"}</script>', "2023-12-05", id="json-ld"),
+        pytest.param("", None, id="a-date-in-the-text-is-not-the-page-date"),
+    ],
+)
+def test_an_html_page_is_dated_only_by_what_its_markup_declares(head, date):
+    page = f"<html><head><title>Talks</title>{head}</head><body><article>{BODY}</article></body></html>"
+    assert readers.read_file("talks.html", page.encode("utf-8")).meta.get("date") == date

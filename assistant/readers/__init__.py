@@ -42,9 +42,10 @@ READERS: dict[str, DocumentReader] = {
     ".tiff": ImageReader(),
 }
 SUFFIXES = tuple(READERS)
-# Bumped whenever a reader's canonical text changes, so that the index parses such files again
-# instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure).
-EXTRACTION_VERSION = 2
+# Bumped whenever a reader's canonical text or stated metadata changes, so that the index parses such files
+# again instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure; 3: an HTML
+# page's date is only one its markup declares).
+EXTRACTION_VERSION = 3
 BINARY_KINDS = ("pdf", "docx", "image")
 OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``
 
