@@ -16,6 +16,7 @@ import numpy as np
 from .plan import Plan
 from .scoring import FEATURES, Candidate, Model, features
 from .sentences import SentenceIndex
+from .text import own_words
 from .types import Document, Hit, Sentence
 
 
@@ -73,7 +74,7 @@ def candidate_features(
     if not cands:
         return np.zeros((0, 0)), np.zeros(0)
     cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ np.asarray(q_vec, dtype=np.float32)
-    windows = [sindex.window(c.source, c.index) for c in cands]
+    windows = [own_words(sindex.window(c.source, c.index)) for c in cands]
     meta = [sindex.meta[c.source] if c.source in sindex.docs else "" for c in cands]
     return features(plan, cands, cos, windows, meta, idf), cos
 
@@ -90,3 +91,4 @@ def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Mod
     ]
     out.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
     return out
+

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
 from .selection import select, unseen_names, with_context
 from .sentences import SentenceIndex
+from .text import own_words
 from .types import Answer, Document, IndexMissingError, StoreUnavailableError
 from .vectors import SentenceVectors
 
@@ -58,8 +59,10 @@ class Engine:
         return self.snapshot.docs
 
     def sentence_vectors(self, sents: list) -> np.ndarray:
-        """Unit vectors of ``sents``: stored by the build where it has them, else embedded (and cached)."""
-        return self.vectors(sents, self.snapshot.sentence_vectors)
+        """Unit vectors of what ``sents`` say (``text.own_words``): stored by the build where it has them, else
+        embedded (and cached)."""
+        own = [replace(s, text=own_words(s.text)) for s in sents]
+        return self.vectors(own, self.snapshot.sentence_vectors)
 
 
 @dataclass(frozen=True)

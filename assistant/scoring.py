@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import lang
-from .text import match_form, tokenize
+from .text import match_form, own_words, tokenize
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -197,7 +197,7 @@ def features(
     meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one title/author per document, not per candidate
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
-    lex = np.array([coverage(q_terms, set(coarse(c.text))) for c in cands])
+    lex = np.array([coverage(q_terms, set(coarse(own_words(c.text)))) for c in cands])
     win_cos = _window_mean(cos, cands)
     para: dict[tuple[str, int], list[float]] = {}
     for c, v in zip(cands, cos, strict=True):

@@ -74,6 +74,13 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
     return [stem(t) for t in words(text) if keep_stopwords or t not in STOPWORDS]
 
 
+def own_words(text: str) -> str:
+    """What a sentence says itself: ``text`` without the titles it cross-references ("see Section 6.10,
+    “What's in the pool directory?”" names another passage; a question that repeats the title is not
+    answered here).  Matching and the sentence's vector use this; citations keep the sentence whole."""
+    return lang.current.XREF_TITLE_RE.sub(lambda m: m.group(1).rstrip(" ,"), text)
+
+
 def mentions_date(text: str) -> bool:
     """Does ``text`` name a month, a year, a weekday or a relative day ("yesterday", "last week")?"""
     return lang.current.DATE_RE.search(text) is not None

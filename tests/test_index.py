@@ -172,6 +172,31 @@ def test_every_build_stores_the_citable_sentences_vectors_an_update_in_one_more_
     assert found.all() and np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
 
 
+def test_a_cross_reference_is_stored_as_what_it_says_and_an_older_text_rule_reads_every_sentence_again(built):
+    """Sentence vectors are of ``own_words`` (a cross-referenced title left out); an index whose vectors were of
+    other text (``sentence_text`` differs) has every sentence read again by the next build, unchanged files too."""
+    from assistant.indexing.sentence_vectors import SENTENCE_TEXT, citable_texts
+    from assistant.text import own_words
+
+    xref = "The pool holds the packages, see Section 6.10, “What is in the pool directory?”."
+    (built.corpus_dir / NEW_FILE).write_text(f"{NEW_TEXT}\n\n{xref}\n", encoding="utf-8")
+    Assistant(built).index(progress=False)
+    assert manifest(built)["sentence_text"] == SENTENCE_TEXT
+    docs, _ = load_corpus(built.corpus_dir)
+    stored = load_snapshot(built, make_keyword_index).sentence_vectors
+    texts = citable_texts(docs)
+    assert own_words(xref) in texts and xref not in texts
+    assert stored.lookup([own_words(xref)])[0].all()
+
+    data = manifest(built)
+    data.pop("sentence_text")  # as an index built before the rule wrote it
+    (built.index_dir / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    Assistant(built).index(progress=False)
+    assert len(manifest(built)["sentences"]) == 1, "every sentence read again into one folder, not one more layer"
+    found, _ = load_snapshot(built, make_keyword_index).sentence_vectors.lookup(texts)
+    assert found.all()
+
+
 def test_metadata_only_change_updates_manifest_without_embedding(built):
     toml = built.corpus_dir / "sources.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('date = "2024-06-24"', 'date = "2024-06-25"'), encoding="utf-8")

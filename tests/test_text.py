@@ -176,3 +176,43 @@ def test_match_form_meets_derivations_only(a, b, meet):
     from assistant.text import match_form
 
     assert (match_form(stem(a)) == match_form(stem(b))) is meet
+
+
+@pytest.mark.parametrize(
+    "text,own",
+    [
+        pytest.param(
+            "For the current release, please see Section 4.1, “On what hardware does Debian run?”.",
+            "For the current release, please see Section 4.1.",
+            id="docbook-see-section",
+        ),
+        pytest.param(
+            "The pool directory holds the packages, see Section 6.10, “What's in the pool directory?”.",
+            "The pool directory holds the packages, see Section 6.10.",
+            id="content-kept",
+        ),
+        pytest.param(
+            "this runs the postinst (see Section 7.6, “What is a postinst?”) script",
+            "this runs the postinst (see Section 7.6) script",
+            id="parenthesised",
+        ),
+        pytest.param('See Chapter 3, "Choosing a distribution".', "See Chapter 3.", id="straight-quotes"),
+        pytest.param("See Section 3.2 [Invoking gawk], for the options.", "See Section 3.2, for the options.", id="texinfo"),
+        pytest.param(
+            "“We are trying,” an official said of Section chiefs.",
+            "“We are trying,” an official said of Section chiefs.",
+            id="a-quote-is-not-a-title",
+        ),
+        pytest.param(
+            "See Chapter 3, Choosing a distribution, for help.",
+            "See Chapter 3, Choosing a distribution, for help.",
+            id="unquoted-title-kept",
+        ),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_own_words_leave_out_cross_referenced_titles(text, own):
+    """A cross-reference's quoted title names another passage; what the sentence says itself is the rest."""
+    from assistant.text import own_words
+
+    assert own_words(text) == own

@@ -55,7 +55,7 @@ from ..types import (
 from .embedding import embed_chunks, embed_sentences
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
-from .sentence_vectors import StoredVectors, names_of, open_stored
+from .sentence_vectors import SENTENCE_TEXT, StoredVectors, names_of, open_stored, same_text
 from .snapshots import publish
 
 VERSION = 1
@@ -208,12 +208,12 @@ def load_snapshot(settings: Settings, make_keyword: KeywordFactory) -> Snapshot:
 
 
 def is_stale(settings: Settings, docs: list[Document]) -> bool:
-    """True when the index is missing, built differently, or out of date with ``docs``."""
+    """True when the index is missing, built differently (its vectors of other sentence text), or out of date."""
     try:
         manifest = read_manifest(settings.index_dir)
     except IndexMissingError:
         return True
-    if manifest is None or manifest.get("signature") != settings.index_signature():
+    if manifest is None or manifest.get("signature") != settings.index_signature() or not same_text(manifest):
         return True
     have = {s: (d["sha256"], d["title"], d["publisher"], d["author"], d["date"]) for s, d in manifest["documents"].items()}
     want = {d.source: (d.sha256, d.title, d.publisher, d.author, d.date) for d in docs}
@@ -324,6 +324,7 @@ def _switch(
         "embedder_dim": getattr(embedder, "dim", None),
         "built_at": time.time(),
         "sentences": sentences,
+        "sentence_text": SENTENCE_TEXT,
         "documents": docs,
     }
     _write_atomic(layout(settings.index_dir).manifest, manifest)
@@ -365,7 +366,7 @@ def build_index(
         report.repaired = len({c.id for c in lost})
         embed_chunks(store, list(todo.values()), embedder, settings, progress)
         report.chunks_embedded = len(todo)
-        update = (names_of(old.get("sentences")), {*report.added, *report.changed}) if old else None
+        update = (names_of(old.get("sentences")), {*report.added, *report.changed}) if old and same_text(old) else None
         sentences = embed_sentences(index_dir, partial(_docs_of, new_docs), update, embedder, settings, progress)
 
         # 2. switch readers to the new manifest, atomically, and publish it for replicas

@@ -33,10 +33,13 @@ import numpy as np
 
 from ..chunking import citable_sentences
 from ..ports import Embedder
+from ..text import own_words
 from ..types import Document, content_hash
 from .layout import layout
 
 KEYS, VECTORS = "keys.npy", "vectors.npy"
+# What a sentence's vector is of: 2 since vectors are of ``text.own_words`` (cross-referenced titles left out).
+SENTENCE_TEXT = 2
 MAX_LAYERS = 8  # folders one index may name before an update merges them into one
 
 
@@ -45,12 +48,19 @@ def text_key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def same_text(manifest: dict) -> bool:
+    """Were the manifest's sentence vectors made of the text this version embeds (``SENTENCE_TEXT``)?  If not,
+    the index is stale and its next build reads every sentence again (embedding only what no folder holds)."""
+    return manifest.get("sentence_text") == SENTENCE_TEXT
+
+
 def citable_texts(docs: Iterable[Document]) -> list[str]:
-    """The distinct texts of every citable sentence, in document order (as ``SentenceIndex`` splits them)."""
+    """What every citable sentence says (``text.own_words``), distinct, in document order (as ``SentenceIndex``
+    splits them)."""
     seen: dict[str, None] = {}
     for doc in docs:
         for _, s in citable_sentences(doc):
-            seen.setdefault(s.text)
+            seen.setdefault(own_words(s.text))
     return list(seen)
 
 

@@ -87,6 +87,13 @@ PAGE_SECTION_END_RE = re.compile(
     r"you (may|might) also like:?|most (read|popular):?|more stories:?)$",
     re.I,
 )
+# A cross-reference names another part of the document by its title ('see Section 6.10, “What's in the pool
+# directory?”', 'Chapter 3, "Choosing a distribution"', texinfo's 'Section 3.2 [Title]'): the title names that
+# part and says nothing here, so it is left out of what the sentence is matched on (``text.own_words``).
+XREF_TITLE_RE = re.compile(
+    r"\b((?:Section|Chapter|Appendix|Part|Figure|Table|Example)\s+[\dA-Z][\w.]*,?\s*)"
+    r"(“[^”]{1,300}”|\"[^\"]{1,300}\"|\[[^\]]{1,300}\])"
+)
 OPENS_QUOTE_RE = re.compile(r"^[“\"]")
 # English reported speech: 'X noted that ... . "quote," she said.'
 REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
