@@ -199,7 +199,7 @@ def _eval_parser(sub) -> None:
         "--corpora",
         nargs="*",
         metavar="NAME",
-        help="run the multi-genre benchmark instead (news, debian-faq, gitfaq, nave-kjv, sotu, manuals; all when no NAME), "
+        help="run the multi-genre benchmark instead (news, debian-faq, gitfaq, nave-kjv, sotu, manuals, faq-html; all when no NAME), "
         "leave-one-corpus-out, beside the naive sentence baseline; builds the corpora first if needed",
     )
     sp.add_argument(

@@ -2,7 +2,7 @@
 
 Writes, under ``out`` (git-ignored, default ``evals/cache/corpora``)::
 
-    <name>/              plain UTF-8 .txt files (manuals: PDF and HTML files) + sources.toml
+    <name>/              plain UTF-8 .txt files (manuals, faq-html: PDF and HTML files) + sources.toml
     <name>.jsonl         cases in the format of evals/cases/ceasefire.jsonl
     <name>-holdout/      the same corpus with ~20% of the answerable cases' gold deleted
     <name>-holdout.jsonl those questions, now answerable=false, type "near_miss"
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from assistant.config import ROOT
 
-from . import bible, faq, manuals, news, sotu
+from . import bible, faq, faqhtml, manuals, news, sotu
 from .common import CorpusDraft, holdout, write_corpus
 
 DEFAULT_OUT = ROOT / "evals" / "cache" / "corpora"
@@ -37,6 +37,7 @@ BUILDERS: dict[str, Callable[[Path], CorpusDraft]] = {
     "nave-kjv": bible.build_nave_kjv,
     "sotu": sotu.build_sotu,
     "manuals": manuals.build_manuals,
+    "faq-html": faqhtml.build_faqhtml,
 }
 
 
@@ -126,4 +127,5 @@ BUILDERS_LICENCE = {
     "nave-kjv": bible.LICENCE,
     "sotu": sotu.LICENCE,
     "manuals": manuals.LICENCE,
+    "faq-html": faqhtml.LICENCE,
 }

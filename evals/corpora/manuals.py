@@ -88,10 +88,11 @@ LICENCE = (
 )
 
 
-def manual_docs(cache: Path) -> list[DraftDoc]:
-    """The six files, each with the text the project's readers extract from it (what gold quotes refer to)."""
+def package_docs(cache: Path, files=DOCS) -> list[DraftDoc]:
+    """The files (rows like ``DOCS``), each with the text the project's readers extract from it (what gold
+    quotes refer to)."""
     docs = []
-    for source, pkg, rel, title, publisher, date in DOCS:
+    for source, pkg, rel, title, publisher, date in files:
         assert not pkg.startswith(RESERVED), pkg
         path = benchdata._fetch_deb(Path(cache).resolve(), pkg, progress=True) / rel
         if not path.is_file():
@@ -103,6 +104,6 @@ def manual_docs(cache: Path) -> list[DraftDoc]:
 
 
 def build_manuals(cache: Path) -> CorpusDraft:
-    docs = manual_docs(cache)
+    docs = package_docs(cache)
     cases = load_written(CASES, docs)
     return CorpusDraft("manuals", tuple(docs), tuple(cases), LICENCE)
