@@ -8,6 +8,8 @@ function, nothing is cached here.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -92,3 +94,45 @@ def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Mod
     out.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
     return out
 
+
+def _bare(text: str) -> str:
+    """A heading's words without its numbering ("4.6. When I paste ..." -> "when i paste ...")."""
+    return " ".join(re.sub(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)", "", text).lower().split())
+
+
+def _heading_of(sent: Sentence, sindex: SentenceIndex) -> tuple[int, int] | None:
+    """The heading ``sent`` is, or repeats elsewhere (a table of contents, a cross-reference): its span."""
+    spans = sindex.headings[sent.source] if sent.source in sindex.docs else []
+    inside = [h for h in spans if h[0] <= sent.start < h[1]]
+    if inside or not spans:
+        return inside[0] if inside else None
+    bare, text = _bare(sent.text), sindex.docs[sent.source].text
+    if len(bare.split()) < 4:
+        return None
+    return next((h for h in spans if bare in _bare(text[h[0] : h[1]])), None)
+
+
+def under_headings(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
+    """A heading names the section under it and answers nothing ("1.1 What is IDL?", an FAQ's question), nor
+    does its copy in a table of contents: such candidates are dropped, and when the best candidate is one, the
+    first sentence of that heading's section takes its place and its probability (the sentence's own, as a
+    candidate, was lower).  Documents without layout are unchanged; so is a list of headings only."""
+    heads = [_heading_of(s.sentence, sindex) for s in scored]
+    out = [s for s, h in zip(scored, heads, strict=True) if h is None]
+    if scored and heads[0] is not None:
+        body = _first_under(scored[0], heads[0][1], sindex)
+        if body is not None:
+            out = [body, *(s for s in out if (s.sentence.source, s.index) != (body.sentence.source, body.index))]
+    return out or list(scored)
+
+
+def _first_under(top: Scored, after: int, sindex: SentenceIndex) -> Scored | None:
+    """The first sentence from offset ``after`` on that is no heading itself, past at most two sub-headings."""
+    sents, spans = sindex.by_doc[top.sentence.source], sindex.headings[top.sentence.source]
+    for i in range(bisect.bisect_left(sindex.starts[top.sentence.source], after), len(sents)):
+        sent = sents[i]
+        if sum(after <= a <= sent.start for a, _ in spans) > 2:
+            return None
+        if not sindex.is_heading(sent):
+            return Scored(sent, top.score, top.dense, top.lexical, i, miss=top.miss)
+    return None

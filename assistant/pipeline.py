@@ -25,7 +25,7 @@ import numpy as np
 
 from .compose import build_answer
 from .config import Settings
-from .evidence import Evidence, Scored, candidate_features, candidates, predates, score
+from .evidence import Evidence, Scored, candidate_features, candidates, predates, score, under_headings
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
@@ -116,7 +116,7 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
     """The extractive answer to a planned question, and what a generated answer needs from it."""
     s, docs = settings, engine.docs
     ev = evidence(plan, engine, s, filters)
-    scored = score(ev.candidates, ev.features, ev.cos, engine.model)
+    scored = under_headings(score(ev.candidates, ev.features, ev.cos, engine.model), engine.sentences)
     bm25 = engine.retriever.bm25
     unseen = unseen_names(plan.question, bm25.idf, len(bm25.ids), engine.sentences.meta_terms) if s.abstain_unseen_names else []
     picked, conflict = ([], False) if unseen else select(scored, s, plan, threshold(engine, s))

@@ -40,7 +40,13 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     for p in picked:
         sents = sindex.by_doc[p.sentence.source]
         i = p.index
-        if i > 0 and lang.current.ANAPHORA_RE.match(p.sentence.text) and sents[i - 1].end + 3 >= p.sentence.start:
+        before = sents[i - 1] if i > 0 else None  # a heading is not context: the citation names its section
+        if (
+            before
+            and lang.current.ANAPHORA_RE.match(p.sentence.text)
+            and before.end + 3 >= p.sentence.start
+            and not sindex.is_heading(before)
+        ):
             out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1, True))
         opens = lang.current.OPENS_QUOTE_RE.match
         attributed = lang.current.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)

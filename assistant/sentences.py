@@ -42,6 +42,10 @@ class SentenceIndex:
         self.starts: dict[str, list[int]] = _Lazy(lambda source: [s.start for s in self.by_doc[source]])
         self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
+        # (start, end) of each heading of the document's layout; [] for plain text
+        self.headings: dict[str, list[tuple[int, int]]] = _Lazy(
+            lambda source: [(b.start, b.end) for b in docs[source].blocks if b.kind == "heading"]
+        )
         self._meta_terms: frozenset[str] | None = None
 
     @property
@@ -63,6 +67,10 @@ class SentenceIndex:
                 out.append((i, sents[i]))
             i += 1
         return out
+
+    def is_heading(self, sentence: Sentence) -> bool:
+        """Does ``sentence`` lie in a heading of its document's layout?"""
+        return sentence.source in self.docs and any(a <= sentence.start < b for a, b in self.headings[sentence.source])
 
     def window(self, source: str, i: int) -> str:
         sents = self.by_doc[source]

@@ -60,3 +60,127 @@ def test_a_how_many_question_is_answered_only_by_sentences_with_a_figure(texts, 
     scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
     picked, _ = select(scored, Settings(), Plan.of("How many aid trucks entered Gaza?"), 0.2)
     assert [p.sentence.text for p in picked] == [texts[i] for i in cited]
+
+
+def _laid_out(parts: list[tuple[str, str]]):
+    """A document of (kind, text) blocks, one paragraph each, and its sentence index."""
+    from assistant.sentences import SentenceIndex
+    from assistant.types import Block, Document
+
+    text, blocks = "", []
+    for kind, t in parts:
+        start = len(text)
+        text += t + "\n\n"
+        blocks.append(Block(kind, start, start + len(t), level=2 if kind == "heading" else 0))
+    doc = Document("faq.html", text, blocks=tuple(blocks))
+    return SentenceIndex({"faq.html": doc})
+
+
+FAQ = [
+    ("heading", "1.1. What is GNU nano exactly?"),
+    ("paragraph", "GNU nano was designed to be a free replacement for the Pico text editor."),
+    ("heading", "1.2. Who wrote the first version of it?"),
+    ("heading", "1.2.1. And where was it written then?"),
+    ("paragraph", "Chris Allegretta started the project in 1999 as a small editor."),
+    ("heading", "2. Where can I get the editor from?"),
+    ("heading", "2.1. Which sites mirror the editor files?"),
+    ("heading", "2.2. Which archives keep the older files?"),
+    ("heading", "2.3. Which of the mirrors is the fastest?"),
+    ("paragraph", "The editor's home page lists every mirror that carries its files."),
+]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "picked, heading_score, cited, score",
+    [
+        pytest.param(
+            0, None, "GNU nano was designed to be a free replacement for the Pico text editor.", 0.9, id="yields-to-its-body"
+        ),
+        pytest.param(2, None, "Chris Allegretta started the project in 1999 as a small editor.", 0.9, id="past-a-sub-heading"),
+        pytest.param(6, None, "The editor's home page lists every mirror that carries its files.", 0.9, id="past-two"),
+        pytest.param(5, None, "Where can I get the editor from?", 0.9, id="three-sub-headings-down-is-too-far"),
+        pytest.param(
+            0,
+            0.5,
+            "GNU nano was designed to be a free replacement for the Pico text editor.",
+            0.9,
+            id="body-a-candidate-too",
+        ),
+    ],
+)
+def test_a_heading_stands_aside_for_the_first_sentence_of_its_section(picked, heading_score, cited, score):
+    from assistant.evidence import under_headings
+
+    sindex = _laid_out(FAQ)
+    sents = sindex.by_doc["faq.html"]
+    heading = sents[picked]
+    scored = [Scored(heading, 0.9, 0.5, 0.5, picked)]
+    if heading_score is not None:  # the body was a candidate too, scoring lower on its own
+        body = sents[picked + 1]
+        scored.append(Scored(body, heading_score, 0.5, 0.5, picked + 1))
+    got = under_headings(scored, sindex)
+    assert len(got) == 1 and got[0].sentence.text == cited and got[0].score == score
+    assert sindex.docs["faq.html"].text[got[0].sentence.start : got[0].sentence.end] == cited
+
+
+@pytest.mark.unit
+def test_without_layout_a_question_in_the_text_is_left_where_it_is():
+    from assistant.evidence import under_headings
+    from assistant.sentences import SentenceIndex
+    from assistant.types import Document
+
+    text = "Have ye never read, Out of the mouth of babes thou hast perfected praise? And he left them."
+    sindex = SentenceIndex({"kjv.txt": Document("kjv.txt", text)})
+    verse = sindex.by_doc["kjv.txt"][0]
+    assert under_headings([Scored(verse, 0.9, 0.5, 0.5, 0)], sindex)[0].sentence == verse
+
+
+@pytest.mark.unit
+def test_a_table_of_contents_entry_stands_for_its_section_and_no_heading_is_cited_beside_an_answer():
+    """nano's FAQ opens with its contents as one paragraph ("... 4.6. When I paste text ..."): a copy of a
+    heading there stands for the heading's section; headings lower in the list answer nothing."""
+    from assistant.evidence import under_headings
+
+    sindex = _laid_out(
+        [
+            ("paragraph", "1.1. What is GNU nano exactly? 4.6. When I paste text, each line gets indented further."),
+            *FAQ,
+            ("heading", "4.6. When I paste text, each line gets indented further. Why?"),
+            ("paragraph", "You have the autoindent feature turned on in your settings."),
+        ]
+    )
+    sents = sindex.by_doc["faq.html"]
+    toc = next(i for i, s in enumerate(sents) if s.text.startswith("When I paste") and s.start < 100)
+    heading = next(i for i, s in enumerate(sents) if s.text.startswith("Who wrote"))
+    body = next(i for i, s in enumerate(sents) if s.text.startswith("The editor's home page"))
+    scored = [
+        Scored(sents[toc], 0.8, 0.5, 0.5, toc),
+        Scored(sents[heading], 0.7, 0.5, 0.5, heading),
+        Scored(sents[body], 0.6, 0.5, 0.5, body),
+    ]
+    got = under_headings(scored, sindex)
+    assert [(s.sentence.text, s.score) for s in got] == [
+        ("You have the autoindent feature turned on in your settings.", 0.8),
+        ("The editor's home page lists every mirror that carries its files.", 0.6),
+    ]
+    only_headings = scored[1:2]
+    assert under_headings(only_headings, sindex)[0].sentence.text.startswith("Chris Allegretta")
+
+
+@pytest.mark.unit
+def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
+    """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
+    names its section); in running text the sentence before still is."""
+    from assistant.selection import with_context
+
+    sindex = _laid_out(
+        [
+            ("heading", "3.4. Should nano strip the binary when installing it?"),
+            ("paragraph", "It does when you use make install-strip. It also does so when asked twice."),
+        ]
+    )
+    sents = sindex.by_doc["faq.html"]
+    first, second = (Scored(sents[i], 0.9, 0.5, 0.5, i) for i in (1, 2))
+    assert [s.sentence.text for s in with_context([first], sindex)] == [sents[1].text]
+    assert sorted(s.index for s in with_context([second], sindex)) == [1, 2]
