@@ -9,7 +9,6 @@ function, nothing is cached here.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from .plan import Plan
 from .scoring import FEATURES, Candidate, Model, features
-from .sentences import SentenceIndex
+from .sentences import SentenceIndex, bare
 from .text import own_words
 from .types import Document, Hit, Sentence
 
@@ -95,21 +94,16 @@ def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Mod
     return out
 
 
-def _bare(text: str) -> str:
-    """A heading's words without its numbering ("4.6. When I paste ..." -> "when i paste ...")."""
-    return " ".join(re.sub(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)", "", text).lower().split())
-
-
 def _heading_of(sent: Sentence, sindex: SentenceIndex) -> tuple[int, int] | None:
     """The heading ``sent`` is, or repeats elsewhere (a table of contents, a cross-reference): its span."""
     spans = sindex.headings[sent.source] if sent.source in sindex.docs else []
     inside = [h for h in spans if h[0] <= sent.start < h[1]]
     if inside or not spans:
         return inside[0] if inside else None
-    bare, text = _bare(sent.text), sindex.docs[sent.source].text
-    if len(bare.split()) < 4:
+    words = bare(sent.text)
+    if len(words.split()) < 4:
         return None
-    return next((h for h in spans if bare in _bare(text[h[0] : h[1]])), None)
+    return next((h for h, b in zip(spans, sindex.bare_headings[sent.source], strict=True) if words in b), None)
 
 
 def under_headings(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:

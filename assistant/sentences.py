@@ -8,11 +8,20 @@ snapshot's life.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable
 
 from .chunking import citable_sentences
 from .text import tokenize
 from .types import Document, Sentence
+
+
+def bare(text: str) -> str:
+    """A heading's words without its numbering, in lower case ("4.6. When I paste ..." -> "when i paste ...")."""
+    return " ".join(_NUMBERING.sub("", text).lower().split())
+
+
+_NUMBERING = re.compile(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)")
 
 
 class _Lazy(dict):
@@ -45,6 +54,10 @@ class SentenceIndex:
         # (start, end) of each heading of the document's layout; [] for plain text
         self.headings: dict[str, list[tuple[int, int]]] = _Lazy(
             lambda source: [(b.start, b.end) for b in docs[source].blocks if b.kind == "heading"]
+        )
+        # each heading's words without its numbering ("4.6. When I paste" -> "when i paste"), for finding copies
+        self.bare_headings: dict[str, list[str]] = _Lazy(
+            lambda source: [bare(docs[source].text[a:b]) for a, b in self.headings[source]]
         )
         self._meta_terms: frozenset[str] | None = None
 
