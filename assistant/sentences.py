@@ -24,6 +24,18 @@ def bare(text: str) -> str:
 _NUMBERING = re.compile(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)")
 
 
+MAX_HEADING_WORDS = 40  # a "heading" longer than this is markup used for emphasis (a lede set in <h1>): text
+
+
+def headings(doc: Document) -> list[tuple[int, int]]:
+    """The spans of ``doc``'s layout headings (none for plain text); one of over ``MAX_HEADING_WORDS`` is text."""
+    return [
+        (b.start, b.end)
+        for b in doc.blocks
+        if b.kind == "heading" and len(doc.text[b.start : b.end].split()) <= MAX_HEADING_WORDS
+    ]
+
+
 class _Lazy(dict):
     """A dict that computes a missing key's value once, on first lookup (``[]``; ``get`` never computes)."""
 
@@ -52,9 +64,7 @@ class SentenceIndex:
         self.paragraphs: dict[str, list[int]] = _Lazy(lambda source: [p for p, _ in self._split[source]])
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}")
         # (start, end) of each heading of the document's layout; [] for plain text
-        self.headings: dict[str, list[tuple[int, int]]] = _Lazy(
-            lambda source: [(b.start, b.end) for b in docs[source].blocks if b.kind == "heading"]
-        )
+        self.headings: dict[str, list[tuple[int, int]]] = _Lazy(lambda source: headings(docs[source]))
         # each heading's words without its numbering ("4.6. When I paste" -> "when i paste"), for finding copies
         self.bare_headings: dict[str, list[str]] = _Lazy(
             lambda source: [bare(docs[source].text[a:b]) for a, b in self.headings[source]]

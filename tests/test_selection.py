@@ -184,3 +184,14 @@ def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     first, second = (Scored(sents[i], 0.9, 0.5, 0.5, i) for i in (1, 2))
     assert [s.sentence.text for s in with_context([first], sindex)] == [sents[1].text]
     assert sorted(s.index for s in with_context([second], sindex)) == [1, 2]
+
+
+@pytest.mark.unit
+def test_a_long_heading_is_text_set_large_not_a_heading():
+    """A lede set in <h1> (three sentences, 60 words) is text: its sentences are cited like any other."""
+    from assistant.evidence import under_headings
+
+    lede = " ".join(["The truce that paused the fighting in late November has collapsed, both sides blaming the other."] * 4)
+    sindex = _laid_out([("heading", lede), ("paragraph", "The ceasefire began on November 24, 2023, after weeks of talks.")])
+    first = sindex.by_doc["faq.html"][0]
+    assert not sindex.is_heading(first) and under_headings([Scored(first, 0.9, 0.5, 0.5, 0)], sindex)[0].sentence == first
