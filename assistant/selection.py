@@ -34,7 +34,8 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
 
     The previous sentence when it opens with an anaphor ("During that time, ..."),
     the next one when it is a quotation that carries the claim (English reported
-    speech: 'X noted that ... . "quote," she said.').  Neighbours merge into one citation.
+    speech: 'X noted that ... . "quote," she said.') or the first item of a list the
+    sentence announces ("... lays out three main stages." / "First, ...").  Neighbours merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
     for p in picked:
@@ -48,9 +49,11 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             and not sindex.is_heading(before)
         ):
             out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1, True))
-        opens = lang.current.OPENS_QUOTE_RE.match
+        opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
         attributed = lang.current.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)
-        if i + 1 < len(sents) and opens(sents[i + 1].text) and attributed and sents[i + 1].start - p.sentence.end <= 3:
+        quoted = nxt and opens(nxt.text) and attributed
+        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and lang.current.FIRST_ITEM_RE.match(nxt.text)
+        if nxt and (quoted or listed) and nxt.start - p.sentence.end <= 3:
             out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))

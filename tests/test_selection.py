@@ -195,3 +195,43 @@ def test_a_long_heading_is_text_set_large_not_a_heading():
     sindex = _laid_out([("heading", lede), ("paragraph", "The ceasefire began on November 24, 2023, after weeks of talks.")])
     first = sindex.by_doc["faq.html"][0]
     assert not sindex.is_heading(first) and under_headings([Scored(first, 0.9, 0.5, 0.5, 0)], sindex)[0].sentence == first
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "first, second, joined",
+    [
+        pytest.param(
+            "The proposal lays out three main stages toward a ceasefire.",
+            "First, over six weeks, troops would leave.",
+            True,
+            id="a-count-announces",
+        ),
+        pytest.param(
+            "The Debian archive keeps its packages in several distributions, each with its own release rules and users:",
+            "First, the stable one is released every two years.",
+            True,
+            id="a-colon-announces",
+        ),
+        pytest.param(
+            "The proposal lays out a path toward a ceasefire.",
+            "First, over six weeks, troops would leave.",
+            False,
+            id="nothing-announced",
+        ),
+        pytest.param(
+            "The proposal lays out three main stages toward a ceasefire.",
+            "First-class mail resumed on Monday.",
+            False,
+            id="not-a-first-item",
+        ),
+    ],
+)
+def test_a_sentence_that_announces_a_list_is_read_with_its_first_item(first, second, joined):
+    from assistant.selection import with_context
+    from assistant.sentences import SentenceIndex
+    from assistant.types import Document
+
+    sindex = SentenceIndex({"a.txt": Document("a.txt", f"{first}\n{second}")})
+    lead = Scored(sindex.by_doc["a.txt"][0], 0.9, 0.5, 0.5, 0)
+    assert len(with_context([lead], sindex)) == (2 if joined else 1)

@@ -95,6 +95,10 @@ XREF_TITLE_RE = re.compile(
     r"(“[^”]{1,300}”|\"[^\"]{1,300}\"|\[[^\]]{1,300}\])"
 )
 OPENS_QUOTE_RE = re.compile(r"^[“\"]")
+# A sentence that announces what follows ("The proposal lays out three main stages toward a ceasefire.", "There are
+# three major distributions:") is read with the first item after it ("First, over a period of six weeks, ...").
+ANNOUNCES_RE = re.compile(rf":\s*$|\b(?:\d+|{'|'.join(sorted(NUMBER_VALUES))})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
+FIRST_ITEM_RE = re.compile(r"^(?:First(?:ly)?(?![\w-])|First of all\b|To begin with\b|\(?1[.)]\s|\(a\)\s)")
 # English reported speech: 'X noted that ... . "quote," she said.'
 REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
 
