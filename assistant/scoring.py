@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import lang
-from .text import match_form, own_words, tokenize
+from .text import match_form, own_words, stem, tokenize, words
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -83,6 +83,31 @@ def figures(text: str) -> list[tuple[str, str]]:
             toks = tokenize(lw, keep_stopwords=True)
             out.append((num.replace(",", ""), toks[0] if toks else lw))
             break
+    return out
+
+
+def counts(text: str, counted: Collection[str]) -> bool:
+    """Does ``text`` give a figure for one of the ``counted`` things: a number followed by a noun phrase that names
+    one of them (in match form: "150 Palestinian prisoners" and "thousands of prisoners" count "prisoners", "40,000
+    Palestinians" does not count "soldiers", "180 missiles landed in Israeli territory" does not count "Israelis")?"""
+    want = {match_form(t) for t in counted}
+    for m in lang.current.COUNT_RE.finditer(text):
+        if lang.current.YEAR_RE.fullmatch(m.group(0)):
+            continue  # "in 2024 the talks resumed" counts nothing
+        if want & {match_form(w) for w in _noun_phrase(words(text[m.end() : m.end() + 120]))}:
+            return True
+    return False
+
+
+def _noun_phrase(after: list[str]) -> list[str]:
+    """The words after a number up to the first function word ("of" first is skipped: "dozens of trucks")."""
+    if after[:1] == ["of"]:
+        after = after[1:]
+    out = []
+    for w in after[: lang.current.COUNTED_WITHIN]:
+        if w in lang.current.FUNCTION_WORDS:
+            break
+        out.append(stem(w))
     return out
 
 

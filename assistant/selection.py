@@ -18,7 +18,7 @@ from .config import Settings
 from .conflicts import find_conflict
 from .evidence import Scored
 from .plan import Plan
-from .scoring import kind_fit
+from .scoring import counts, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
 from .types import Sentence
@@ -114,6 +114,8 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
     shape = plan.shape
     if shape == "number":  # "how many" is answered by a figure: a sentence with none cannot answer it
         scored = [s for s in scored if kind_fit(shape, s.sentence.text, plan.counted) > 0]
+        if plan.counted and lang.current.COUNTS_THINGS_RE.search(plan.question):  # nor one counting other things
+            scored = [s for s in scored if counts(s.sentence.text, plan.counted)]
     floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
     if not scored or scored[0].score < floor:
         return [], False

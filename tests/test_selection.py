@@ -51,6 +51,8 @@ def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, c
         pytest.param(["Aid flowed into Gaza during the truce.", "Some 200 trucks entered each day."], [1], id="the-figure"),
         pytest.param(["Aid flowed into Gaza during the truce.", "Dozens of trucks entered."], [1], id="a-number-word"),
         pytest.param(["Aid flowed into Gaza during the truce.", "Trucks entered after the deal."], [], id="no-figure"),
+        pytest.param(["Some 21,000 Palestinians had been killed by then.", "200 aid trucks entered."], [1], id="counts-trucks"),
+        pytest.param(["Some 21,000 Palestinians had been killed by then."], [], id="a-figure-of-other-things"),
     ],
 )
 def test_a_how_many_question_is_answered_only_by_sentences_with_a_figure(texts, cited):
@@ -60,6 +62,47 @@ def test_a_how_many_question_is_answered_only_by_sentences_with_a_figure(texts, 
     scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
     picked, _ = select(scored, Settings(), Plan.of("How many aid trucks entered Gaza?"), 0.2)
     assert [p.sentence.text for p in picked] == [texts[i] for i in cited]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, text, counted",
+    [
+        pytest.param(
+            "How many hostages did Hamas free?", "Hamas released 50 Israeli hostages, mostly women.", True, id="adjective-between"
+        ),
+        pytest.param(
+            "How many Israeli soldiers were killed?", "More than 40,000 Palestinians have been killed.", False, id="other-people"
+        ),
+        pytest.param(
+            "How many Debian distributions are there?",
+            "There are three major distributions: stable, testing, unstable.",
+            True,
+            id="number-word",
+        ),
+        pytest.param("How many workers got bonuses?", "Some 3 million workers got bonuses.", True, id="scale-word"),
+        pytest.param("How many aid trucks entered?", "Dozens of trucks entered each day.", True, id="dozens-of"),
+        pytest.param(
+            "How many jobs will it create?",
+            "It will create nearly 100,000 new high-paying auto jobs.",
+            True,
+            id="long-noun-phrase",
+        ),
+        pytest.param(
+            "How many Israelis were hurt?", "Around 180 missiles landed in Israeli territory.", False, id="the-phrase-ends-at-in"
+        ),
+        pytest.param(
+            "How many missiles were fired?",
+            "In 2024 the talks resumed; missiles were fired later.",
+            False,
+            id="a-year-counts-nothing",
+        ),
+    ],
+)
+def test_counts_finds_a_figure_for_the_counted_thing(question, text, counted):
+    from assistant.scoring import counts
+
+    assert counts(text, Plan.of(question).counted) is counted
 
 
 def _laid_out(parts: list[tuple[str, str]]):

@@ -67,6 +67,14 @@ _SHAPES = (
 )
 # After "how many": the noun phrase counted ("how many hostages were released" -> "hostages").
 COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,1}[\w’'-]+)", re.I)
+# "How many" counts things (not "how much", an amount): the answer is a figure followed, within a few words, by
+# one of the counted words ("150 Palestinian prisoners" for "how many prisoners").
+COUNTS_THINGS_RE = re.compile(r"\bhow many\b", re.I)
+# a number in digits or words, and the few words after it where the thing it counts is named
+COUNT_RE = re.compile(
+    rf"(?<![\w.-])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\w-])|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I
+)
+COUNTED_WITHIN = 6
 
 # A sentence opening with one of these leans on the sentence before it.
 ANAPHORA_RE = re.compile(
