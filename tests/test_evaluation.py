@@ -285,23 +285,21 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # --- the full eval on the real corpus, and the gate ------------------------------------------------
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
-# Re-measured with the learned evidence scorer (branch scorer, shipped weights, rel_score 0.4): evidence
-# hit and recall rose (one citation per picked sentence), citation precision fell (more sentences cited)
-# and abstention recall fell to 0.333 (the threshold is fitted on five corpora, not on this file).
+# Re-measured 2026-12-05 (shipped scorer; headings, list openers, "how many" counting the thing asked).
 GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.73,  # 0.778 (was 0.597)
-    "evidence_recall": 0.61,  # 0.657 (was 0.484)
-    "citation_recall": 0.62,  # 0.662 (was 0.684)
-    "citation_precision": 0.38,  # 0.409 (was 0.506)
-    "keyword_accuracy": 0.69,  # 0.736 (was 0.736)
-    "abstention_recall": 0.3,  # 0.333 (was 0.444)
-    "abstention_precision": 0.75,  # 0.857 (was 0.800)
+    "evidence_hit": 0.80,  # 0.847
+    "evidence_recall": 0.65,  # 0.693
+    "citation_recall": 0.65,  # 0.693
+    "citation_precision": 0.41,  # 0.446
+    "keyword_accuracy": 0.72,  # 0.764
+    "abstention_recall": 0.55,  # 0.611
+    "abstention_precision": 0.85,  # 0.917
     "hit@5": 0.92,  # 0.972
     "mrr": 0.79,  # 0.843
     "ndcg@10": 0.79,  # 0.843
 }
-GATE_MAX = {"false_abstention": 0.06}  # 0.014 (was 0.028)
+GATE_MAX = {"false_abstention": 0.04}  # 0.014
 
 
 def check_gate(metrics):
