@@ -100,11 +100,14 @@ def counts(text: str, counted: Collection[str]) -> bool:
 
 
 def _noun_phrase(after: list[str]) -> list[str]:
-    """The words after a number up to the first function word ("of" first is skipped: "dozens of trucks")."""
+    """The words after a number up to the first function word ("of", "more" first are skipped: "dozens of trucks",
+    "20 more hostages")."""
     if after[:1] == ["of"]:
         after = after[1:]
     out = []
     for w in after[: lang.current.COUNTED_WITHIN]:
+        if w in lang.current.FIGURE_FILLER and not out:
+            continue  # "20 more hostages", "a total of"
         if w in lang.current.FUNCTION_WORDS:
             break
         out.append(stem(w))

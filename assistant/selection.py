@@ -114,11 +114,14 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
     shape = plan.shape
     if shape == "number":  # "how many" is answered by a figure: a sentence with none cannot answer it
         scored = [s for s in scored if kind_fit(shape, s.sentence.text, plan.counted) > 0]
-        if plan.counted and lang.current.COUNTS_THINGS_RE.search(plan.question):  # nor one counting other things
-            scored = [s for s in scored if counts(s.sentence.text, plan.counted)]
     floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
     if not scored or scored[0].score < floor:
         return [], False
+    if shape == "number" and plan.counted and lang.current.COUNTS_THINGS_RE.search(plan.question):
+        # "how many X": unanswered unless a strong sentence counts X (not "40,000 Palestinians" for soldiers);
+        # when one does, the figures other sources give under another noun ("110 captives") still count
+        if not any(s.score >= floor and counts(s.sentence.text, plan.counted) for s in scored):
+            return [], False
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]
