@@ -51,7 +51,9 @@ def test_a_question_in_the_text_is_cited_only_when_nothing_else_answers(texts, c
         pytest.param(["Aid flowed into Gaza during the truce.", "Some 200 trucks entered each day."], [1], id="the-figure"),
         pytest.param(["Aid flowed into Gaza during the truce.", "Dozens of trucks entered."], [1], id="a-number-word"),
         pytest.param(["Aid flowed into Gaza during the truce.", "Trucks entered after the deal."], [], id="no-figure"),
-        pytest.param(["Some 21,000 Palestinians had been killed by then.", "200 aid trucks entered."], [0, 1], id="one-counts-trucks"),
+        pytest.param(
+            ["Some 21,000 Palestinians had been killed by then.", "200 aid trucks entered."], [0, 1], id="one-counts-trucks"
+        ),
         pytest.param(["Some 21,000 Palestinians had been killed by then."], [], id="a-figure-of-other-things"),
     ],
 )
