@@ -96,10 +96,10 @@ def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Mod
 
 def _heading_of(sent: Sentence, sindex: SentenceIndex) -> tuple[int, int] | None:
     """The heading ``sent`` is, or repeats elsewhere (a table of contents, a cross-reference): its span."""
+    inside = sindex.heading_at(sent)
     spans = sindex.headings[sent.source] if sent.source in sindex.docs else []
-    inside = [h for h in spans if h[0] <= sent.start < h[1]]
     if inside or not spans:
-        return inside[0] if inside else None
+        return inside
     words = bare(sent.text)
     if len(words.split()) < 4:
         return None

@@ -48,13 +48,13 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             and before.end + 3 >= p.sentence.start
             and not sindex.is_heading(before)
         ):
-            out.setdefault((p.sentence.source, i - 1), Scored(sents[i - 1], p.score, p.dense, p.lexical, i - 1, True))
+            out.setdefault((p.sentence.source, i - 1), Scored(before, p.score, p.dense, p.lexical, i - 1, True))
         opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
         attributed = lang.current.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)
         quoted = nxt and opens(nxt.text) and attributed
         listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and lang.current.FIRST_ITEM_RE.match(nxt.text)
         if nxt and (quoted or listed) and nxt.start - p.sentence.end <= 3:
-            out.setdefault((p.sentence.source, i + 1), Scored(sents[i + 1], p.score, p.dense, p.lexical, i + 1, True))
+            out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 

@@ -91,9 +91,14 @@ class SentenceIndex:
             i += 1
         return out
 
+    def heading_at(self, sentence: Sentence) -> tuple[int, int] | None:
+        """The span of the layout heading ``sentence`` lies in, if any."""
+        spans = self.headings[sentence.source] if sentence.source in self.docs else []
+        return next(((a, b) for a, b in spans if a <= sentence.start < b), None)
+
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""
-        return sentence.source in self.docs and any(a <= sentence.start < b for a, b in self.headings[sentence.source])
+        return self.heading_at(sentence) is not None
 
     def window(self, source: str, i: int) -> str:
         sents = self.by_doc[source]
