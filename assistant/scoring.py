@@ -89,14 +89,34 @@ def figures(text: str) -> list[tuple[str, str]]:
 def counts(text: str, counted: Collection[str]) -> bool:
     """Does ``text`` give a figure for one of the ``counted`` things: a number followed by a noun phrase that names
     one of them (in match form: "150 Palestinian prisoners" and "thousands of prisoners" count "prisoners", "40,000
-    Palestinians" does not count "soldiers", "180 missiles landed in Israeli territory" does not count "Israelis")?"""
+    Palestinians" does not count "soldiers", "180 missiles landed in Israeli territory" does not count "Israelis";
+    "150 deaths" counts people)?"""
+    en = lang.current
     want = {match_form(t) for t in counted}
-    for m in lang.current.COUNT_RE.finditer(text):
-        if lang.current.YEAR_RE.fullmatch(m.group(0)):
+    if want & {match_form(w) for w in en.PEOPLE_WORDS}:
+        want |= {match_form(w) for w in en.PEOPLE_NOUNS}
+    for m in en.COUNT_RE.finditer(text):
+        if en.YEAR_RE.fullmatch(m.group(0)):
             continue  # "in 2024 the talks resumed" counts nothing
         if want & {match_form(w) for w in _noun_phrase(words(text[m.end() : m.end() + 120]))}:
             return True
     return False
+
+
+def gives_new(kind: str, text: str, known: str) -> bool:
+    """Does ``text`` hold a date (``kind`` "date"), a proper name ("name") or a figure ("figure", not a year) that
+    ``known`` (the question, with its follow-up context) does not: "November 24, 2023" answers "On what date did
+    the November 2023 truce take effect?", "in late November" does not; "The recent death of Hamas leader Yahya
+    Sinwar ..." names nobody new for "Who replaced Yahya Sinwar?"."""
+    if kind in ("date", "figure"):
+        have = set(tokenize(known, keep_stopwords=True))
+        pattern = lang.current.DATE_MENTION_RE if kind == "date" else lang.current.COUNT_RE
+        found = (m.group(0) for m in pattern.finditer(text))
+        if kind == "figure":  # "in 2017" sizes nothing
+            found = (f for f in found if not lang.current.YEAR_RE.fullmatch(f))
+        return any(not set(tokenize(f, keep_stopwords=True)) <= have for f in found)
+    have = set(tokenize(known))
+    return any(not set(tokenize(name)) <= have for name in lang.current.proper_names(text))
 
 
 def _noun_phrase(after: list[str]) -> list[str]:

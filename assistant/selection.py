@@ -18,7 +18,7 @@ from .config import Settings
 from .conflicts import find_conflict
 from .evidence import Scored
 from .plan import Plan
-from .scoring import counts, kind_fit
+from .scoring import counts, gives_new, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
 from .types import Sentence
@@ -122,6 +122,9 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
         # when one does, the figures other sources give under another noun ("110 captives") still count
         if not any(s.score >= floor and counts(s.sentence.text, plan.counted) for s in scored):
             return [], False
+    asks = lang.current.asks_new(plan.question)  # "when did ...", "who replaced ...": a date or name not yet known
+    if asks and not any(s.score >= floor and gives_new(asks, s.sentence.text, plan.query) for s in scored):
+        return [], False
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]

@@ -94,6 +94,13 @@ def test_a_how_many_question_is_answered_only_by_sentences_with_a_figure(texts, 
             "How many Israelis were hurt?", "Around 180 missiles landed in Israeli territory.", False, id="the-phrase-ends-at-in"
         ),
         pytest.param(
+            "How many people were killed per day?", "It averaged about 150 deaths per day.", True, id="people-as-deaths"
+        ),
+        pytest.param(
+            "How many people were killed?", "More than 40,000 Palestinians have been killed.", False, id="a-group-is-not-people"
+        ),
+        pytest.param("How many people were killed?", "Some 180 missiles landed in Israel.", False, id="not-people"),
+        pytest.param(
             "How many missiles were fired?",
             "In 2024 the talks resumed; missiles were fired later.",
             False,
@@ -105,6 +112,116 @@ def test_counts_finds_a_figure_for_the_counted_thing(question, text, counted):
     from assistant.scoring import counts
 
     assert counts(text, Plan.of(question).counted) is counted
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, asks",
+    [
+        ("When did the truce begin?", "date"),
+        ("On what date did the November 2023 truce take effect?", "date"),
+        ("In what year was the FAQ written?", "date"),
+        ("When should I run apt-get update?", ""),  # a condition, not a date
+        ("When does nano save a backup?", ""),
+        ("Who replaced Yahya Sinwar as Hamas leader?", "name"),
+        ("Whom did Blinken meet in Cairo?", "name"),
+        ("What was the name of the Egyptian official?", "name"),
+        ("Who can upload packages?", ""),  # a kind of person, maybe unnamed
+        ("Who should use the stable release?", ""),
+        ("What happened in May?", ""),
+        ("How large was the deficit when Obama took office?", "figure"),
+        ("If an IDL file is imported twice, how long does reading it take?", "figure"),
+        ("How often is it read?", ""),  # "every time" is an answer
+    ],
+)
+def test_questions_that_ask_for_a_new_date_or_name(question, asks):
+    from assistant import lang
+
+    assert lang.current.asks_new(question) == asks
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "kind, known, text, gives",
+    [
+        pytest.param(
+            "date",
+            "On what date did the November 2023 truce take effect?",
+            "The ceasefire began on November 24, 2023.",
+            True,
+            id="day-of-the-month",
+        ),
+        pytest.param(
+            "date",
+            "On what date did the November 2023 truce take effect?",
+            "The truce that paused hostilities in late November collapsed.",
+            False,
+            id="month-already-known",
+        ),
+        pytest.param("date", "When did the talks begin?", "The talks began three weeks ago.", True, id="relative"),
+        pytest.param("date", "When did the talks begin?", "The talks may resume, officials said.", False, id="may-is-a-verb"),
+        pytest.param("date", "When did the talks begin?", "Talks began on 2 March in Doha.", True, id="day-first"),
+        pytest.param(
+            "name",
+            "Who replaced Yahya Sinwar as Hamas leader?",
+            "The death of Hamas leader Yahya Sinwar could open talks.",
+            False,
+            id="only-known-names",
+        ),
+        pytest.param(
+            "name",
+            "Who replaced Yahya Sinwar as Hamas leader?",
+            "Hamas named Mohammed Sinwar to succeed him.",
+            True,
+            id="a-new-name",
+        ),
+        pytest.param("name", "Who wrote the report?", "It was written by a committee of experts.", False, id="no-name"),
+        pytest.param(
+            "figure", "How large was the deficit in 2009?", "The deficit was $1.3 trillion in 2009.", True, id="an-amount"
+        ),
+        pytest.param(
+            "figure",
+            "How big was the deficit?",
+            "The big tax cut of 2017 was to pay for itself.",
+            False,
+            id="a-year-sizes-nothing",
+        ),
+        pytest.param(
+            "figure", "How long did the four-day truce last?", "The four-day truce was extended.", False, id="the-question's-own"
+        ),
+        pytest.param("figure", "How long did the truce last?", "It lasted seven days.", True, id="a-number-word"),
+    ],
+)
+def test_gives_new_finds_a_date_or_name_the_question_lacks(kind, known, text, gives):
+    from assistant.scoring import gives_new
+
+    assert gives_new(kind, text, known) is gives
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, texts, cited",
+    [
+        pytest.param(
+            "When did the truce begin?",
+            ["The truce in November was fragile.", "It began on November 24."],
+            [0, 1],
+            id="one-gives-the-day",
+        ),
+        pytest.param(
+            "On what date did the November truce begin?", ["The truce in November was fragile."], [], id="none-gives-a-new-date"
+        ),
+        pytest.param("When should I update?", ["Update before installing anything."], [0], id="a-condition-needs-no-date"),
+        pytest.param("Who replaced Sinwar?", ["The death of Sinwar opened a door."], [], id="no-new-name"),
+    ],
+)
+def test_a_question_for_a_date_or_name_is_answered_only_when_a_strong_sentence_gives_one(question, texts, cited):
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
+    picked, _ = select(scored, Settings(), Plan.of(question), 0.2)
+    assert [p.sentence.text for p in picked] == [texts[i] for i in cited]
 
 
 def _laid_out(parts: list[tuple[str, str]]):

@@ -37,6 +37,21 @@ DATE_RE = re.compile(
     r"last (?:week|month|year)|this (?:week|month|year))\b"
 )
 YEAR_RE = re.compile(r"\b(1[5-9]|20)\d\d\b")
+# A date as an answer gives it: a day of a month ("November 24", "24 November", "Nov. 24th"), a year, a weekday
+# or a month; "in late November" does not answer "On what date did the November 2023 truce take effect?".
+DATE_MENTION_RE = re.compile(
+    rf"\b(?:{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}|"
+    rf"{_MONTH_RE}|(?:1[5-9]|20)\d\d\b|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|"
+    r"(?i:yesterday\b|(?:last|earlier this) (?:week|month|year)\b|\w+ (?:days|weeks|months|years) (?:ago|earlier|later)\b))"
+)
+# Questions whose answer is a date, a name or a figure the question does not already hold ("When did ...", "On
+# what date", "Who replaced ...", "What was the name of ...", "How large ..."). "When should I ...", "Who can ..."
+# ask for a condition or a kind of person, which a text may give without any date or name, so they are left out.
+ASKS_NEW = (
+    ("date", re.compile(r"^(?:when (?:did|was|were)|(?:on |in )?what (?:date|day|year)|since when)\b", re.I)),
+    ("name", re.compile(r"^(?:what was the name|whom? (?:was|were|did|\w+ed)\b)", re.I)),
+    ("figure", re.compile(r"\bhow (?:big|large|long|far|old|tall|wide|heavy|deep)\b", re.I)),  # a size: some figure
+)
 SNOWBALL = "english"  # PyStemmer's language for matching words across derivations (text.match_form)
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
@@ -75,6 +90,13 @@ COUNT_RE = re.compile(
     rf"(?<![\w.-])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\w-])|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I
 )
 COUNTED_WITHIN = 6
+# "How many people ..." is answered by a figure of people under another noun ("150 deaths per day").  A group
+# named by who they are ("40,000 Palestinians") is not taken for "people": "How many people were killed in
+# Lebanon?" is not answered by Gaza's dead.
+PEOPLE_WORDS = frozenset("people persons individuals".split())
+PEOPLE_NOUNS = frozenset(
+    "deaths dead casualties fatalities victims civilians residents citizens inhabitants children women men adults".split()
+)
 
 # A sentence opening with one of these leans on the sentence before it.
 ANAPHORA_RE = re.compile(
@@ -109,6 +131,11 @@ ANNOUNCES_RE = re.compile(rf":\s*$|\b(?:\d+|{'|'.join(sorted(NUMBER_VALUES))})\s
 FIRST_ITEM_RE = re.compile(r"^(?:First(?:ly)?(?![\w-])|First of all\b|To begin with\b|\(?1[.)]\s|\(a\)\s)")
 # English reported speech: 'X noted that ... . "quote," she said.'
 REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
+
+
+def asks_new(question: str) -> str:
+    """'date', 'name' or 'figure' when the question asks for one it does not hold (``ASKS_NEW``), else ''."""
+    return next((kind for kind, pattern in ASKS_NEW if pattern.search(question.strip())), "")
 
 
 def question_shape(question: str) -> str:
