@@ -285,21 +285,22 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # --- the full eval on the real corpus, and the gate ------------------------------------------------
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
-# Re-measured 2026-12-05 (shipped scorer; headings, list openers, "how many" counting the thing asked).
+# Re-measured 2026-12-05 (shipped scorer; headings, list openers, "how many" counting the thing asked, a date,
+# name or size asked for).
 GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.80,  # 0.847
-    "evidence_recall": 0.65,  # 0.697
-    "citation_recall": 0.65,  # 0.697
-    "citation_precision": 0.41,  # 0.447
-    "keyword_accuracy": 0.72,  # 0.778
-    "abstention_recall": 0.55,  # 0.611
-    "abstention_precision": 0.85,  # 0.917
+    "evidence_hit": 0.80,  # 0.861
+    "evidence_recall": 0.65,  # 0.711
+    "citation_recall": 0.65,  # 0.711
+    "citation_precision": 0.41,  # 0.455
+    "keyword_accuracy": 0.72,  # 0.792
+    "abstention_recall": 0.65,  # 0.722
+    "abstention_precision": 0.85,  # 1.000
     "hit@5": 0.92,  # 0.972
     "mrr": 0.79,  # 0.843
     "ndcg@10": 0.79,  # 0.843
 }
-GATE_MAX = {"false_abstention": 0.04}  # 0.014
+GATE_MAX = {"false_abstention": 0.04}  # 0.000
 
 
 def check_gate(metrics):
