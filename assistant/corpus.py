@@ -115,10 +115,11 @@ def clean_metadata(source: str, raw) -> tuple[dict, list[LoadError]]:
 _MARKUP = re.compile(r"^\s*(<[^>]*>|[-=*_~`|+#>]{2,}|!?\[|\{|https?://|www\.)|https?://")
 
 
-def _default_title(source: str, text: str) -> str:
+def _default_title(source: str, text: str, markup: bool = True) -> str:
     """A title for a file without one: its first real heading (Markdown or reStructuredText, never a
-    directive or markup), else a short plain first line of text, else its name."""
-    heading = first_heading(text)
+    directive or markup; only where the text is such a file: a PDF's code sample "# This file was generated"
+    is no heading), else a short plain first line of text, else its name."""
+    heading = first_heading(text) if markup else ""
     if heading and len(heading) <= 200:
         return heading
     first = first_text_line(text)
@@ -209,7 +210,9 @@ def make_document(
     return Document(
         source=source,
         text=text,
-        title=clean_label(str(meta.get("title") or "")) or clean_label(_default_title(source, text)) or Path(source).stem,
+        title=clean_label(str(meta.get("title") or ""))
+        or clean_label(_default_title(source, text, not extracted or extracted.kind == "text"))
+        or Path(source).stem,
         publisher=clean_label(str(meta.get("publisher", ""))),
         author=clean_label(str(meta.get("author", ""))),
         date=str(meta.get("date", "")),
