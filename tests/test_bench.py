@@ -40,6 +40,19 @@ def test_select_docs(counts, n, expected):
 
 
 @pytest.mark.unit
+def test_replicated_copies_only_the_distractors_until_the_size_is_reached():
+    from evals.scale.sources import BenchDoc
+
+    docs = [BenchDoc("kjv/Gen.txt", "In the beginning.", "kjv"), BenchDoc("sotu/a.txt", "Tonight.", "sotu")]
+    docs.append(BenchDoc("brown/b.txt", "Text.", "brown"))
+    out, added = B.replicated(docs, [10, 3, 2], 21)
+    assert [d.name for d in out[3:]] == ["copy-1/sotu/a.txt", "copy-1/brown/b.txt", "copy-2/sotu/a.txt"]
+    assert added == [3, 2, 3] and out[3].text == "Tonight." and out[3].source == "sotu"
+    assert B.select_docs([10, 3, 2, *added], 21) == 6
+    assert B.replicated(docs, [10, 3, 2], 15) == (docs, [])  # the sources hold enough: no copy
+
+
+@pytest.mark.unit
 def test_unique_in_order_keeps_rank_order_without_repeats():
     assert M.unique_in_order([["v1", "v2"], ["v9"], ["v2", "v3"], []]) == ["v1", "v2", "v9", "v3"]
 

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import ROOT
@@ -60,6 +61,28 @@ def chunk_counts(data, cache: Path, chunk_size: int, overlap: int) -> list[int]:
     counts = [len(chunk_document(make_document(d.name, d.text), chunk_size, overlap)) for d in data.docs]
     path.write_text(json.dumps(counts))
     return counts
+
+
+def replicated(docs: Sequence, counts: Sequence[int], n: int, keep: str = "kjv") -> tuple[list, list[int]]:
+    """``docs`` (all of them) plus copies of the documents not from ``keep`` under ``copy-<k>/`` names, in
+    rounds, until their chunk counts reach ``n``; and the copies' chunk counts.
+
+    The scale run past what the sources hold (``--replicate``): KJV, which the Nave queries judge, stays one
+    copy, so every copy is a distractor; copies are the same text under another file name, so their vectors
+    come from the embedding cache and the keyword index sees the same words again (an easier haystack than
+    as many distinct texts: the report labels it)."""
+    out, added = list(docs), []
+    pool = [(d, c) for d, c in zip(docs, counts, strict=True) if d.source != keep and c]
+    total, k = sum(counts), 1
+    while total < n and pool:
+        for d, c in pool:
+            if total >= n:
+                break
+            out.append(replace(d, name=f"copy-{k}/{d.name}"))
+            added.append(c)
+            total += c
+        k += 1
+    return out, added
 
 
 def write_corpus(docs, dest: Path) -> None:
@@ -108,16 +131,24 @@ def run_size(args, data, counts: list[int], n: int, cache: Path) -> dict:
     """Every figure of one size, from its three child processes."""
     from .server import ChromaServer
 
-    ndocs = select_docs(counts, n)
-    if n > sum(counts):
+    docs = data.docs
+    if n > sum(counts) and args.replicate:
+        docs, more = replicated(docs, counts, n)
+        counts = [*counts, *more]
+    elif n > sum(counts):
         print(f"bench: size {n:,} asked, but the corpora hold {sum(counts):,} chunks; using all of them", file=sys.stderr)
+    ndocs = select_docs(counts, n)
+    copies = sum(1 for d in docs[:ndocs] if d.name.startswith("copy-"))
     work = cache / f"size-{n}-{args.chunk_size}-{args.overlap}"
     work.mkdir(parents=True, exist_ok=True)
-    write_corpus(data.docs[:ndocs], work / "corpus")
+    write_corpus(docs[:ndocs], work / "corpus")
     job = _job(args, n, work, cache)
-    sources = sorted({d.source for d in data.docs[:ndocs]})
-    print(f"\nbench: size {n:,}: {ndocs:,} documents ({', '.join(sources)}), {sum(counts[:ndocs]):,} chunks", file=sys.stderr)
-    row = {"size": n, "sources": sources, "embed_cache": bool(job["embed_cache"])}
+    sources = sorted({d.source for d in docs[:ndocs]})
+    print(
+        f"\nbench: size {n:,}: {ndocs:,} documents ({', '.join(sources)}; {copies:,} copies), {sum(counts[:ndocs]):,} chunks",
+        file=sys.stderr,
+    )
+    row = {"size": n, "sources": sources, "embed_cache": bool(job["embed_cache"]), "copies": copies}
     t0 = time.perf_counter()
     row |= run_child("embedded", job)
     if not args.no_llamaindex:
@@ -182,6 +213,11 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--per-client", type=int, default=50, help="load test: questions per client")
     sp.add_argument("--no-server", action="store_true", help="skip the Chroma server figures and the load test")
     sp.add_argument("--no-llamaindex", action="store_true", help="skip the LlamaIndex baseline")
+    sp.add_argument(
+        "--replicate",
+        action="store_true",
+        help="sizes past what the sources hold add copies of the non-KJV documents under other names (labelled)",
+    )
     sp.add_argument("--merge", action="store_true", help="keep the other sizes already in OUT/bench.json (re-run one size)")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
 

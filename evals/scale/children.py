@@ -338,15 +338,22 @@ def load_test(a, questions: Sequence[str], clients: int, per: int) -> dict:
 def child_server(job: dict) -> dict:
     from assistant.api import Assistant
 
-    a = Assistant(settings_for(job, chroma_url=job["chroma_url"]))
+    a = Assistant(settings_for(job, chroma_url=job["chroma_url"], replica=True))  # as `serve --replica` reads it
+    t0 = time.perf_counter()
+    docs = set(a.loaded().snapshot.docs)
+    load_s = time.perf_counter() - t0
+    load_peak = peak_rss_mb()  # the replica with its index loaded, before the benchmark's own data
     data = load_data(Path(job["cache"]) / "data")
-    questions = [t for _, t, _ in size_queries(data, set(a.loaded().snapshot.docs), job["queries"])]
+    questions = [t for _, t, _ in size_queries(data, docs, job["queries"])]
     timed_asks(a, questions[:3])
     ms = timed_asks(a, questions[: job["latency_queries"]])
     return {
+        "replica_load_s": load_s,
+        "replica_load_peak_rss_mb": load_peak,
         "server_ask_p50_ms": percentile(ms, 50),
         "server_ask_p95_ms": percentile(ms, 95),
         "load": load_test(a, questions, job["clients"], job["per_client"]),
+        "replica_peak_rss_mb": peak_rss_mb(),  # the replica's process: load, questions, load test (Nave data included)
     }
 
 

@@ -9,6 +9,17 @@ SYSTEMS = ("project", "bm25", "dense", "llamaindex")
 LABELS = {"project": "project (hybrid)", "bm25": "BM25 alone", "dense": "dense alone", "llamaindex": "LlamaIndex default"}
 
 
+def _replica(r: dict) -> str:
+    load = _f(r.get("replica_load_s"), "{:.1f}")
+    return f"{load}; {_f(r.get('replica_load_peak_rss_mb'))} / {_f(r.get('replica_peak_rss_mb'))}"
+
+
+def _documents(r: dict) -> str:
+    """Documents and sources; a size past what the sources hold says how many are copies (``--replicate``)."""
+    copies = f" ({r['copies']:,} copies of non-KJV documents under other names)" if r.get("copies") else ""
+    return f"{r['documents']:,} / {'+'.join(r['sources'])}{copies}"
+
+
 def _f(v, fmt: str = "{:.0f}") -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
 
@@ -41,7 +52,7 @@ def _load(r: dict, fn) -> str:
 
 def _figure_rows() -> list[tuple[str, object]]:
     rows = [
-        ("documents / sources", lambda r: f"{r['documents']:,} / {'+'.join(r['sources'])}"),
+        ("documents / sources", _documents),
         ("ingest, chunks/s", _ingest),
         ("raw encoder, chunks/s (sample)", lambda r: f"{r['raw_chunks_per_s']:.1f} ({r['raw_sample']:,})"),
         ("ingest / raw encoder", lambda r: _f(r["ingest_ratio"], "{:.2f}x")),
@@ -53,6 +64,7 @@ def _figure_rows() -> list[tuple[str, object]]:
         ("ask() p50 / p95, embedded, ms", lambda r: f"{r['ask_p50_ms']:.0f} / {r['ask_p95_ms']:.0f}"),
         ("baseline: dense top-5 p50 / p95, ms", lambda r: f"{r['dense_p50_ms']:.0f} / {r['dense_p95_ms']:.0f}"),
         ("ask() p50 / p95, Chroma server, ms", lambda r: f"{_f(r.get('server_ask_p50_ms'))} / {_f(r.get('server_ask_p95_ms'))}"),
+        ("replica (Chroma server): index load, s; peak RSS after load / after the load test, MB", _replica),
         ("re-index one changed file, s", lambda r: f"{r['reindex_one_s']:.2f}"),
         ("queries (Nave)", lambda r: f"{r['queries']:,}"),
     ]
