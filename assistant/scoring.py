@@ -78,8 +78,8 @@ def figures(text: str) -> list[tuple[str, str]]:
             continue  # a year, or a day of a month ("October 7 attacks")
         for w in m.group(2).split():
             lw = w.lower().strip("’'")
-            if lw in lang.current.SCALE_WORDS:  # "3 million workers": the figure is "3 million"
-                num = f"{num} {lw}"
+            if lw in lang.current.SCALE_WORDS:  # "3 million workers": the figure is 3,000,000, as "3,000,000 workers"
+                num = f"{round(float(num.replace(',', '')) * lang.current.SCALE_WORDS[lw]):d}"
                 continue
             if lw in lang.current.FIGURE_FILLER or (w[:1].isupper() and not lw.endswith("s")):
                 continue  # "more", "the"; a capitalised adjective ("Israeli", "Palestinian")

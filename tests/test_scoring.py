@@ -24,7 +24,10 @@ from evals.fit import TABLE, fit_all, read_table
         pytest.param("the release of 20 more Israeli hostages", [("20", "hostage")], id="filler-skipped"),
         pytest.param("In 2023 the group grew.", [], id="year-is-not-a-figure"),
         pytest.param("killing approximately 1,200 people", [("1200", "people")], id="thousands-separator"),
-        pytest.param("roughly 3 million workers got bonuses", [("3 million", "worker")], id="scale-word-is-the-figure's"),
+        pytest.param("roughly 3 million workers got bonuses", [("3000000", "worker")], id="scale-word-is-the-figure's"),
+        pytest.param(
+            "a $1.5 trillion plan for 2,000,000 workers", [("1500000000000", "plan"), ("2000000", "worker")], id="same-value"
+        ),
     ],
 )
 def test_figures(text, expected):

@@ -63,7 +63,7 @@ NUMBER_RE = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I)
 # "50 Israeli hostages", "1,200 people", "20 more hostages": a figure and the words after it.
 FIGURE_RE = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)")
 # Scale words that belong to the figure ("3 million workers" counts workers, 3,000,000 of them).
-SCALE_WORDS = frozenset("hundred thousand million billion trillion".split())
+SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 # Words between a figure and the noun it counts ("20 more hostages", "the total of").
 FIGURE_FILLER = frozenset("more additional other new of the total percent per further some about".split())
 QUESTION_WORDS = frozenset("what who whom when why how which where did does is was has have according per in and the".split())
