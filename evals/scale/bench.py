@@ -150,7 +150,12 @@ def run_size(args, data, counts: list[int], n: int, cache: Path) -> dict:
     )
     row = {"size": n, "sources": sources, "embed_cache": bool(job["embed_cache"]), "copies": copies}
     t0 = time.perf_counter()
-    row |= run_child("embedded", job)
+    done = work / "embedded.json"
+    if args.resume and done.exists():  # a run whose later child failed: keep the embedded figures, run the rest
+        print(f"bench: size {n:,}: embedded figures from {done} (--resume)", file=sys.stderr)
+        row |= json.loads(done.read_text())
+    else:
+        row |= run_child("embedded", job)
     if not args.no_llamaindex:
         li = run_child("llamaindex", job)
         row["quality"]["llamaindex"] = li.pop("quality")
@@ -217,6 +222,9 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
         "--replicate",
         action="store_true",
         help="sizes past what the sources hold add copies of the non-KJV documents under other names (labelled)",
+    )
+    sp.add_argument(
+        "--resume", action="store_true", help="reuse a size's embedded figures from its last run (a later child failed)"
     )
     sp.add_argument("--merge", action="store_true", help="keep the other sizes already in OUT/bench.json (re-run one size)")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
