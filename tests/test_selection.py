@@ -397,3 +397,22 @@ def test_a_sentence_that_announces_a_list_is_read_with_its_first_item(first, sec
     sindex = SentenceIndex({"a.txt": Document("a.txt", f"{first}\n{second}")})
     lead = Scored(sindex.by_doc["a.txt"][0], 0.9, 0.5, 0.5, 0)
     assert len(with_context([lead], sindex)) == (2 if joined else 1)
+
+
+@pytest.mark.unit
+def test_the_sentence_index_keeps_a_bounded_number_of_split_documents():
+    """A server over a large corpus keeps only the documents it read last; one asked for again is split again."""
+    from assistant.sentences import SentenceIndex, _Lazy
+    from assistant.types import Document
+
+    docs = {f"d{i}.txt": Document(source=f"d{i}.txt", text=f"Sentence {i} is here. Another one.") for i in range(5)}
+    calls = []
+    lazy = _Lazy(lambda k: calls.append(k) or k.upper(), max_items=2)
+    assert [lazy[k] for k in ("a", "b", "c")] == ["A", "B", "C"]
+    assert list(lazy) == ["b", "c"] and lazy["a"] == "A" and calls == ["a", "b", "c", "a"]
+    sindex = SentenceIndex(docs, max_docs=2)
+    first = [(s.start, s.text) for s in sindex.by_doc["d0.txt"]]
+    for i in range(5):
+        assert sindex.starts[f"d{i}.txt"] == [s.start for s in sindex.by_doc[f"d{i}.txt"]]
+    assert len(sindex.by_doc) == len(sindex._split) == 2 and "d0.txt" not in sindex.by_doc
+    assert [(s.start, s.text) for s in sindex.by_doc["d0.txt"]] == first  # split again, the same
