@@ -98,12 +98,13 @@ def counts(text: str, counted: Collection[str]) -> bool:
     want = {match_form(t) for t in counted}
     if want & {match_form(w) for w in en.PEOPLE_WORDS}:
         want |= {match_form(w) for w in en.PEOPLE_NOUNS}
-    for m in en.COUNT_RE.finditer(text):
-        if en.YEAR_RE.fullmatch(m.group(0)):
-            continue  # "in 2024 the talks resumed" counts nothing
-        if want & {match_form(w) for w in _noun_phrase(words(text[m.end() : m.end() + 120]))}:
-            return True
-    return False
+    return any(want & {match_form(w) for w in _noun_phrase(words(text[m.end() : m.end() + 120]))} for m in _numbers(text))
+
+
+def _numbers(text: str):
+    """The numbers of ``text`` (digits or number words) that are not years: "in 2024 the talks resumed" counts
+    nothing and sizes nothing."""
+    return (m for m in lang.current.COUNT_RE.finditer(text) if not lang.current.YEAR_RE.fullmatch(m.group(0)))
 
 
 def gives_new(kind: str, text: str, known: str) -> bool:
@@ -113,11 +114,8 @@ def gives_new(kind: str, text: str, known: str) -> bool:
     Sinwar ..." names nobody new for "Who replaced Yahya Sinwar?"."""
     if kind in ("date", "figure"):
         have = set(tokenize(known, keep_stopwords=True))
-        pattern = lang.current.DATE_MENTION_RE if kind == "date" else lang.current.COUNT_RE
-        found = (m.group(0) for m in pattern.finditer(text))
-        if kind == "figure":  # "in 2017" sizes nothing
-            found = (f for f in found if not lang.current.YEAR_RE.fullmatch(f))
-        return any(not set(tokenize(f, keep_stopwords=True)) <= have for f in found)
+        found = lang.current.DATE_MENTION_RE.finditer(text) if kind == "date" else _numbers(text)
+        return any(not set(tokenize(m.group(0), keep_stopwords=True)) <= have for m in found)
     have = set(tokenize(known))
     return any(not set(tokenize(name)) <= have for name in lang.current.proper_names(text))
 
