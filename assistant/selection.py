@@ -101,7 +101,8 @@ def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_
         terms = [t for t in tokenize(name) if t.isalpha() and len(t) > 1]
         if name in lang.current.MONTH_NAMES or any(t in meta_terms for t in terms):
             continue
-        if terms and all(unseen(t) for t in terms):
+        joined = "".join(terms)  # "Kirjath-jearim" is spelled "Kirjathjearim" in the text
+        if terms and all(unseen(t) for t in terms) and (len(terms) < 2 or unseen(joined)):
             out.append(name)
     return out
 

@@ -160,6 +160,15 @@ def test_unseen_names_are_those_no_indexed_text_holds():
     assert unseen_names("What did Nasrallah say?", kw.idf, len(kw.ids), {"nasrallah"}) == []  # named in metadata
 
 
+def test_a_hyphenated_name_is_seen_when_the_text_joins_it():
+    from assistant.adapters.memory import MemoryKeywordIndex
+    from assistant.selection import unseen_names
+
+    kw = MemoryKeywordIndex().fit(["a", "b"], ["The men of Kirjathjearim fetched the ark.", "They came home."])
+    assert unseen_names("Who lived in Kirjath-jearim?", kw.idf, len(kw.ids)) == []
+    assert unseen_names("Who lived in Kirjath-sepher?", kw.idf, len(kw.ids)) == ["Kirjath-sepher"]
+
+
 @pytest.mark.parametrize(
     "a,b,meet",
     [
