@@ -108,7 +108,8 @@ def _numbers(text: str):
 
 
 def gives_new(kind: str, text: str, known: str) -> bool:
-    """Does ``text`` hold a date (``kind`` "date"), a proper name ("name") or a figure ("figure", not a year) that
+    """Does ``text`` hold a date (``kind`` "date"), a proper name ("name"), a named place ("place") or a figure
+    ("figure", not a year) that
     ``known`` (the question, with its follow-up context) does not: "November 24, 2023" answers "On what date did
     the November 2023 truce take effect?", "in late November" does not; "The recent death of Hamas leader Yahya
     Sinwar ..." names nobody new for "Who replaced Yahya Sinwar?"."""
@@ -117,6 +118,8 @@ def gives_new(kind: str, text: str, known: str) -> bool:
         found = lang.current.DATE_MENTION_RE.finditer(text) if kind == "date" else _numbers(text)
         return any(not set(tokenize(m.group(0), keep_stopwords=True)) <= have for m in found)
     have = set(tokenize(known))
+    if kind == "place":
+        return any(not set(tokenize(m.group(1))) <= have for m in lang.current.PLACE_RE.finditer(text))
     return any(not set(tokenize(name)) <= have for name in lang.current.proper_names(text))
 
 
@@ -200,6 +203,8 @@ def kind_fit(shape: str, text: str, counted: set[str]) -> float:
         return 1.0 if lang.current.DATE_RE.search(text) else 0.0
     if shape == "who":
         return 1.0 if any(w[:1].isupper() for w in text.split()[1:]) else 0.0
+    if shape == "where":
+        return 1.0 if lang.current.PLACE_RE.search(text) else 0.0
     return 1.0
 
 

@@ -19,6 +19,8 @@ from assistant import lang
         pytest.param("What are the main obstacles to a deal?", "summary", id="what-are-the-main"),
         pytest.param("Why did the talks stall?", "why", id="why"),
         pytest.param("How do I install a package?", "any", id="how-to"),
+        pytest.param("Where did the talks take place?", "where", id="where-did"),
+        pytest.param("Where can I find the source code?", "any", id="where-can"),
     ],
 )
 def test_question_shape(question, shape):

@@ -44,6 +44,8 @@ def test_figures(text, expected):
         pytest.param("date", "The truce began on November 24.", set(), 1.0, id="date-month"),
         pytest.param("date", "The truce began after talks.", set(), 0.0, id="date-missing"),
         pytest.param("who", "The talks were led by Qatar.", set(), 1.0, id="who-name"),
+        pytest.param("where", "The talks resumed in Cairo.", set(), 1.0, id="where-place"),
+        pytest.param("where", "Nearly 50 years ago, I wrote a book, “Negotiating Peace.”", set(), 0.0, id="where-no-place"),
         pytest.param("any", "anything at all", set(), 1.0, id="any"),
     ],
 )

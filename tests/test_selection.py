@@ -132,6 +132,8 @@ def test_counts_finds_a_figure_for_the_counted_thing(question, text, counted):
         ("How large was the deficit when Obama took office?", "figure"),
         ("If an IDL file is imported twice, how long does reading it take?", "figure"),
         ("How often is it read?", ""),  # "every time" is an answer
+        ("Where did the negotiations take place?", "place"),
+        ("Where can I find a build with symbols?", ""),  # a URL or a path answers it
     ],
 )
 def test_questions_that_ask_for_a_new_date_or_name(question, asks):
@@ -190,6 +192,24 @@ def test_questions_that_ask_for_a_new_date_or_name(question, asks):
             "figure", "How long did the four-day truce last?", "The four-day truce was extended.", False, id="the-question's-own"
         ),
         pytest.param("figure", "How long did the truce last?", "It lasted seven days.", True, id="a-number-word"),
+        pytest.param(
+            "place",
+            "Where did the negotiations take place?",
+            "Israel recalled its negotiating delegation from Doha on December 2.",
+            True,
+            id="a-named-place",
+        ),
+        pytest.param(
+            "place",
+            "Where did the negotiations take place?",
+            "I wrote a book, “Negotiating Peace: War Termination as a Bargaining Process.”",
+            False,
+            id="a-title-is-no-place",
+        ),
+        pytest.param(
+            "place", "Where did Blinken meet them in Cairo?", "Blinken met them in Cairo.", False, id="the-question's-place"
+        ),
+        pytest.param("place", "Where did he say that?", "He said so in an interview on Israeli television.", True, id="on"),
     ],
 )
 def test_gives_new_finds_a_date_or_name_the_question_lacks(kind, known, text, gives):

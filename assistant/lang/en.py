@@ -51,6 +51,13 @@ ASKS_NEW = (
     ("date", re.compile(r"^(?:when (?:did|was|were)|(?:on |in )?what (?:date|day|year)|since when)\b", re.I)),
     ("name", re.compile(r"^(?:what was the name|whom? (?:was|were|did|\w+ed)\b)", re.I)),
     ("figure", re.compile(r"\bhow (?:big|large|long|far|old|tall|wide|heavy|deep)\b", re.I)),  # a size: some figure
+    ("place", re.compile(r"^where (?:did|was|were|had)\b", re.I)),  # where something happened: a named place
+)
+# A named place as an answer gives it: a capitalised name after a preposition of place ("talks in Doha", "the
+# delegation from Cairo"); "Where did the negotiations take place?" is not answered by the title of a book.
+PLACE_RE = re.compile(
+    r"\b(?i:in|on|at|from|to|near|outside|inside|into|towards?|across|via|between)\s+(?:the\s+)?"
+    r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
 )
 SNOWBALL = "english"  # PyStemmer's language for matching words across derivations (text.match_form)
 NUMBER_WORDS = frozenset(
@@ -72,6 +79,7 @@ _SHAPES = (
     ("number", re.compile(r"\b(how many|how much|number of|what (?:is|was) the (?:total|number|count))\b", re.I)),
     ("date", re.compile(r"^(when|what (date|day|month|year)|on what date|since when|in what year)\b", re.I)),
     ("who", re.compile(r"^(who|whom|what (was|is) the name)\b", re.I)),
+    ("where", re.compile(r"^where (?:did|was|were|had)\b", re.I)),
     (
         "summary",
         re.compile(
@@ -136,12 +144,12 @@ REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wr
 
 
 def asks_new(question: str) -> str:
-    """'date', 'name' or 'figure' when the question asks for one it does not hold (``ASKS_NEW``), else ''."""
+    """'date', 'name', 'figure' or 'place' when the question asks for one it does not hold (``ASKS_NEW``), else ''."""
     return next((kind for kind, pattern in ASKS_NEW if pattern.search(question.strip())), "")
 
 
 def question_shape(question: str) -> str:
-    """'number', 'date', 'who', 'summary', 'why' or 'any' (the first shape that matches)."""
+    """'number', 'date', 'who', 'where', 'summary', 'why' or 'any' (the first shape that matches)."""
     q = question.strip()
     for name, pattern in _SHAPES:
         if pattern.search(q):
