@@ -124,8 +124,10 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
         if not any(s.score >= floor and counts(s.sentence.text, plan.counted) for s in scored):
             return [], False
     asks = lang.current.asks_new(plan.question)  # "when did ...", "who replaced ...": a date or name not yet known
-    if asks and not any(s.score >= floor and gives_new(asks, s.sentence.text, plan.query) for s in scored):
-        return [], False
+    if asks:  # only a sentence that gives one can answer
+        scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.query)]
+        if not scored or scored[0].score < floor:
+            return [], False
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]
