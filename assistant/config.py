@@ -84,7 +84,9 @@ class Settings(BaseSettings):
     scorer_fold: str = Field("", description="use the fold fitted without this corpus (leave-one-corpus-out evals)")
     rel_score: float = Field(0.4, description="keep sentences with probability >= rel_score * best")
     summary_rel: float = Field(0.3, description="summary/why questions: keep each source's best above this share of the best")
-    summary_threshold_factor: float = Field(0.5, description="summary questions abstain below this share of the threshold")
+    summary_threshold_factor: float = Field(
+        0.5, description="summary questions and topic queries abstain below this share of the threshold"
+    )
     conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")
     gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS

@@ -32,7 +32,7 @@ from .plan import Plan, check_filters, make_plan
 from .ports import Embedder, Ports
 from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
-from .selection import select, unseen_names, with_context
+from .selection import mentioned_topic, select, unseen_names, with_context
 from .sentences import SentenceIndex
 from .text import own_words
 from .types import Answer, Document, IndexMissingError, StoreUnavailableError
@@ -119,6 +119,8 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
     scored = under_headings(score(ev.candidates, ev.features, ev.cos, engine.model), engine.sentences)
     bm25 = engine.retriever.bm25
     unseen = unseen_names(plan.question, bm25.idf, len(bm25.ids), engine.sentences.meta_terms) if s.abstain_unseen_names else []
+    if plan.shape == "topic" and not mentioned_topic(plan.question, bm25.idf, len(bm25.ids)):
+        plan = replace(plan, shape="any")
     picked, conflict = ([], False) if unseen else select(scored, s, plan, threshold(engine, s))
     picked = with_context(picked, engine.sentences)
     nearest = docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None

@@ -9,6 +9,7 @@ that names something no source mentions abstains (``unseen_names``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
@@ -79,6 +80,25 @@ def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bo
     return picked
 
 
+def _unseen(idf: Callable[[str], float], n_texts: int) -> Callable[[str], bool]:
+    """Is a term in no indexed text, nor any long enough start of it ("Sodom" for "Sodomites")?"""
+    top = float(np.log(1 + (n_texts + 0.5) / 0.5)) - 1e-9
+
+    def unseen(term: str) -> bool:
+        starts = {term[:n] for n in range(max(5, int(0.6 * len(term) + 0.999)), len(term) + 1)}
+        return all(idf(t) >= top for t in starts | {term})
+
+    return unseen
+
+
+def mentioned_topic(question: str, idf: Callable[[str], float], n_texts: int) -> bool:
+    """Does some text mention the first word of a topic query, the topic it names ("Bread" in "Bread: Made by
+    men")?  When none does ("chocolate cake recipe"), the query is read as a plain question, at the full threshold."""
+    head = [t for t in tokenize(" ".join(re.findall(r"[^\W\d_][\w'’-]*", question)[:1])) if t.isalpha()]
+    unseen = _unseen(idf, n_texts)
+    return bool(head) and not all(unseen(t) for t in head)
+
+
 def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_terms: Collection[str] = ()) -> list[str]:
     """The question's proper names (``lang.current.proper_names``) that neither the text nor the metadata mentions.
 
@@ -90,12 +110,7 @@ def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_
     when an indexed word is a long enough start of it ("Sodom" for "Sodomites").
     Boilerplate is not indexed, so a name found only in page furniture counts as unseen.
     """
-    top = float(np.log(1 + (n_texts + 0.5) / 0.5)) - 1e-9
-
-    def unseen(term: str) -> bool:
-        starts = {term[:n] for n in range(max(5, int(0.6 * len(term) + 0.999)), len(term) + 1)}
-        return all(idf(t) >= top for t in starts | {term})
-
+    unseen = _unseen(idf, n_texts)
     out = []
     for name in lang.current.proper_names(question):
         terms = [t for t in tokenize(name) if t.isalpha() and len(t) > 1]
@@ -110,12 +125,13 @@ def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_
 def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict).
 
-    Summaries ask for the sources' gist, so a weaker best match still answers them.
+    Summaries ask for the sources' gist and a topic query ("Bread: Made by men") for the passages on a topic
+    the texts mention (``mentioned_topic``), so a weaker best match still answers them.
     """
     shape = plan.shape
     if shape == "number":  # "how many" is answered by a figure: a sentence with none cannot answer it
         scored = [s for s in scored if kind_fit(shape, s.sentence.text, plan.counted) > 0]
-    floor = threshold * (settings.summary_threshold_factor if shape == "summary" else 1.0)
+    floor = threshold * (settings.summary_threshold_factor if shape in ("summary", "topic") else 1.0)
     if not scored or scored[0].score < floor:
         return [], False
     if shape == "number" and plan.counted and lang.current.COUNTS_THINGS_RE.search(plan.question):

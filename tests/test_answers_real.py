@@ -163,6 +163,8 @@ def test_summary_and_why_questions_answer_from_several_sources(assistant, real_i
     [
         pytest.param("What is the capital of Australia?", id="capital-of-australia"),
         pytest.param("How does photosynthesis work in plants?", id="photosynthesis"),
+        pytest.param("chocolate cake recipe", id="keywords-on-another-topic"),
+        pytest.param("Python list comprehension", id="keywords-about-code"),
     ],
 )
 def test_off_topic_question_abstains(assistant, real_index, question):
@@ -170,6 +172,17 @@ def test_off_topic_question_abstains(assistant, real_index, question):
     assert ans.abstained and ans.citations == []
     assert not MARKER.search(ans.text)
     assert ans.text.startswith("The sources do not answer this question.")
+
+
+@pytest.mark.parametrize(
+    "query, keyword",
+    [pytest.param("Qatar mediation", "Qatar", id="qatar"), pytest.param("Lebanon ceasefire", "Lebanon", id="lebanon")],
+)
+def test_a_topic_query_the_sources_cover_is_answered(assistant, real_index, query, keyword):
+    ans = assistant.ask(query)
+    assert not ans.abstained, ans.text
+    assert_well_formed(ans, real_index, assistant.docs)
+    assert any(keyword in c.quote for c in ans.citations), ans.text
 
 
 def test_boilerplate_only_question_never_cites_boilerplate(assistant, real_index):

@@ -21,6 +21,11 @@ from assistant import lang
         pytest.param("How do I install a package?", "any", id="how-to"),
         pytest.param("Where did the talks take place?", "where", id="where-did"),
         pytest.param("Where can I find the source code?", "any", id="where-can"),
+        pytest.param("Bread: Made by men", "topic", id="nave-topic"),
+        pytest.param("Qatar mediation", "topic", id="keywords"),
+        pytest.param("And Egypt", "any", id="follow-up"),
+        pytest.param("I'm on Windows and my text files are detected as binary.", "any", id="a-statement"),
+        pytest.param("Tell me about the truce", "any", id="imperative"),
     ],
 )
 def test_question_shape(question, shape):

@@ -233,15 +233,38 @@ def test_gives_new_finds_a_date_or_name_the_question_lacks(kind, known, text, gi
         ),
         pytest.param("When should I update?", ["Update before installing anything."], [0], id="a-condition-needs-no-date"),
         pytest.param("Who replaced Sinwar?", ["The death of Sinwar opened a door."], [], id="no-new-name"),
+        pytest.param(
+            "When did the truce begin?",
+            ["The truce was fragile.", "It began on November 24."],
+            [1],
+            id="only-the-one-with-a-date",
+        ),
     ],
 )
-def test_a_question_for_a_date_or_name_is_answered_only_when_a_strong_sentence_gives_one(question, texts, cited):
+def test_a_question_for_a_date_or_name_cites_only_sentences_that_give_one(question, texts, cited):
     from assistant.config import Settings
     from assistant.selection import select
 
     scored = [_scored("a.txt", t, 0.9 - i * 0.1) for i, t in enumerate(texts)]
     picked, _ = select(scored, Settings(), Plan.of(question), 0.2)
     assert [p.sentence.text for p in picked] == [texts[i] for i in cited]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, answered",
+    [
+        pytest.param("Bread: Made by men", True, id="a-topic-at-half-the-threshold"),
+        pytest.param("What does it say about bread made by men?", False, id="a-question-at-the-full-threshold"),
+    ],
+)
+def test_a_topic_query_is_answered_at_the_summary_floor(question, answered):
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    scored = [_scored("a.txt", "Bread was baked by the men of the city.", 0.15)]
+    picked, _ = select(scored, Settings(summary_threshold_factor=0.5), Plan.of(question), 0.2)
+    assert bool(picked) is answered
 
 
 def _laid_out(parts: list[tuple[str, str]]):

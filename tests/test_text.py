@@ -160,6 +160,17 @@ def test_unseen_names_are_those_no_indexed_text_holds():
     assert unseen_names("What did Nasrallah say?", kw.idf, len(kw.ids), {"nasrallah"}) == []  # named in metadata
 
 
+def test_a_topic_query_is_mentioned_when_some_text_holds_its_first_word():
+    from assistant.adapters.memory import MemoryKeywordIndex
+    from assistant.selection import mentioned_topic
+
+    kw = MemoryKeywordIndex().fit(["a", "b"], ["Bread was made by men.", "Lebanon agreed to a ceasefire."])
+    assert mentioned_topic("Bread: Made by men", kw.idf, len(kw.ids))
+    assert mentioned_topic("lebanon ceasefire", kw.idf, len(kw.ids))
+    assert not mentioned_topic("chocolate cake recipe", kw.idf, len(kw.ids))
+    assert not mentioned_topic("Photosynthesis: Light reactions", kw.idf, len(kw.ids))
+
+
 def test_a_hyphenated_name_is_seen_when_the_text_joins_it():
     from assistant.adapters.memory import MemoryKeywordIndex
     from assistant.selection import unseen_names

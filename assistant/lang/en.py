@@ -148,12 +148,26 @@ def asks_new(question: str) -> str:
     return next((kind for kind, pattern in ASKS_NEW if pattern.search(question.strip())), "")
 
 
+# A query that is not a question but a topic or keywords ("Avenger of Blood: Premosaic", "Qatar mediation"): it
+# asks for the passages on the topic, as a summary does.  A question word, an imperative, a first person or a
+# follow-up's opening ("And Egypt?") makes it a question; so does closing punctuation or length.
+_QUESTION_START_RE = re.compile(
+    r"^\W*(?:what|who|whom|whose|when|where|why|how|which|is|are|was|were|am|can|could|do|does|did|should|will|"
+    r"would|has|have|had|may|might|must|shall|i|i'm|my|we|our|please|summari[sz]e|sum|give|tell|explain|describe|"
+    r"list|show|compare|find|and|but|so|also)\b",
+    re.I,
+)
+TOPIC_MAX_WORDS = 10
+
+
 def question_shape(question: str) -> str:
-    """'number', 'date', 'who', 'where', 'summary', 'why' or 'any' (the first shape that matches)."""
+    """'number', 'date', 'who', 'where', 'summary', 'why', 'topic' or 'any' (the first shape that matches)."""
     q = question.strip()
     for name, pattern in _SHAPES:
         if pattern.search(q):
             return name
+    if q and not q.endswith(("?", ".", "!")) and not _QUESTION_START_RE.match(q) and len(q.split()) <= TOPIC_MAX_WORDS:
+        return "topic"
     return "any"
 
 

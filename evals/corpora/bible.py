@@ -44,6 +44,20 @@ OUT_OF_SCOPE = (
     "Who discovered penicillin?",
     "How do I compile a Linux kernel?",
 )
+# The same kind of subject, asked the way this genre asks: a Nave topic, not a question (since 2026-12-05, when
+# topic queries got the summary's lower floor).
+OUT_OF_SCOPE_TOPICS = (
+    "Photosynthesis: Light reactions",
+    "Apt: Proxy configuration",
+    "Penicillin: Discovery of",
+    "Carbon dating: Half-life of carbon-14",
+    "Jet engine: Principle of",
+    "Berlin Wall: Fall of",
+    "Japan: Gross domestic product",
+    "Linux kernel: Compiling",
+    "Git: Undoing a commit",
+    "Electricity: Alternating current",
+)
 
 
 def _doc_name(bench_name: str) -> tuple[str, str, str]:
@@ -102,5 +116,5 @@ def build_nave_kjv(cache: Path) -> CorpusDraft:
     data = benchdata.load(Path(cache), sources=("kjv",))
     docs, names = select_docs(data)
     cases = nave_cases(data, docs, names)
-    oos = [DraftCase(f"nave-oos{i:02d}", "out_of_scope", q) for i, q in enumerate(OUT_OF_SCOPE, 1)]
+    oos = [DraftCase(f"nave-oos{i:02d}", "out_of_scope", q) for i, q in enumerate(OUT_OF_SCOPE + OUT_OF_SCOPE_TOPICS, 1)]
     return CorpusDraft("nave-kjv", tuple(docs), tuple(cases + oos), LICENCE)
