@@ -149,7 +149,12 @@ def constraint_terms(question: str) -> set[str]:
             out.add(w.lower().replace(",", ""))
         elif tail and (head.isdigit() or head in lang.current.NUMBER_VALUES) and tail not in lang.current.NUMBER_WORDS:
             out.add(head)
-        elif i > 0 and w[:1].isupper() and w.lower() not in lang.current.QUESTION_WORDS:
+        elif (
+            i > 0
+            and w[:1].isupper()
+            and w.lower() not in lang.current.QUESTION_WORDS
+            and not lang.current.FIRST_PERSON_RE.fullmatch(w)
+        ):
             out.update(tokenize(w))
     return out
 

@@ -140,6 +140,7 @@ def test_mentions_date(text, found):
         ("How does Israel's Iron Dome work?", ["Israel's", "Iron", "Dome"]),
         ("ABSTINENCE", []),  # all capitals: a heading, no names
         ("how do i undo a commit?", []),
+        ("Can I keep the password I've saved in Git?", ["Git"]),  # the first person is nobody's name
     ],
 )
 def test_proper_names(text, names):

@@ -191,6 +191,7 @@ def _title_cased(clause: str) -> bool:
 
 
 # The short words Title Case leaves in lower case ("Symbols and Similitudes", "Acts of the Apostles").
+FIRST_PERSON_RE = re.compile(r"I(?:['’](?:m|ve|d|ll))?")  # "How do I ...", "the password I've saved": no name
 _MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or over per the to upon via with".split())
 
 
@@ -205,7 +206,7 @@ def proper_names(text: str) -> list[str]:
         if _title_cased(clause):
             continue
         for m in _NAME_RE.finditer(clause):
-            if not _CLAUSE_START_RE.search(clause[: m.start()]):
+            if not _CLAUSE_START_RE.search(clause[: m.start()]) and not FIRST_PERSON_RE.fullmatch(m.group(0)):
                 out.append(m.group(0))
     return list(dict.fromkeys(out))
 
