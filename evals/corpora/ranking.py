@@ -4,8 +4,9 @@ For every answerable case whose gold passage lies in at least one candidate
 sentence (the citable sentences of the retrieved chunks, as ``ask()`` sees
 them), the reciprocal rank of the first answering candidate under three
 scores: the evidence scorer (the fold the report uses), the reader
-(``assistant/reader``, question and candidate read token by token) and the
-sentence cosine.  Also, per case, the best probability each gives, which
+(``assistant/reader``, question and candidate read token by token), the
+sentence cosine, and the scorer's and the reader's logits added (the reader
+as one more vote, at a weight nobody tuned).  Also, per case, the best probability each gives, which
 ``evals/abstention_ceiling.py`` reads back from ``multigenre.json``.
 """
 
@@ -27,6 +28,11 @@ def _rr(values: np.ndarray, labels: np.ndarray) -> float:
     return 1.0 / (1 + hits[0]) if len(hits) else 0.0
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 def case_scores(assistant, reader, case) -> dict:
     """Labels and the three scores of one case's candidates, and each score's best value."""
     engine, settings = assistant.loaded(), assistant.settings
@@ -38,13 +44,18 @@ def case_scores(assistant, reader, case) -> dict:
     scorer = np.array([by_place[(c.source, c.start)] for c in ev.candidates])
     vecs, toks = engine.embedder.embed_with_tokens([plan.query, *(c.text for c in ev.candidates)])
     q = toks[0]
-    read = reader.score(q.vectors, reader.token_weights(q.tokens), [t.vectors for t in toks[1:]], vecs[1:] @ vecs[0])
+    read = np.asarray(reader.score(q.vectors, reader.token_weights(q.tokens), [t.vectors for t in toks[1:]], vecs[1:] @ vecs[0]))
     gold = case.passages or case.gold
     labels = np.array([any(lenient_hit(c.source, c.start, c.end, g) for g in gold) for c in ev.candidates])
     return {
         "id": case.id,
         "labels": labels,
-        "scores": {"scorer": scorer, "reader": np.asarray(read), "cosine": np.asarray(ev.cos)},
+        "scores": {
+            "scorer": scorer,
+            "reader": read,
+            "cosine": np.asarray(ev.cos),
+            "scorer+reader": _logit(scorer) + _logit(read),  # the reader as one more vote, weight 1 (not tuned)
+        },
         "scorer_best": float(scorer.max()),
         "reader_best": float(np.max(read)),
     }
@@ -59,7 +70,7 @@ def ranking(assistant, cases: Sequence) -> tuple[dict, dict[str, dict]]:
     ranked = [(r, c) for r, c in zip(rows, cases, strict=True) if c.answerable and np.any(r["labels"])]
     answerable = sum(c.answerable for c in cases)
     out = {"questions": len(ranked), "answerable": answerable}
-    for name in ("scorer", "reader", "cosine"):
+    for name in ("scorer", "reader", "cosine", "scorer+reader"):
         out[f"mrr_{name}"] = float(np.mean([_rr(r["scores"][name], r["labels"]) for r, _ in ranked])) if ranked else None
     best = {r["id"]: {"scorer_best": r["scorer_best"], "reader_best": r["reader_best"]} for r in rows}
     return out, best

@@ -123,7 +123,8 @@ def _ranking_line(r: dict | None) -> list[str]:
         return []
     return [
         f"Ranking inside the project's candidates ({r['questions']} of {r['answerable']} answerable questions have a gold "
-        f"sentence among them): MRR scorer {r['mrr_scorer']:.3f}, reader {r['mrr_reader']:.3f}, cosine {r['mrr_cosine']:.3f}."
+        f"sentence among them): MRR scorer {r['mrr_scorer']:.3f}, reader {r['mrr_reader']:.3f}, cosine {r['mrr_cosine']:.3f}, "
+        f"scorer+reader {r['mrr_scorer+reader']:.3f}."
     ]
 
 
