@@ -28,10 +28,13 @@ def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:
 
 
 def _runs(items: list[Scored]) -> list[list[Scored]]:
-    """One citation per picked sentence, joined with the neighbours added to make it readable."""
+    """One citation per picked sentence, joined with the neighbours added to make it readable.
+
+    A neighbour joins the citation before it; a picked sentence joins only a run of neighbours (the antecedent
+    it was read with), never another picked sentence's citation, so each answering sentence is cited on its own."""
     runs: list[list[Scored]] = []
     for s in items:
-        if runs and s.index == runs[-1][-1].index + 1 and (s.context or runs[-1][-1].context):
+        if runs and s.index == runs[-1][-1].index + 1 and (s.context or all(x.context for x in runs[-1])):
             runs[-1].append(s)
         else:
             runs.append([s])
