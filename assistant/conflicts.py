@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 
 from .evidence import Scored
 from .scoring import figures
+from .text import match_form, words
 
 
 def figure_sources(pool: Sequence[Scored], counted: Collection[str]) -> dict[str, list[Scored]]:
@@ -38,12 +39,20 @@ def figure_sources(pool: Sequence[Scored], counted: Collection[str]) -> dict[str
     return matched
 
 
-def find_conflict(pool: Sequence[Scored], counted: Collection[str], per_source: int = 2) -> list[Scored]:
-    """The best sentences (``per_source`` each) of every source giving a figure for the thing counted, when they differ."""
+def find_conflict(pool: Sequence[Scored], counted: Collection[str], per_source: int = 2, action: str = "") -> list[Scored]:
+    """The best sentences (``per_source`` each) of every source giving a figure for the thing counted, when they differ.
+
+    Within a source, a sentence that says what the question asks happened (``action``: "release" for "How many
+    hostages were released?") comes before a stronger one that does not ("abducting around 250 hostages")."""
     counted = set(counted)
     if not counted:
         return []
-    by_source = {src: sorted(g, key=lambda s: -s.score)[:per_source] for src, g in figure_sources(pool, counted).items()}
+    act = match_form(action.lower()) if action else ""
+
+    def key(s: Scored) -> tuple[bool, float]:
+        return (bool(act) and act not in {match_form(w) for w in words(s.sentence.text)}, -s.score)
+
+    by_source = {src: sorted(g, key=key)[:per_source] for src, g in figure_sources(pool, counted).items()}
     if len(by_source) < 2:
         return []
     values = {frozenset(v for s in group for v, n in figures(s.sentence.text) if n in counted) for group in by_source.values()}

@@ -38,6 +38,15 @@ class Plan:
         return f"{self.question} {self.context}".strip()
 
     @property
+    def asked(self) -> str:
+        """What the user has said: the question and, for a follow-up, the earlier questions (not the answers, which
+        quote the sources: "When was this?" after an answer that said "On June 11th" still asks for that date)."""
+        if not self.context:
+            return self.question
+        earlier = [t["content"] for t in self.history if t.get("role") == "user"][-2:]
+        return " ".join([self.question, *earlier])
+
+    @property
     def gather(self) -> bool:
         return self.shape in GATHER_SHAPES
 

@@ -141,13 +141,13 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
             return [], False
     asks = lang.current.asks_new(plan.question)  # "when did ...", "who replaced ...": a date or name not yet known
     if asks:  # only a sentence that gives one can answer
-        scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.query)]
+        scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.asked)]
         if not scored or scored[0].score < floor:
             return [], False
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]
-        conflict = find_conflict(pool, plan.counted)
+        conflict = find_conflict(pool, plan.counted, action=lang.current.counted_action(plan.question))
         if conflict:
             return conflict[: settings.max_citations + 2], True
     if shape in ("summary", "why"):  # the best passage of each source first, then the rest

@@ -30,3 +30,19 @@ from assistant import lang
 )
 def test_question_shape(question, shape):
     assert lang.current.question_shape(question) == shape
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, action",
+    [
+        ("How many hostages were released during the November 2023 truce?", "released"),
+        ("How many hostages did Hamas release?", "release"),
+        ("How many people have been killed in Gaza?", "killed"),
+        ("How many trucks entered each day?", "entered"),
+        ("How many jobs will the USMCA create?", "create"),
+        ("How many hostages remain in Gaza?", ""),
+    ],
+)
+def test_the_action_a_how_many_question_asks_about(question, action):
+    assert lang.current.counted_action(question) == action

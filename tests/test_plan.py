@@ -38,8 +38,15 @@ def test_the_plan_reads_shape_counted_phrase_and_follow_up_once():
     assert (plan.shape, plan.counted, plan.gather) == ("number", frozenset({"hostage"}), True)
     assert plan.context.startswith("What did the November truce include?")
     assert plan.query == f"{plan.question} {plan.context}"
+    history = [
+        {"role": "user", "content": "How did Hamas respond to the Biden plan?"},
+        {"role": "assistant", "content": "On June 11th, the group sent its response."},
+    ]
+    followup = make_plan("When was this?", history, 2000)
+    assert "June" in followup.query and followup.asked == "When was this? How did Hamas respond to the Biden plan?"
     alone = Plan.of("Where is the config file?")
     assert (alone.shape, alone.context, alone.query, alone.gather) == ("any", "", "Where is the config file?", False)
+    assert alone.asked == alone.question
 
 
 @pytest.mark.unit

@@ -24,6 +24,9 @@ def test_conflict_gathers_a_figure_from_every_source_even_under_another_noun():
     ]
     got = find_conflict(pool, Plan.of("How many hostages were released during the truce?").counted)
     assert sorted(s.sentence.source for s in got) == ["a", "b", "c"]
+    kidnapped = _scored("c", "Hamas abducted around 250 hostages on October 7.", 0.95)
+    got = find_conflict([*pool, kidnapped], Plan.of("How many hostages were released?").counted, 1, "released")
+    assert [s.sentence.text for s in got if s.sentence.source == "c"] == ["The truce saw Hamas release 50 Israeli hostages."]
     assert find_conflict(pool[:1], Plan.of("How many hostages were released?").counted) == []
 
 

@@ -95,6 +95,12 @@ COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,1}[\w’'-]
 # "How many" counts things (not "how much", an amount): the answer is a figure followed, within a few words, by
 # one of the counted words ("150 Palestinian prisoners" for "how many prisoners").
 COUNTS_THINGS_RE = re.compile(r"\bhow many\b", re.I)
+# What a "how many" question says happened to the things it counts ("How many hostages were released ..." ->
+# "released"; "How many hostages did Hamas release ..." -> "release"): a source's figure for that is preferred to
+# its other figures of the same thing ("abducting around 250 hostages").
+_BE_AUX = frozenset("were was are is have has had been be being".split())
+_DO_AUX = frozenset("did does do will would could can should might may".split())
+_SKIP = frozenset("the a an its their his her this that these those".split())
 # a number in digits or words, and the few words after it where the thing it counts is named
 COUNT_RE = re.compile(
     rf"(?<![\w.-])(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\w-])|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I
@@ -169,6 +175,23 @@ def question_shape(question: str) -> str:
     if q and not q.endswith(("?", ".", "!")) and not _QUESTION_START_RE.match(q) and len(q.split()) <= TOPIC_MAX_WORDS:
         return "topic"
     return "any"
+
+
+def counted_action(question: str) -> str:
+    """The verb a "how many" question asks about ('' when there is none)."""
+    m = COUNTS_THINGS_RE.search(question)
+    words = re.findall(r"[\w'’-]+", question[m.end() :]) if m else []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if low in _BE_AUX:
+            rest = [x for x in words[i + 1 :] if x.lower() not in _BE_AUX]
+            return rest[0].lower() if rest and rest[0].islower() else ""
+        if low in _DO_AUX:
+            rest = [x for x in words[i + 1 :] if x.lower() not in _SKIP and not x[:1].isupper()]
+            return rest[0].lower() if rest else ""
+        if i > 0 and low.endswith("ed") and w.islower():  # "How many trucks entered each day?"
+            return low
+    return ""
 
 
 def counted_phrase(question: str) -> str:
