@@ -289,10 +289,10 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 # name, place or size asked for and cited only where given).
 GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.78,  # 0.833
-    "evidence_recall": 0.65,  # 0.712
+    "evidence_hit": 0.80,  # 0.847
+    "evidence_recall": 0.65,  # 0.726
     "citation_recall": 0.65,  # 0.730
-    "citation_precision": 0.44,  # 0.493
+    "citation_precision": 0.44,  # 0.486
     "keyword_accuracy": 0.72,  # 0.792
     "abstention_recall": 0.65,  # 0.722
     "abstention_precision": 0.85,  # 1.000
