@@ -109,10 +109,9 @@ def _numbers(text: str):
 
 def gives_new(kind: str, text: str, known: str) -> bool:
     """Does ``text`` hold a date (``kind`` "date"), a proper name ("name"), a named place ("place") or a figure
-    ("figure", not a year) that
-    ``known`` (the question, with its follow-up context) does not: "November 24, 2023" answers "On what date did
-    the November 2023 truce take effect?", "in late November" does not; "The recent death of Hamas leader Yahya
-    Sinwar ..." names nobody new for "Who replaced Yahya Sinwar?"."""
+    ("figure", not a year) that ``known`` (what the user asked, ``Plan.asked``) does not: "November 24, 2023"
+    answers "On what date did the November 2023 truce take effect?", "in late November" does not; "The recent
+    death of Hamas leader Yahya Sinwar ..." names nobody new for "Who replaced Yahya Sinwar?"."""
     if kind in ("date", "figure"):
         have = set(tokenize(known, keep_stopwords=True))
         found = lang.current.DATE_MENTION_RE.finditer(text) if kind == "date" else _numbers(text)

@@ -213,8 +213,9 @@ def _title_cased(clause: str) -> bool:
     return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
+# The first person is capitalised and names nobody ("How do I ...", "the password I've saved").
+FIRST_PERSON_RE = re.compile(r"I(?:['’](?:m|ve|d|ll))?")
 # The short words Title Case leaves in lower case ("Symbols and Similitudes", "Acts of the Apostles").
-FIRST_PERSON_RE = re.compile(r"I(?:['’](?:m|ve|d|ll))?")  # "How do I ...", "the password I've saved": no name
 _MINOR_WORDS = frozenset("a an and as at but by for from in into nor of on or over per the to upon via with".split())
 
 
