@@ -33,8 +33,18 @@ def _runs(items: list[Scored]) -> list[list[Scored]]:
     A neighbour joins the citation before it; a picked sentence joins only a run of neighbours (the antecedent
     it was read with), never another picked sentence's citation, so each answering sentence is cited on its own."""
     runs: list[list[Scored]] = []
-    for s in items:
-        if runs and s.index == runs[-1][-1].index + 1 and (s.context or all(x.context for x in runs[-1])):
+    for k, s in enumerate(items):
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        # an antecedent goes with the picked sentence after it that opens with an anaphor ("However, Hamas
+        # rejected this offer."), not with the picked sentence before it
+        leads = (
+            s.context
+            and nxt
+            and not nxt.context
+            and nxt.index == s.index + 1
+            and lang.current.ANAPHORA_RE.match(nxt.sentence.text)
+        )
+        if runs and not leads and s.index == runs[-1][-1].index + 1 and (s.context or all(x.context for x in runs[-1])):
             runs[-1].append(s)
         else:
             runs.append([s])

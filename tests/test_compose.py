@@ -79,3 +79,38 @@ def test_a_segment_of_an_unknown_kind_is_refused():
 
     with pytest.raises(ValueError, match="unknown segment kind"):
         Segment("footnote", "x")
+
+
+def _s(i: int, text: str, context: bool = False) -> Scored:
+    return Scored(Sentence("a.txt", 100 * i, 100 * i + len(text), text), 0.5, 0.5, 0.5, i, context)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "items, runs",
+    [
+        pytest.param(
+            [
+                _s(0, "Talks broke down in Doha."),
+                _s(1, "Israel offered a week.", True),
+                _s(2, "However, Hamas rejected this offer."),
+            ],
+            [[0], [1, 2]],
+            id="an-antecedent-goes-with-its-anaphor",
+        ),
+        pytest.param(
+            [_s(0, "Sheline argues that leverage is unused."), _s(1, "“They have none,” she said.", True)],
+            [[0, 1]],
+            id="a-quote-goes-with-its-lead-in",
+        ),
+        pytest.param(
+            [_s(0, "Talks broke down in Doha."), _s(1, "Israel offered a week.")],
+            [[0], [1]],
+            id="two-picked-sentences-two-citations",
+        ),
+    ],
+)
+def test_each_picked_sentence_is_cited_with_the_neighbours_it_was_read_with(items, runs):
+    from assistant.compose import _runs
+
+    assert [[s.index for s in run] for run in _runs(items)] == runs
