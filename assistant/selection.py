@@ -94,7 +94,8 @@ def _unseen(idf: Callable[[str], float], n_texts: int) -> Callable[[str], bool]:
 def mentioned_topic(question: str, idf: Callable[[str], float], n_texts: int) -> bool:
     """Does some text mention the first word of a topic query, the topic it names ("Bread" in "Bread: Made by
     men")?  When none does ("chocolate cake recipe"), the query is read as a plain question, at the full threshold."""
-    head = [t for t in tokenize(" ".join(re.findall(r"[^\W\d_][\w'’-]*", question)[:1])) if t.isalpha()]
+    first = re.search(r"[^\W\d_][\w'’-]*", question)
+    head = [t for t in tokenize(first.group(0)) if t.isalpha()] if first else []
     unseen = _unseen(idf, n_texts)
     return bool(head) and not all(unseen(t) for t in head)
 
