@@ -34,8 +34,8 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     """Add the neighbours a picked sentence needs to be read alone.
 
     The previous sentence when it opens with an anaphor ("During that time, ..."),
-    the next one when it is a quotation that carries the claim (English reported
-    speech: 'X noted that ... . "quote," she said.') or the first item of a list the
+    the next one when it is a quotation that carries the claim of a sentence reporting speech
+    ('X noted that ... . "quote," she said.'; after any other sentence a quotation is somebody else's) or the first item of a list the
     sentence announces ("... lays out three main stages." / "First, ...").  Neighbours merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
@@ -51,8 +51,7 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
         ):
             out.setdefault((p.sentence.source, i - 1), Scored(before, p.score, p.dense, p.lexical, i - 1, True))
         opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
-        attributed = lang.current.REPORTED_SPEECH_RE.search(p.sentence.text) or not opens(p.sentence.text)
-        quoted = nxt and opens(nxt.text) and attributed
+        quoted = nxt and opens(nxt.text) and lang.current.REPORTED_SPEECH_RE.search(p.sentence.text)
         listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and lang.current.FIRST_ITEM_RE.match(nxt.text)
         if nxt and (quoted or listed) and nxt.start - p.sentence.end <= 3:
             out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))

@@ -446,6 +446,31 @@ def test_a_sentence_that_announces_a_list_is_read_with_its_first_item(first, sec
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    "first, joined",
+    [
+        pytest.param(
+            "Zonszein also noted that at that point, releasing some did not reduce their leverage.", True, id="noted-that"
+        ),
+        pytest.param("The plan had backing in the cabinet, Falk told reporters.", True, id="speech-verb-at-the-end"),
+        pytest.param("Officials have repeatedly blamed the group for the stalling of talks.", False, id="no-speaker"),
+    ],
+)
+def test_a_quotation_is_read_with_the_sentence_before_only_when_that_one_reports_it(first, joined):
+    """'X noted that ... . "quote," she said.': the quotation carries X's claim.  After a sentence that reports
+    nobody's words, the quotation is somebody else's, cited on its own when it answers."""
+    from assistant.selection import with_context
+    from assistant.sentences import SentenceIndex
+    from assistant.types import Document
+
+    quote = "\u201cThey saw it as a win-win to get rid of some hostages,\u201d said Ayyash, a professor."
+    sindex = SentenceIndex({"a.txt": Document("a.txt", f"{first} {quote}")})
+    lead = Scored(sindex.by_doc["a.txt"][0], 0.9, 0.5, 0.5, 0)
+    assert len(sindex.by_doc["a.txt"]) == 2
+    assert len(with_context([lead], sindex)) == (2 if joined else 1)
+
+
+@pytest.mark.unit
 def test_the_sentence_index_keeps_a_bounded_number_of_split_documents():
     """A server over a large corpus keeps only the documents it read last; one asked for again is split again."""
     from assistant.sentences import SentenceIndex, _Lazy

@@ -145,8 +145,11 @@ OPENS_QUOTE_RE = re.compile(r"^[“\"]")
 # three major distributions:") is read with the first item after it ("First, over a period of six weeks, ...").
 ANNOUNCES_RE = re.compile(rf":\s*$|\b(?:\d+|{'|'.join(sorted(NUMBER_VALUES))})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
 FIRST_ITEM_RE = re.compile(r"^(?:First(?:ly)?(?![\w-])|First of all\b|To begin with\b|\(?1[.)]\s|\(a\)\s)")
-# English reported speech: 'X noted that ... . "quote," she said.'
-REPORTED_SPEECH_RE = re.compile(r"\b(said|says|told|noted|added|argued|argues|wrote|explained)\b[^“”\"]{0,80}[.!?]$")
+# English reported speech: 'X noted that ... . "quote," she said.' A sentence with a speech verb near its end, or
+# one that reports what was said ("noted that ..."), is read with the quotation after it; any other sentence
+# ("Officials blamed the group.") is not: the quotation after it is somebody else's.
+_SPEECH = r"(said|says|told|noted|added|argued|argues|wrote|explained)"
+REPORTED_SPEECH_RE = re.compile(rf"\b{_SPEECH}\b[^“”\"]{{0,80}}[.!?:]$|\b{_SPEECH}\s+that\b")
 
 
 def asks_new(question: str) -> str:
