@@ -288,6 +288,24 @@ def test_html_blocks_give_each_offset_its_heading_path():
     assert make_document("g.txt", ex.text).heading_path(0) == ()  # plain text has no blocks
 
 
+def test_a_definition_lists_terms_head_their_descriptions():
+    """<dt>staff</dt><dd>Allows users to ...</dd>: the description never repeats the term it describes, so the term
+    is a heading below the page's own (one level deeper in a nested list) and the description lies in its section."""
+    page = (
+        b"<html><body><main><h2>Groups</h2><dl><dt>staff</dt><dd><p>Allows users to add local modifications.</p>"
+        b"<dl><dt>--local</dt><dd>Only under /usr/local, never elsewhere on the system.</dd></dl></dd>"
+        b"<dt>users</dt><dd>Every user is a member of this group by default here.</dd></dl></main></body></html>"
+    )
+    ex = readers.read_file("g.html", page)
+    doc = make_document("g.html", ex.text, None, ex)
+    assert [(b.kind, b.level) for b in ex.blocks] == [
+        ("heading", 2), ("heading", 7), ("paragraph", 0), ("heading", 8), ("paragraph", 0), ("heading", 7), ("paragraph", 0)
+    ]  # fmt: skip
+    assert doc.heading_path(ex.text.index("Allows users")) == ("Groups", "staff")
+    assert doc.heading_path(ex.text.index("Only under")) == ("Groups", "staff", "--local")
+    assert doc.heading_path(ex.text.index("Every user")) == ("Groups", "users")
+
+
 BODY = "<p>" + "Talks resumed in Cairo on March 3, 2019 after a long pause between the parties. " * 5 + "</p>"
 
 

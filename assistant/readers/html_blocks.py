@@ -34,7 +34,11 @@ _FURNITURE = re.compile(  # a whole class or id token that names navigation or p
     r"|share\w*|social\w*|related\w*|masthead|pagination|(?:site|page|global)-(?:header|footer|nav))",
     re.I,
 )
-_ITEM_TAGS = {"li": "item", "dt": "item", "dd": "paragraph", "figcaption": "caption", "caption": "caption"}
+_ITEM_TAGS = {"li": "item", "dd": "paragraph", "figcaption": "caption", "caption": "caption"}
+# A definition list's term ("staff", "-v, --verbose", "wmv1") names what its <dd> describes, which seldom repeats
+# it ("Allows users to add local modifications ..."): the term is a heading one level below any <h6>, one more for
+# each list it is nested in, so its description is a section under it and a question naming the term finds it.
+DT_LEVEL = 7
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def walk(el, out: list[HtmlBlock]) -> None:
     tag = el.tag
     if tag in HEADINGS:
         return _emit(out, "heading", el.text_content(), HEADINGS[tag])
+    if tag == "dt":
+        return _emit(out, "heading", el.text_content(), DT_LEVEL - 1 + sum(1 for _ in el.iterancestors("dl")))
     if tag == "pre":
         return _pre(el, out)
     if tag == "table":
