@@ -217,7 +217,13 @@ def is_stale(settings: Settings, docs: list[Document]) -> bool:
         return True
     have = {s: (d["sha256"], d["title"], d["publisher"], d["author"], d["date"]) for s, d in manifest["documents"].items()}
     want = {d.source: (d.sha256, d.title, d.publisher, d.author, d.date) for d in docs}
-    return have != want
+    return have != want or any(outdated(d) for d in manifest["documents"].values())
+
+
+def outdated(entry: dict) -> bool:
+    """A file's entry extracted by an older version of the readers (its layout may have changed with them):
+    the file is read and chunked again; chunks whose text did not change keep their vectors."""
+    return entry.get("kind", "text") != "text" and entry.get("extraction", 1) != EXTRACTION_VERSION
 
 
 @contextlib.contextmanager
@@ -257,7 +263,7 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
     fresh: list[Chunk] = []
     for doc in docs:
         prev_doc = old_docs.get(doc.source)
-        if prev_doc is not None and prev_doc["sha256"] == doc.sha256:
+        if prev_doc is not None and prev_doc["sha256"] == doc.sha256 and not outdated(prev_doc):
             report.unchanged.append(doc.source)
             new_docs[doc.source] = dict(
                 prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date, url=doc.url
