@@ -50,7 +50,7 @@ FEATURES = (
     "kind_fit",  # the sentence can hold the kind of answer asked for (a number, a date, a name)
     "constraint_miss",  # share of the question's rare pinning terms (numbers, names) missing around it
     "log_words",  # log(1 + words in the sentence)
-    "meta_lex",  # share of the question's terms in the document's title/author
+    "meta_lex",  # share of the question's terms in the document's title/author and the heading above it
 )
 
 
@@ -241,7 +241,7 @@ def features(
     """One row per candidate, columns in ``FEATURES`` order, for the question the ``plan`` reads.
 
     ``windows[i]`` is the text of candidate i with its neighbours (±1 sentence),
-    ``meta[i]`` its document's title and author.
+    ``meta[i]`` its document's title and author and the heading it lies under.
     """
     n = len(cands)
     if n == 0:
@@ -252,7 +252,7 @@ def features(
     pins = constraint_terms(plan.question)
     rare = {match_form(t) for t in pins if idf(t) > 1.2}
     win_tokens = [coarse(w) for w in windows]
-    meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one title/author per document, not per candidate
+    meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one per section, not per candidate
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
     lex = np.array([coverage(q_terms, set(coarse(own_words(c.text)))) for c in cands])

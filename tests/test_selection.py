@@ -377,6 +377,37 @@ def test_a_table_of_contents_entry_stands_for_its_section_and_no_heading_is_cite
 
 
 @pytest.mark.unit
+def test_the_heading_above_a_candidate_counts_as_its_words():
+    """A definition's term ("staff") or an FAQ's question heads sentences that never repeat it: the scorer reads
+    the heading with the candidate (title/heading overlap, window terms), so the term's own description wins."""
+    import numpy as np
+
+    from assistant.evidence import candidate_features, candidates
+    from assistant.plan import Plan
+    from assistant.scoring import FEATURES
+    from assistant.types import Chunk, Hit
+
+    sindex = _laid_out(
+        [
+            ("heading", "staff"),
+            ("paragraph", "Allows users to add local modifications to the system without root."),
+            ("heading", "users"),
+            ("paragraph", "Every account on the system is a member of this group by default."),
+        ]
+    )
+    doc = sindex.docs["faq.html"]
+    assert sindex.section("faq.html", doc.text.index("Allows")) == "staff"
+    assert sindex.section("faq.html", doc.text.index("Every")) == "users" and sindex.section("faq.html", 0) == "staff"
+    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
+    x, _ = candidate_features(
+        Plan.of("What is the staff group for?"), cands, sindex, [1.0], lambda s: np.ones((len(s), 1)), lambda t: 2.0
+    )
+    meta, bm25 = x[:, FEATURES.index("meta_lex")], x[:, FEATURES.index("win_bm25")]
+    assert [c.text[:5] for c in cands] == ["Allow", "Every"]
+    assert meta[0] > meta[1] == 0 and bm25[0] > bm25[1]
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""
