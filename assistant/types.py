@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+_ATX_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")  # a Markdown heading's opening and closing marks
 
 
 def content_hash(*parts: str, n: int = 16) -> str:
@@ -145,8 +148,13 @@ class Document:
             if b.start > offset:
                 break
             if b.kind == "heading":
-                path = [h for h in path if h[0] < b.level] + [(b.level, " ".join(self.text[b.start : b.end].split()))]
+                path = [h for h in path if h[0] < b.level] + [(b.level, self._heading_text(b))]
         return tuple(t for _, t in path)
+
+    def _heading_text(self, b: Block) -> str:
+        """A heading's words on one line, without Markdown's marks ("## Install ##" -> "Install")."""
+        text = " ".join(self.text[b.start : b.end].split())
+        return _ATX_MARKS.sub("", text) if self.kind == "text" else text
 
     def section_at(self, offset: int) -> str:
         """Where ``offset`` lies, as a reader would name it: the innermost two headings ("3 Arrays › 3.1 Constructors")."""

@@ -97,25 +97,37 @@ def test_index_twice_embeds_nothing_the_second_time(built):
     assert not is_stale(built, load_corpus(built.corpus_dir)[0])
 
 
-def test_a_page_extracted_by_older_readers_is_read_again_and_its_layout_updated(built):
-    """The readers' layout changed (EXTRACTION_VERSION): an unchanged HTML file is read and chunked again, so its
-    headings are the new readers' in the index too, and the chunks whose text did not change keep their vectors."""
-    page = (
-        b"<html><body><main><h1>Groups</h1><dl><dt>staff</dt><dd>Allows users to add local modifications to the "
-        b"system without needing root privileges.</dd></dl></main></body></html>"
-    )
-    (built.corpus_dir / "groups.html").write_bytes(page)
+@pytest.mark.parametrize(
+    "name, data, heading, level",
+    [
+        (
+            "groups.html",
+            b"<html><body><main><h1>Groups</h1><dl><dt>staff</dt><dd>Allows users to add local modifications to the "
+            b"system without needing root privileges.</dd></dl></main></body></html>",
+            "staff",
+            7,
+        ),
+        ("groups.md", b"Users and groups\n\n## staff\n\nAllows users to add local modifications to the system.\n", "## staff", 2),
+    ],
+)
+def test_a_file_extracted_by_older_readers_is_read_again_and_its_layout_updated(built, name, data, heading, level):
+    """The readers' layout changed (EXTRACTION_VERSION): an unchanged HTML or Markdown file is read and chunked
+    again, so its headings are the new readers' in the index too; chunks whose text did not change keep their
+    vectors, and plain .txt files, which no reader version changes, are left alone."""
+    (built.corpus_dir / name).write_bytes(data)
     Assistant(built).index(progress=False)
     m = manifest(built)
-    entry = m["documents"]["groups.html"]
-    blocks, term = entry["blocks"], entry["text"].index("staff")
-    assert ["heading", term, term + 5, 7] in blocks
-    entry["extraction"], entry["blocks"] = entry["extraction"] - 1, blocks[:1]  # as an older build left it
+    entry = m["documents"][name]
+    blocks, at = entry["blocks"], entry["text"].index(heading)
+    assert ["heading", at, at + len(heading), level] in blocks
+    entry["extraction"], entry["blocks"] = entry["extraction"] - 1, []  # as an older build left it
+    for d in m["documents"].values():
+        d["extraction"] = entry["extraction"]
     (built.index_dir / MANIFEST).write_text(json.dumps(m), encoding="utf-8")
     assert is_stale(built, load_corpus(built.corpus_dir)[0])
     report = Assistant(built).index(progress=False)
-    assert report.changed == ["groups.html"] and len(report.unchanged) == 5 and report.chunks_embedded == 0
-    assert manifest(built)["documents"]["groups.html"]["blocks"] == blocks
+    assert report.changed == [name] and len(report.unchanged) == 5 and report.chunks_embedded == 0
+    assert manifest(built)["documents"][name]["blocks"] == blocks
     assert not is_stale(built, load_corpus(built.corpus_dir)[0])
     assert_consistent(built)
 

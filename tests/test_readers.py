@@ -15,7 +15,7 @@ from docgen import make_docx, make_html, make_pdf
 from assistant import readers
 from assistant.chunking import chunk_document, split_sentences
 from assistant.corpus import check_upload, load_corpus, make_document
-from assistant.indexing.build import _doc_from_json, _doc_to_json
+from assistant.indexing.entries import doc_from_json, doc_to_json
 from assistant.readers.pdf import pdf_date, render_highlight
 from assistant.types import Citation, Page
 
@@ -212,8 +212,8 @@ def test_uploads_accept_the_new_types_with_the_same_checks(name, data, reason):
 def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read_again(tmp_path, monkeypatch):
     (tmp_path / "a.pdf").write_bytes(GOOD_PDF)
     (doc,), _ = load_corpus(tmp_path)
-    entry = _doc_to_json(doc, [])
-    assert _doc_from_json("a.pdf", entry)[0] == doc  # pages, kind and file metadata survive the manifest
+    entry = doc_to_json(doc, [])
+    assert doc_from_json("a.pdf", entry)[0] == doc  # pages, kind and file metadata survive the manifest
     calls = []
     real = readers.read_file
     monkeypatch.setattr("assistant.corpus.read_file", lambda n, d, ocr=None: calls.append(n) or real(n, d, ocr))
@@ -304,6 +304,26 @@ def test_a_definition_lists_terms_head_their_descriptions():
     assert doc.heading_path(ex.text.index("Allows users")) == ("Groups", "staff")
     assert doc.heading_path(ex.text.index("Only under")) == ("Groups", "staff", "--local")
     assert doc.heading_path(ex.text.index("Every user")) == ("Groups", "users")
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        pytest.param("# Guide\n\nText of the guide.\n\n## Install ##\nRun it.\n", [(1, "Guide"), (2, "Install")], id="atx"),
+        pytest.param("Guide\n=====\n\nText.\n\nSetup notes\n---\n\nUse apt.\n", [(1, "Guide"), (2, "Setup notes")], id="setext"),
+        pytest.param("Text.\n\n```sh\n# a comment\n```\n\n    # indented code\n", [], id="code-is-no-heading"),
+        pytest.param("---\ntitle: Guide\n---\nText.\n", [], id="front-matter-is-no-heading"),
+        pytest.param("- an item\n---\n\nA line\nand its paragraph\n---\n", [], id="a-rule-under-a-list-or-paragraph"),
+        pytest.param("#hashtag and #5 are text\n", [], id="no-space-no-heading"),
+    ],
+)
+def test_markdown_headings_are_the_layout_of_the_files_own_text(text, want):
+    """A .md file's text is its bytes (offsets are the file's); its headings are marked, without their marks."""
+    ex = readers.read_file("g.md", text.encode())
+    doc = make_document("g.md", ex.text, None, ex)
+    assert ex.text == text and all(b.kind == "heading" for b in ex.blocks)
+    assert [(b.level, doc.heading_path(b.start)[-1]) for b in ex.blocks] == want
+    assert readers.read_file("g.txt", text.encode()).blocks == ()  # plain text stays plain
 
 
 BODY = "<p>" + "Talks resumed in Cairo on March 3, 2019 after a long pause between the parties. " * 5 + "</p>"

@@ -39,20 +39,16 @@ from ..chunking import chunk_document
 from ..config import Settings
 from ..corpus import LoadError
 from ..ports import Embedder, KeywordIndex, VectorStore
-from ..readers import EXTRACTION_VERSION
 from ..types import (
-    Block,
     Chunk,
     Document,
     IndexMismatchError,
     IndexMissingError,
-    Span,
     StoreUnavailableError,
     content_hash,
-    page_from_json,
-    page_to_json,
 )
 from .embedding import embed_chunks, embed_sentences
+from .entries import doc_from_json, doc_to_json, outdated
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index
 from .layout import BUILDING, MANIFEST, layout  # noqa: F401 - the file names, re-exported for tools and tests
 from .sentence_vectors import SENTENCE_TEXT, StoredVectors, names_of, open_stored, same_text
@@ -102,47 +98,6 @@ class BuildReport:
             lines.append(f"Repaired: the vector store had lost {self.repaired} chunks; they were embedded again.")
         lines += [f"{'Skipped' if e.skipped else 'Warning'} {e.source}: {e.reason}" for e in self.skipped]
         return "\n".join(lines)
-
-
-def _doc_to_json(doc: Document, chunks: list[Chunk]) -> dict:
-    return {
-        "sha256": doc.sha256,
-        "title": doc.title,
-        "publisher": doc.publisher,
-        "author": doc.author,
-        "date": doc.date,
-        "text": doc.text,
-        "boilerplate": [[s.start, s.end] for s in doc.boilerplate],
-        "chunks": [[c.id, c.start, c.end] for c in chunks],
-        "kind": doc.kind,
-        "pages": [page_to_json(p) for p in doc.pages],
-        "extraction": EXTRACTION_VERSION,
-        "blocks": [[b.kind, b.start, b.end, b.level] for b in doc.blocks],
-        "url": doc.url,
-        "file_meta": dict(doc.file_meta),
-        **({"ocr": doc.ocr} if doc.ocr else {}),
-    }
-
-
-def _doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
-    doc = Document(
-        source=source,
-        text=d["text"],
-        title=d.get("title", ""),
-        publisher=d.get("publisher", ""),
-        author=d.get("author", ""),
-        date=d.get("date", ""),
-        boilerplate=tuple(Span(a, b) for a, b in d.get("boilerplate", [])),
-        sha256=d["sha256"],
-        kind=d.get("kind", "text"),
-        pages=tuple(page_from_json(p) for p in d.get("pages", [])),
-        url=d.get("url", ""),
-        file_meta=tuple(sorted(d.get("file_meta", {}).items())),
-        blocks=tuple(Block(k, a, b, lv) for k, a, b, lv in d.get("blocks", [])),
-        ocr=d.get("ocr", ""),
-    )
-    chunks = [Chunk(cid, source, doc.text[a:b], a, b, doc.date) for cid, a, b in d["chunks"]]
-    return doc, chunks
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -199,7 +154,7 @@ def load_snapshot(settings: Settings, make_keyword: KeywordFactory) -> Snapshot:
     check_signature(manifest, settings, settings.index_dir)
     docs, chunks = {}, []
     for source, d in manifest["documents"].items():
-        doc, cs = _doc_from_json(source, d)
+        doc, cs = doc_from_json(source, d)
         docs[source] = doc
         chunks.extend(cs)
     keyword = load_keyword_index(settings, chunks, make_keyword)
@@ -217,13 +172,7 @@ def is_stale(settings: Settings, docs: list[Document]) -> bool:
         return True
     have = {s: (d["sha256"], d["title"], d["publisher"], d["author"], d["date"]) for s, d in manifest["documents"].items()}
     want = {d.source: (d.sha256, d.title, d.publisher, d.author, d.date) for d in docs}
-    return have != want or any(outdated(d) for d in manifest["documents"].values())
-
-
-def outdated(entry: dict) -> bool:
-    """A file's entry extracted by an older version of the readers (its layout may have changed with them):
-    the file is read and chunked again; chunks whose text did not change keep their vectors."""
-    return entry.get("kind", "text") != "text" and entry.get("extraction", 1) != EXTRACTION_VERSION
+    return have != want or any(outdated(s, d) for s, d in manifest["documents"].items())
 
 
 @contextlib.contextmanager
@@ -263,7 +212,7 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
     fresh: list[Chunk] = []
     for doc in docs:
         prev_doc = old_docs.get(doc.source)
-        if prev_doc is not None and prev_doc["sha256"] == doc.sha256 and not outdated(prev_doc):
+        if prev_doc is not None and prev_doc["sha256"] == doc.sha256 and not outdated(doc.source, prev_doc):
             report.unchanged.append(doc.source)
             new_docs[doc.source] = dict(
                 prev_doc, title=doc.title, publisher=doc.publisher, author=doc.author, date=doc.date, url=doc.url
@@ -271,7 +220,7 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
             continue
         (report.changed if prev_doc is not None else report.added).append(doc.source)
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-        new_docs[doc.source] = _doc_to_json(doc, chunks)
+        new_docs[doc.source] = doc_to_json(doc, chunks)
         fresh.extend(chunks)
     report.deleted = sorted(set(old_docs) - set(new_docs))
     return new_docs, fresh
@@ -279,7 +228,7 @@ def _plan(docs: list[Document], old_docs: dict, settings: Settings, report: Buil
 
 def _docs_of(entries: dict[str, dict], sources: Collection[str] | None) -> list[Document]:
     """The documents of manifest ``entries`` (only ``sources``, when given)."""
-    return [_doc_from_json(s, d)[0] for s, d in entries.items() if sources is None or s in sources]
+    return [doc_from_json(s, d)[0] for s, d in entries.items() if sources is None or s in sources]
 
 
 def _lost(entries: dict[str, dict], sources: list[str], have: set[str]) -> list[Chunk]:
@@ -287,7 +236,7 @@ def _lost(entries: dict[str, dict], sources: list[str], have: set[str]) -> list[
     out: list[Chunk] = []
     for s in sources:
         if any(cid not in have for cid, _, _ in entries[s]["chunks"]):
-            out += [c for c in _doc_from_json(s, entries[s])[1] if c.id not in have]
+            out += [c for c in doc_from_json(s, entries[s])[1] if c.id not in have]
     return out
 
 

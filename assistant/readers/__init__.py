@@ -24,13 +24,14 @@ from ..types import Extracted
 from .docx import DocxReader, is_docx
 from .html import HtmlReader, looks_like_html
 from .image import ImageReader, is_image, open_image
+from .markdown import MarkdownReader
 from .ocr import OcrOptions
 from .pdf import NeedsOcr, PdfReader
 from .text import TextReader, decode
 
 READERS: dict[str, DocumentReader] = {
     ".txt": TextReader(),
-    ".md": TextReader(),
+    ".md": MarkdownReader(),
     ".pdf": PdfReader(),
     ".html": HtmlReader(),
     ".htm": HtmlReader(),
@@ -44,7 +45,7 @@ READERS: dict[str, DocumentReader] = {
 SUFFIXES = tuple(READERS)
 # Bumped whenever a reader's canonical text or stated metadata changes, so that the index parses such files
 # again instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure; 3: an HTML
-# page's date is only one its markup declares; 4: a definition list's terms are headings).
+# page's date is only one its markup declares; 4: a definition list's terms and Markdown's headings are headings).
 EXTRACTION_VERSION = 4
 BINARY_KINDS = ("pdf", "docx", "image")
 OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``
