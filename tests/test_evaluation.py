@@ -286,14 +286,14 @@ def test_eval_settings_give_another_corpus_a_private_index(tmp_path):
 
 # Gate thresholds sit a little under the measured figures (see README), so a real regression fails.
 # Re-measured 2026-12-05 (shipped scorer refitted; headings, list openers, "how many" counting the thing asked, a date,
-# name, place or size asked for and cited only where given).
+# name, place or size asked for and cited only where given; a quotation read only with the sentence reporting it).
 GATE = {  # measured values in comments
     "citation_validity": 1.0,  # 1.000
-    "evidence_hit": 0.80,  # 0.847
-    "evidence_recall": 0.65,  # 0.726
+    "evidence_hit": 0.80,  # 0.861
+    "evidence_recall": 0.65,  # 0.730
     "citation_recall": 0.65,  # 0.730
     "citation_precision": 0.44,  # 0.486
-    "keyword_accuracy": 0.72,  # 0.792
+    "keyword_accuracy": 0.72,  # 0.778
     "abstention_recall": 0.65,  # 0.722
     "abstention_precision": 0.85,  # 1.000
     "hit@5": 0.92,  # 0.972
