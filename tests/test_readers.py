@@ -326,6 +326,50 @@ def test_markdown_headings_are_the_layout_of_the_files_own_text(text, want):
     assert readers.read_file("g.txt", text.encode()).blocks == ()  # plain text stays plain
 
 
+def test_word_heading_styles_are_headings_whatever_their_language():
+    """A paragraph in a heading style is a heading block of its level: python-docx's English styles, and styles
+    whose ids are another language's ("Titre1", named "heading 1" in styles.xml), based on one, or with an outline
+    level of their own."""
+    import io
+
+    import docx
+
+    from assistant.readers.docx import _Styles
+    from assistant.readers.limits import stream_xml
+
+    d = docx.Document()
+    d.add_heading("Annual report", level=0)
+    d.add_paragraph("Intro paragraph of the report, long enough.")
+    d.add_heading("Findings", level=1)
+    d.add_paragraph("")
+    d.add_heading("Costs", level=2)
+    d.add_paragraph("Repairs cost more than planned.")
+    buf = io.BytesIO()
+    d.save(buf)
+    ex = readers.read_file("r.docx", buf.getvalue())
+    doc = make_document("r.docx", ex.text, None, ex)
+    assert ex.text.startswith("Annual report\n\nIntro") and "Findings\n\nCosts\n\nRepairs" in ex.text
+    assert [(b.kind, b.level) for b in ex.blocks] == [
+        ("heading", 1),
+        ("paragraph", 0),
+        ("heading", 1),
+        ("heading", 2),
+        ("paragraph", 0),
+    ]
+    assert doc.heading_path(ex.text.index("Repairs")) == ("Findings", "Costs")
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    xml = (
+        f'<w:styles {w}><w:style w:type="paragraph" w:styleId="Titre1"><w:name w:val="heading 1"/></w:style>'
+        '<w:style w:type="paragraph" w:styleId="Rapport"><w:name w:val="Rapport"/><w:basedOn w:val="Titre1"/></w:style>'
+        '<w:style w:type="paragraph" w:styleId="Encadre"><w:name w:val="Encadre"/><w:pPr><w:outlineLvl w:val="2"/></w:pPr></w:style>'
+        '<w:style w:type="paragraph" w:styleId="Corps"><w:name w:val="Corps"/><w:basedOn w:val="Corps"/></w:style>'
+        '<w:style w:type="character" w:styleId="Titre1Car"><w:name w:val="Heading 1 Char"/></w:style></w:styles>'
+    )
+    styles = _Styles()
+    stream_xml(io.BytesIO(xml.encode()), styles, "word/styles.xml")
+    assert [styles.level(s) for s in ("Titre1", "Rapport", "Encadre", "Corps", "Titre1Car", "Absent")] == [1, 1, 3, 0, 0, 0]
+
+
 BODY = "<p>" + "Talks resumed in Cairo on March 3, 2019 after a long pause between the parties. " * 5 + "</p>"
 
 

@@ -45,7 +45,8 @@ READERS: dict[str, DocumentReader] = {
 SUFFIXES = tuple(READERS)
 # Bumped whenever a reader's canonical text or stated metadata changes, so that the index parses such files
 # again instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure; 3: an HTML
-# page's date is only one its markup declares; 4: a definition list's terms and Markdown's headings are headings).
+# page's date is only one its markup declares; 4: a definition list's terms, Markdown's headings and Word's heading
+# styles are headings).
 EXTRACTION_VERSION = 4
 BINARY_KINDS = ("pdf", "docx", "image")
 OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``

@@ -5,7 +5,10 @@ blank line, ``\\n\\n``; a line break inside a paragraph stays ``\\n``.  A
 paragraph's text follows python-docx's ``Paragraph.text`` (runs and hyperlinks:
 ``w:t``, tabs, breaks, no-break hyphens).  Title, author and creation date come
 from ``docProps/core.xml``; a file without it states none, so it is titled by
-its name.  ``word/document.xml`` is streamed through an lxml target parser (no
+its name.  A paragraph set in a heading style (``Heading 1``-``9``, ``Title``, or
+any style or paragraph with an outline level; ``word/styles.xml`` says which
+style is which, whatever the language of the style's display name) is a heading
+block of that level, so a passage's section is known ("Findings › Costs").  ``word/document.xml`` is streamed through an lxml target parser (no
 tree is built) under the budgets of ``limits``: bytes inflated, elements and
 characters are counted while reading, so a zip bomb is refused after at most
 ``MAX_XML_BYTES`` of work whatever its compression ratio.  The declared sizes
@@ -19,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
-from ..types import Extracted
+from ..types import Block, Extracted
 from .limits import MAX_META_BYTES, check_text, stream_xml
 
 MAX_UNCOMPRESSED = 200 * 2**20  # bytes, all members together, as declared
@@ -29,6 +33,7 @@ MAX_RATIO = 100  # uncompressed / compressed, over the whole archive, as declare
 PARA_SEP = "\n\n"
 DOCUMENT = "word/document.xml"
 CORE = "docProps/core.xml"
+STYLES = "word/styles.xml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _RUN_TEXT = {f"{W}tab": "\t", f"{W}ptab": "\t", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
 _CORE_FIELDS = {
@@ -63,11 +68,14 @@ def check_zip(z: zipfile.ZipFile) -> None:
 
 
 class _Body:
-    """lxml target: the text of each paragraph directly under ``w:body``, as python-docx reads it."""
+    """lxml target: the text of each paragraph directly under ``w:body``, as python-docx reads it, and its style
+    id or outline level (``levels``: 0 for body text, else the heading level it states)."""
 
     def __init__(self):
         self.path: list[str] = []
         self.paras: list[str] = []
+        self.styles: list[str | int] = []  # per paragraph: its style id, or its own outline level (1-based)
+        self.style: str | int = ""
         self.parts: list[str] | None = None  # the open body paragraph's pieces
         self.in_text = False
         self.chars = 0
@@ -75,7 +83,13 @@ class _Body:
     def start(self, tag, attrib):
         path = self.path
         if tag == f"{W}p" and len(path) == 2 and path[1] == f"{W}body":
-            self.parts = []
+            self.parts, self.style = [], ""
+        elif self.parts is not None and path[3:] == [f"{W}pPr"] and tag in (f"{W}pStyle", f"{W}outlineLvl"):
+            value = attrib.get(f"{W}val", "")
+            if tag == f"{W}pStyle" and not isinstance(self.style, int):
+                self.style = value
+            elif tag == f"{W}outlineLvl" and value.isdigit() and int(value) < 9:
+                self.style = int(value) + 1
         elif self.parts is not None and self._in_run(path):
             if tag == f"{W}t":
                 self.in_text = True
@@ -106,6 +120,7 @@ class _Body:
             self.in_text = False
         elif tag == f"{W}p" and len(self.path) == 2 and self.parts is not None:
             self.paras.append("".join(self.parts))
+            self.styles.append(self.style)
             self.parts = None
             self.chars += len(PARA_SEP)
 
@@ -132,6 +147,71 @@ class _Core:
 
     def close(self):
         return None
+
+
+class _Styles:
+    """lxml target: the heading level of each paragraph style of ``word/styles.xml`` (its outline level, else
+    its built-in name: "heading 2" -> 2, "Title" -> 1), through the styles it is based on."""
+
+    _NAMED = re.compile(r"(?i)heading\s*([1-9])|title")
+
+    def __init__(self):
+        self.own: dict[str, int] = {}
+        self.based: dict[str, str] = {}
+        self.current = ""
+
+    def start(self, tag, attrib):
+        if tag == f"{W}style":
+            self.current = attrib.get(f"{W}styleId", "") if attrib.get(f"{W}type", "paragraph") == "paragraph" else ""
+        elif self.current and tag == f"{W}name":
+            m = self._NAMED.fullmatch(attrib.get(f"{W}val", "").strip())
+            if m:
+                self.own.setdefault(self.current, int(m.group(1) or 1))
+        elif self.current and tag == f"{W}basedOn":
+            self.based[self.current] = attrib.get(f"{W}val", "")
+        elif self.current and tag == f"{W}outlineLvl" and attrib.get(f"{W}val", "").isdigit():
+            level = int(attrib[f"{W}val"])
+            if level < 9:  # 9 is body text
+                self.own[self.current] = level + 1
+
+    def data(self, text):
+        return None
+
+    def end(self, tag):
+        if tag == f"{W}style":
+            self.current = ""
+
+    def close(self):
+        return None
+
+    def level(self, style: str) -> int:
+        for _ in range(10):  # a chain of based-on styles; a loop in a broken file ends here
+            if style in self.own or style not in self.based:
+                return self.own.get(style, 0)
+            style = self.based[style]
+        return 0
+
+
+def _styles(z: zipfile.ZipFile) -> _Styles:
+    styles = _Styles()
+    if STYLES in z.namelist():
+        with z.open(STYLES) as f:
+            stream_xml(f, styles, STYLES, max_bytes=MAX_META_BYTES * 16, max_elements=200_000)
+    return styles
+
+
+def _laid_out(paras: list[str], levels: list[int]) -> tuple[str, tuple[Block, ...]]:
+    """The canonical text (non-empty paragraphs joined by a blank line) and a block per paragraph."""
+    parts, blocks, pos = [], [], 0
+    for text, level in zip(paras, levels, strict=True):
+        if not text.strip():
+            continue
+        if parts:
+            pos += len(PARA_SEP)
+        parts.append(text)
+        blocks.append(Block("heading" if level else "paragraph", pos, pos + len(text), level))
+        pos += len(text)
+    return PARA_SEP.join(parts), tuple(blocks)
 
 
 def _created(value: str) -> str:
@@ -167,13 +247,15 @@ class DocxReader:
                 with z.open(DOCUMENT) as f:
                     stream_xml(f, body, DOCUMENT)
                 meta = _meta(z)
+                styles = _styles(z)
         except zipfile.BadZipFile as e:
             raise ValueError(f"corrupt or truncated .docx (not a readable zip: {e}); not indexed") from None
         except ValueError:  # a refusal with its reason: over a budget, not a Word file
             raise
         except Exception as e:  # malformed XML, a bad CRC, an unsupported compression method
             raise ValueError(f"corrupt .docx ({type(e).__name__}: {e}); not indexed") from None
-        text = PARA_SEP.join(p for p in body.paras if p.strip())
+        levels = [s if isinstance(s, int) else styles.level(s) for s in body.styles]
+        text, blocks = _laid_out(body.paras, levels)
         if not text.strip():
             raise ValueError("the Word file has no text in its body paragraphs; not indexed")
-        return Extracted(text=text, kind=self.kind, meta=meta)
+        return Extracted(text=text, kind=self.kind, meta=meta, blocks=blocks)
