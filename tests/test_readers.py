@@ -288,6 +288,25 @@ def test_html_blocks_give_each_offset_its_heading_path():
     assert make_document("g.txt", ex.text).heading_path(0) == ()  # plain text has no blocks
 
 
+def test_pagers_permalink_marks_and_contents_lists_are_page_furniture():
+    """Texinfo's "Next: ..., Up: ..." pager (rel links; its copy at the page's foot has none), Sphinx's and
+    texinfo's permalink marks ("¶") and a "section-toc" list are not text; the page's own paragraphs are."""
+    pager = '<p>Next: <a href="b.html"{rel}>Simple Example</a>, Up: <a href="u.html"{up}>Using libffi</a> [<a href="i.html">Index</a>]</p>'
+    page = (
+        "<html><body><div class='header'>" + pager.format(rel=' rel="next"', up=' rel="up"') + "</div>"
+        "<h3>2.1 The Basics<a class='headerlink' href='#b'>\u00b6</a></h3><ul class='section-toc'><li><a href='#x'>2.1.1 Types</a></li></ul>"
+        "<p>libffi assumes that you have a pointer to the function you wish to call. See <a href='x.html'>Types</a>.</p>"
+        "<dl><dt>Function: ffi_call<a class='copiable-anchor' href='#c'> \u00b6</a></dt><dd>This calls the function fn.</dd></dl>"
+        "<p>Read on in <a rel='next' href='c.html'>the next chapter</a>, which covers closures and types.</p>"
+        "<div class='header'>" + pager.format(rel="", up="") + "</div></body></html>"
+    ).encode()
+    ex = readers.read_file("b.html", page)
+    assert ex.text == (
+        "2.1 The Basics\n\nlibffi assumes that you have a pointer to the function you wish to call. See Types.\n\n"
+        "Function: ffi_call\n\nThis calls the function fn.\n\nRead on in the next chapter, which covers closures and types."
+    )
+
+
 def test_a_definition_lists_terms_head_their_descriptions():
     """<dt>staff</dt><dd>Allows users to ...</dd>: the description never repeats the term it describes, so the term
     is a heading below the page's own (one level deeper in a nested list) and the description lies in its section."""

@@ -6,8 +6,10 @@ paragraphs whose text starts before an inline element (Publican's
 ``<div class="para">The <code>...</code> command ...``): it kept 24% of the
 handbook's paragraphs whole.  Here the page is cleaned of what is never content
 (scripts, styles, forms, ``nav``/``header``/``footer``/``aside`` and elements whose
-class or id names navigation: ``navheader``, ``docnav``, ``banner``, ``toc``,
-``breadcrumb``, ``menu``, ``related``, ``share``, ``cookie``), the
+class or id names navigation: ``navheader``, ``nav-panel``, ``docnav``, ``banner``,
+``toc``/``section-toc``, ``breadcrumb``, ``menu``, ``related``, ``share``, ``cookie``;
+permalink marks such as Sphinx's ``headerlink`` "¶"; a pager of ``rel="next"``/``"up"``
+links, and its copy at the foot of the page), the
 main element is taken when the page marks one (``main``, ``article``,
 ``role=main``), else the body, and its blocks are read in order.
 
@@ -29,11 +31,15 @@ BLOCK = {
     *"figure figcaption caption hr address details summary center header footer nav aside form fieldset".split(),
 }
 DROP_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg", "button")
-_FURNITURE = re.compile(  # a whole class or id token that names navigation or page chrome
-    r"(?:nav\w*|\w+-nav|navigation|banner|docnav|toc|breadcrumbs?|menu\w*|\w+-menu|skip\w*|cookie\w*"
-    r"|share\w*|social\w*|related\w*|masthead|pagination|(?:site|page|global)-(?:header|footer|nav))",
+_FURNITURE = re.compile(  # a whole class or id token that names navigation, page chrome or a permalink mark
+    r"(?:nav[\w-]*|\w+-nav|navigation|banner|docnav|(?:\w+-)?toc(?:-[\w-]+)?|breadcrumbs?|menu\w*|\w+-menu|skip\w*|cookie\w*"
+    r"|share\w*|social\w*|related\w*|masthead|pagination|(?:site|page|global)-(?:header|footer|nav)"
+    r"|headerlink|header-anchor|anchorjs-link|hash-link|copiable-(?:anchor|link))",
     re.I,
 )
+# A paragraph of links to the next, previous or parent page ("Next: Simple Example, Up: Using libffi [Index]",
+# how texinfo and others mark their navigation: <a rel="next">) is navigation when its links are most of its text.
+_PAGER = "a[@rel='next' or @rel='prev' or @rel='previous' or @rel='up']"
 _ITEM_TAGS = {"li": "item", "dd": "paragraph", "figcaption": "caption", "caption": "caption"}
 # A definition list's term ("staff", "-v, --verbose", "wmv1") names what its <dd> describes, which seldom repeats
 # it ("Allows users to add local modifications ..."): the term is a heading one level below any <h6>, one more for
@@ -58,7 +64,15 @@ def _is_furniture(el) -> bool:
     if el.tag in ("body", "html", "main", "article"):
         return False
     names = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}".split()
-    return any(_FURNITURE.fullmatch(n) for n in names) or el.get("role") == "navigation"
+    return any(_FURNITURE.fullmatch(n) for n in names) or el.get("role") == "navigation" or _pager(el)
+
+
+def _pager(el) -> bool:
+    """A paragraph of links to the next, previous or parent page, by rel, whose links are most of its text."""
+    if el.tag not in ("p", "div") or not el.xpath(_PAGER):
+        return False
+    linked = sum(len(a.text_content().strip()) for a in el.iter("a"))
+    return 2 * linked >= len(" ".join(el.text_content().split()))
 
 
 def clean(root) -> int:
@@ -67,6 +81,10 @@ def clean(root) -> int:
     Returns how many of them were navigation the page named as such (a tag or a class name).
     """
     doomed = [el for el in root.iter() if not isinstance(el.tag, str) or _is_furniture(el)]
+    pagers = {_flat(el.text_content()) for el in doomed if isinstance(el.tag, str) and _pager(el)}
+    if pagers:  # the same pager repeated at the foot of the page, where its links carry no rel
+        gone = set(doomed)
+        doomed += [el for el in root.iter("p", "div") if el not in gone and _flat(el.text_content()) in pagers]
     named = sum(isinstance(el.tag, str) and el.tag not in ("script", "style", "noscript", "template", "svg") for el in doomed)
     for el in doomed:
         parent = el.getparent()
