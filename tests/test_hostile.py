@@ -576,6 +576,25 @@ def test_fault13_a_docx_without_core_properties_is_titled_by_its_file_name(tmp_p
     assert (doc.title, doc.author, doc.date) == ("harbour-report", "", "")
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "styles",
+    [
+        pytest.param(b"<w:styles><w:style", id="malformed"),
+        pytest.param(b"<w:styles>" + b"<w:style/>" * 300_000 + b"</w:styles>", id="over-its-budget"),
+    ],
+)
+def test_fault13_a_docx_whose_styles_cannot_be_read_keeps_its_text_and_loses_its_headings(styles):
+    data, buf = make_docx("Harbour works\n" + ARTICLE), io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, styles if info.filename == "word/styles.xml" else src.read(info))
+        out.writestr("word/media/padding.bin", os.urandom(64 * 2**10), zipfile.ZIP_STORED)  # a ratio under 100
+    good, broken = readers.read_file("a.docx", data), readers.read_file("a.docx", buf.getvalue())
+    assert broken.text == good.text and good.blocks[0].kind == "heading"
+    assert all(b.kind == "paragraph" for b in broken.blocks)
+
+
 # --- serve with a big corpus: answer from the index it has, update in the background -------------------
 
 

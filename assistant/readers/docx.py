@@ -193,10 +193,15 @@ class _Styles:
 
 
 def _styles(z: zipfile.ZipFile) -> _Styles:
+    """The file's paragraph styles; none when it has no styles part or one that cannot be read (over its
+    budget, malformed): the text does not depend on them, only which paragraphs are headings."""
     styles = _Styles()
     if STYLES in z.namelist():
-        with z.open(STYLES) as f:
-            stream_xml(f, styles, STYLES, max_bytes=MAX_META_BYTES * 16, max_elements=200_000)
+        try:
+            with z.open(STYLES) as f:
+                stream_xml(f, styles, STYLES, max_bytes=MAX_META_BYTES * 16, max_elements=200_000)
+        except Exception:  # a broken or hostile styles part loses the headings, not the document
+            return _Styles()
     return styles
 
 
