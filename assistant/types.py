@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _ATX_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")  # a Markdown heading's opening and closing marks
+_WRAP = re.compile(r"(?<![\r\n])[ \t]*\r?\n(?![ \t]*\r?\n)[ \t]*")  # a hard line wrap: one break, no blank line
 
 
 def content_hash(*parts: str, n: int = 16) -> str:
@@ -297,11 +298,17 @@ SEGMENT_KINDS = ("lead", "item", "heading", "quote", "abstain", "generated", "se
 FLAG = "⚠"
 
 
+def reflow(quote: str) -> str:
+    """A quote as it reads in an answer: the source's words, its hard line wraps read as spaces (a text file
+    wrapped at 72 columns), its blank lines kept.  The citation keeps the exact span."""
+    return _WRAP.sub(" ", quote)
+
+
 def segment_text(kind: str, text: str, citations: Sequence[int] = (), supported: bool = True, plain: bool = False) -> str:
     """How one segment reads in ``Answer.text`` (``plain``: without citation markers or emphasis)."""
     tags = "" if plain else "".join(f"[{n}]" for n in citations)
     if kind == "quote":
-        return f"“{text}”" + (f" {tags}" if tags else "")
+        return f"“{reflow(text)}”" + (f" {tags}" if tags else "")
     if kind == "heading":
         return "" if plain else f"**{text}**"
     if kind == "generated":

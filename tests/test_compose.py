@@ -114,3 +114,23 @@ def test_each_picked_sentence_is_cited_with_the_neighbours_it_was_read_with(item
     from assistant.compose import _runs
 
     assert [[s.index for s in run] for run in _runs(items)] == runs
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "quote, reads",
+    [
+        pytest.param("provided by the operating\nsystem.", "provided by the operating system.", id="a-hard-wrap"),
+        pytest.param("wrapped at\n   72 columns\r\nhere.", "wrapped at 72 columns here.", id="indent-and-crlf"),
+        pytest.param("One paragraph.\n\nAnother one.", "One paragraph.\n\nAnother one.", id="a-blank-line-stays"),
+        pytest.param("No wrap at all.", "No wrap at all.", id="unchanged"),
+    ],
+)
+def test_a_quote_reads_without_its_files_line_wraps_and_its_citation_keeps_them(quote, reads):
+    """A text file wrapped at 72 columns is quoted as prose in the answer; the citation is the exact span."""
+    doc = Document("a.txt", f"Intro. {quote} Outro.")
+    start = doc.text.index(quote)
+    s = Scored(Sentence("a.txt", start, start + len(quote), quote), 0.9, 0.5, 0.5, 1)
+    segments, citations = compose([s], False, {"a.txt": doc})
+    assert f"“{reads}” [1]" in render_text(segments)
+    assert citations[0].quote == quote == doc.text[citations[0].start : citations[0].end]

@@ -18,7 +18,7 @@ from ..chunking import instruction_spans
 from ..generated.parse import MARKER_RE
 from ..readers.ocr_words import LOW, doubtful
 from ..text import human_date
-from ..types import AssistantError, segment_text
+from ..types import AssistantError, reflow, segment_text
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -56,7 +56,7 @@ def _visible(ans: dict) -> list[dict]:
 
 def _shown(seg: dict) -> str:
     """The characters a segment shows in the chat, markers aside."""
-    return f"“{seg['text']}”" if seg["kind"] == "quote" else seg["text"]
+    return f"“{reflow(seg['text'])}”" if seg["kind"] == "quote" else seg["text"]
 
 
 def visible_text(ans: dict) -> str:
