@@ -267,6 +267,12 @@ def test_highlight_boxes_cover_the_cited_characters_only():
     assert none == 0
 
 
+def laid_out(name: str, data: bytes):
+    """(extraction, document) of a file, for its blocks and heading paths."""
+    ex = readers.read_file(name, data)
+    return ex, make_document(name, ex.text, None, ex)
+
+
 def test_html_blocks_give_each_offset_its_heading_path():
     page = (
         b"<html><head><title>Guide</title></head><body><nav><a href='/'>Home</a></nav><main>"
@@ -276,8 +282,7 @@ def test_html_blocks_give_each_offset_its_heading_path():
         b"<h2>Use</h2><ul><li>Start the program from the menu.</li></ul><pre>guide --help\nguide run</pre>"
         b"<table><tr><th>Option</th><th>Meaning</th></tr><tr><td>-v</td><td>verbose</td></tr></table></main></body></html>"
     )
-    ex = readers.read_file("g.html", page)
-    doc = make_document("g.html", ex.text, None, ex)
+    ex, doc = laid_out("g.html", page)
     assert [(b.kind, b.level) for b in ex.blocks] == [
         ("heading", 1), ("paragraph", 0), ("heading", 2), ("paragraph", 0), ("heading", 3), ("paragraph", 0),
         ("heading", 2), ("item", 0), ("code", 0), ("table", 0), ("table", 0),
@@ -315,8 +320,7 @@ def test_a_definition_lists_terms_head_their_descriptions():
         b"<dl><dt>--local</dt><dd>Only under /usr/local, never elsewhere on the system.</dd></dl></dd>"
         b"<dt>users</dt><dd>Every user is a member of this group by default here.</dd></dl></main></body></html>"
     )
-    ex = readers.read_file("g.html", page)
-    doc = make_document("g.html", ex.text, None, ex)
+    ex, doc = laid_out("g.html", page)
     assert [(b.kind, b.level) for b in ex.blocks] == [
         ("heading", 2), ("heading", 7), ("paragraph", 0), ("heading", 8), ("paragraph", 0), ("heading", 7), ("paragraph", 0)
     ]  # fmt: skip
@@ -338,8 +342,7 @@ def test_a_definition_lists_terms_head_their_descriptions():
 )
 def test_markdown_headings_are_the_layout_of_the_files_own_text(text, want):
     """A .md file's text is its bytes (offsets are the file's); its headings are marked, without their marks."""
-    ex = readers.read_file("g.md", text.encode())
-    doc = make_document("g.md", ex.text, None, ex)
+    ex, doc = laid_out("g.md", text.encode())
     assert ex.text == text and all(b.kind == "heading" for b in ex.blocks)
     assert [(b.level, doc.heading_path(b.start)[-1]) for b in ex.blocks] == want
     assert readers.read_file("g.txt", text.encode()).blocks == ()  # plain text stays plain
@@ -365,8 +368,7 @@ def test_word_heading_styles_are_headings_whatever_their_language():
     d.add_paragraph("Repairs cost more than planned.")
     buf = io.BytesIO()
     d.save(buf)
-    ex = readers.read_file("r.docx", buf.getvalue())
-    doc = make_document("r.docx", ex.text, None, ex)
+    ex, doc = laid_out("r.docx", buf.getvalue())
     assert ex.text.startswith("Annual report\n\nIntro") and "Findings\n\nCosts\n\nRepairs" in ex.text
     assert [(b.kind, b.level) for b in ex.blocks] == [
         ("heading", 1),
