@@ -33,10 +33,10 @@ def _overlap(a: str, b: str) -> float:
 def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
     """Add the neighbours a picked sentence needs to be read alone.
 
-    The previous sentence when it opens with an anaphor ("During that time, ..."),
-    the next one when it is a quotation that carries the claim of a sentence reporting speech
-    ('X noted that ... . "quote," she said.'; after any other sentence a quotation is somebody else's) or the first item of a list the
-    sentence announces ("... lays out three main stages." / "First, ...").  Neighbours merge into one citation.
+    The previous sentence when it opens with an anaphor ("During that time, ..."), the next one when it is a
+    quotation that carries the claim of a sentence reporting speech ('X noted that ... . "quote," she said.';
+    after any other sentence a quotation is somebody else's) or the first item of a list the sentence announces
+    ("... lays out three main stages." / "First, ...").  Neighbours merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
     for p in picked:

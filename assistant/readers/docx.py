@@ -8,8 +8,9 @@ from ``docProps/core.xml``; a file without it states none, so it is titled by
 its name.  A paragraph set in a heading style (``Heading 1``-``9``, ``Title``, or
 any style or paragraph with an outline level; ``word/styles.xml`` says which
 style is which, whatever the language of the style's display name) is a heading
-block of that level, so a passage's section is known ("Findings › Costs").  ``word/document.xml`` is streamed through an lxml target parser (no
-tree is built) under the budgets of ``limits``: bytes inflated, elements and
+block of that level, so a passage's section is known ("Findings › Costs").
+``word/document.xml`` is streamed through an lxml target parser (no tree is
+built) under the budgets of ``limits``: bytes inflated, elements and
 characters are counted while reading, so a zip bomb is refused after at most
 ``MAX_XML_BYTES`` of work whatever its compression ratio.  The declared sizes
 are checked first, which refuses a plain bomb without inflating anything.
@@ -69,7 +70,7 @@ def check_zip(z: zipfile.ZipFile) -> None:
 
 class _Body:
     """lxml target: the text of each paragraph directly under ``w:body``, as python-docx reads it, and its style
-    id or outline level (``levels``: 0 for body text, else the heading level it states)."""
+    (``styles``: the paragraph's style id, or the heading level its own outline level states)."""
 
     def __init__(self):
         self.path: list[str] = []

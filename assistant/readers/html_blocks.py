@@ -82,9 +82,10 @@ def clean(root) -> int:
     """
     doomed = [el for el in root.iter() if not isinstance(el.tag, str) or _is_furniture(el)]
     pagers = {_flat(el.text_content()) for el in doomed if isinstance(el.tag, str) and _pager(el)}
-    if pagers:  # the same pager repeated at the foot of the page, where its links carry no rel
+    if pagers:  # the same pager repeated at the foot of the page, where its links carry no rel (leaf blocks only)
         gone = set(doomed)
-        doomed += [el for el in root.iter("p", "div") if el not in gone and _flat(el.text_content()) in pagers]
+        leaves = (el for el in root.iter("p", "div") if el not in gone and not any(c.tag in BLOCK for c in el))
+        doomed += [el for el in leaves if _flat(el.text_content()) in pagers]
     named = sum(isinstance(el.tag, str) and el.tag not in ("script", "style", "noscript", "template", "svg") for el in doomed)
     for el in doomed:
         parent = el.getparent()
