@@ -30,7 +30,7 @@ from pathlib import Path
 from . import lang
 from .boilerplate import _is_credit, detect_boilerplate, merge_spans
 from .names import clean_label, name_problem, printable
-from .readers import EXTRACTION_VERSION, SUFFIXES, OcrOptions, check_file, read_file, sniff
+from .readers import SUFFIXES, OcrOptions, check_file, extracted_by_current_readers, read_file, sniff
 from .readers import decode as _decode
 from .readers.text import first_heading, first_text_line
 from .text import date_bounds
@@ -246,13 +246,13 @@ def inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _from_cache(entry: Mapping | None, sha: str, ocr: OcrOptions | None = None) -> Extracted | None:
+def _from_cache(entry: Mapping | None, source: str, sha: str, ocr: OcrOptions | None = None) -> Extracted | None:
     """A manifest entry's extraction when it was made from these very bytes by this version of the readers
     (binary and HTML formats only) and, when OCR read some of it, by this OCR (engine, languages, dpi);
     its boilerplate comes back as the reader's furniture."""
     if not entry or entry.get("sha256") != sha or entry.get("kind", "text") == "text" or "text" not in entry:
         return None
-    if entry.get("extraction", 1) != EXTRACTION_VERSION:
+    if not extracted_by_current_readers(source, entry["kind"], entry.get("extraction", 1)):
         return None
     if entry.get("ocr") and (ocr is None or entry["ocr"] != ocr.key):
         return None
@@ -278,7 +278,7 @@ def read_source(
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    extracted = _from_cache(cached, sha, ocr) or read_file(source, data, ocr)
+    extracted = _from_cache(cached, source, sha, ocr) or read_file(source, data, ocr)
     if not extracted.text.strip():
         raise ValueError("empty file (no text to index)")
     return extracted, sha

@@ -224,6 +224,23 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
     assert calls == ["a.pdf"] and "new closing paragraph" in changed.text and changed.sha256 != doc.sha256
 
 
+@pytest.mark.parametrize(
+    "source, kind, version, current",
+    [
+        ("a.pdf", "pdf", 3, True),  # the PDF reader last changed at 2: a scan is not read (nor OCR'd) again
+        ("a.pdf", "pdf", 1, False),
+        ("scan.png", "image", 3, True),
+        ("a.html", "html", 3, False),  # definition terms, pagers: HTML is read again
+        ("a.docx", "docx", 3, False),  # heading styles
+        ("a.md", "text", 3, False),  # Markdown headings
+        ("a.txt", "text", 1, True),  # plain text is its bytes decoded
+        ("a.html", "html", readers.EXTRACTION_VERSION, True),
+    ],
+)
+def test_only_files_whose_reader_changed_are_read_again(source, kind, version, current):
+    assert readers.extracted_by_current_readers(source, kind, version) is current
+
+
 def test_sha256_is_of_the_file_bytes():
     import hashlib
 

@@ -6,7 +6,7 @@ older version is ``outdated`` and the file is read again at the next build.
 
 from __future__ import annotations
 
-from ..readers import EXTRACTION_VERSION
+from ..readers import EXTRACTION_VERSION, extracted_by_current_readers
 from ..types import Block, Chunk, Document, Span, page_from_json, page_to_json
 
 
@@ -52,8 +52,6 @@ def doc_from_json(source: str, d: dict) -> tuple[Document, list[Chunk]]:
 
 
 def outdated(source: str, entry: dict) -> bool:
-    """A file's entry extracted by an older version of the readers (its layout may have changed with them):
-    the file is read and chunked again; chunks whose text did not change keep their vectors.  A .txt file is
-    its bytes decoded, which no version of the readers changes."""
-    plain = entry.get("kind", "text") == "text" and not source.lower().endswith(".md")
-    return not plain and entry.get("extraction", 1) != EXTRACTION_VERSION
+    """A file's entry extracted before its reader last changed (``readers.CHANGED_AT``): the file is read and
+    chunked again; chunks whose text did not change keep their vectors."""
+    return not extracted_by_current_readers(source, entry.get("kind", "text"), entry.get("extraction", 1))

@@ -43,13 +43,23 @@ READERS: dict[str, DocumentReader] = {
     ".tiff": ImageReader(),
 }
 SUFFIXES = tuple(READERS)
-# Bumped whenever a reader's canonical text or stated metadata changes, so that the index parses such files
-# again instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure; 3: an HTML
+# Bumped whenever a reader's canonical text, layout or stated metadata changes, so that the index parses such
+# files again instead of reusing an extraction stored in its manifest (2: PDF layout, HTML structure; 3: an HTML
 # page's date is only one its markup declares; 4: a definition list's terms, Markdown's headings and Word's heading
-# styles are headings).
+# styles are headings, HTML pagers and permalink marks are furniture).  ``CHANGED_AT`` is the version at which
+# each reader last changed: only files of those kinds are read again (a change to the HTML reader does not run
+# OCR over every scan again).
 EXTRACTION_VERSION = 4
+CHANGED_AT = {"pdf": 2, "image": 2, "html": 4, "docx": 4, ".md": 4}
 BINARY_KINDS = ("pdf", "docx", "image")
 OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``
+
+
+def extracted_by_current_readers(source: str, kind: str, version: int) -> bool:
+    """Is an extraction of ``source`` (of ``kind``) made at ``version`` what today's readers would make?  A .txt
+    file is its bytes decoded, which no version changes."""
+    key = ".md" if kind == "text" and source.lower().endswith(".md") else kind
+    return key == "text" or version >= CHANGED_AT.get(key, EXTRACTION_VERSION)
 
 
 def sniff(data: bytes) -> str:
@@ -114,7 +124,9 @@ def check_file(name: str, data: bytes) -> str:
 
 
 __all__ = [
+    "CHANGED_AT",
     "EXTRACTION_VERSION",
+    "extracted_by_current_readers",
     "OCR_KINDS",
     "READERS",
     "SUFFIXES",
