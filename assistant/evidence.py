@@ -75,10 +75,11 @@ def candidate_features(
     if not cands:
         return np.zeros((0, 0)), np.zeros(0)
     cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ np.asarray(q_vec, dtype=np.float32)
-    windows = [own_words(sindex.window(c.source, c.index)) + " " + sindex.section(c.source, c.start) for c in cands]
     # what names the candidate's place: its document's title and author, and the heading it lies under (a
     # definition's term, an FAQ's question), which its own sentences seldom repeat
-    meta = [f"{sindex.meta[c.source]} {sindex.section(c.source, c.start)}" if c.source in sindex.docs else "" for c in cands]
+    sections = [sindex.section(c.source, c.start) for c in cands]
+    windows = [f"{own_words(sindex.window(c.source, c.index))} {h}" for c, h in zip(cands, sections, strict=True)]
+    meta = [f"{sindex.meta[c.source]} {h}" if c.source in sindex.docs else "" for c, h in zip(cands, sections, strict=True)]
     return features(plan, cands, cos, windows, meta, idf), cos
 
 

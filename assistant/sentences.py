@@ -78,7 +78,6 @@ class SentenceIndex:
         self.meta: dict[str, str] = _Lazy(lambda source: f"{docs[source].title} {docs[source].author}", max_docs)
         # (start, end) of each heading of the document's layout; [] for plain text
         self.headings: dict[str, list[tuple[int, int]]] = _Lazy(lambda source: headings(docs[source]), max_docs)
-        self.heading_starts: dict[str, list[int]] = _Lazy(lambda source: [a for a, _ in self.headings[source]], max_docs)
         # each heading's words without its numbering ("4.6. When I paste" -> "when i paste"), for finding copies
         self.bare_headings: dict[str, list[str]] = _Lazy(
             lambda source: [bare(docs[source].text[a:b]) for a, b in self.headings[source]], max_docs
@@ -105,17 +104,22 @@ class SentenceIndex:
             i += 1
         return out
 
+    def _last_heading(self, source: str, offset: int) -> tuple[int, int] | None:
+        """The span of the last layout heading starting at or before ``offset`` (headings never overlap)."""
+        spans = self.headings[source] if source in self.docs else []
+        i = bisect.bisect_right(spans, offset, key=lambda h: h[0]) - 1
+        return spans[i] if i >= 0 else None
+
     def heading_at(self, sentence: Sentence) -> tuple[int, int] | None:
         """The span of the layout heading ``sentence`` lies in, if any."""
-        spans = self.headings[sentence.source] if sentence.source in self.docs else []
-        return next(((a, b) for a, b in spans if a <= sentence.start < b), None)
+        h = self._last_heading(sentence.source, sentence.start)
+        return h if h is not None and sentence.start < h[1] else None
 
     def section(self, source: str, offset: int) -> str:
         """The text of the innermost layout heading ``offset`` lies under (the last one starting at or before it);
         "" for plain text or before the first heading."""
-        spans = self.headings[source] if source in self.docs else []
-        i = bisect.bisect_right(self.heading_starts[source], offset) - 1 if spans else -1
-        return self.docs[source].text[spans[i][0] : spans[i][1]] if i >= 0 else ""
+        h = self._last_heading(source, offset)
+        return self.docs[source].text[h[0] : h[1]] if h is not None else ""
 
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""

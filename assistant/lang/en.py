@@ -44,6 +44,8 @@ DATE_MENTION_RE = re.compile(
     rf"{_MONTH_RE}|(?:1[5-9]|20)\d\d\b|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|"
     r"(?i:yesterday\b|(?:last|earlier this) (?:week|month|year)\b|\w+ (?:days|weeks|months|years) (?:ago|earlier|later)\b))"
 )
+# "Where did/was/were ..." asks where something happened ("Where can I find ..." asks for a path or a URL).
+WHERE_RE = re.compile(r"^where (?:did|was|were|had)\b", re.I)
 # Questions whose answer is a date, a name or a figure the question does not already hold ("When did ...", "On
 # what date", "Who replaced ...", "What was the name of ...", "How large ..."). "When should I ...", "Who can ..."
 # ask for a condition or a kind of person, which a text may give without any date or name, so they are left out.
@@ -51,7 +53,7 @@ ASKS_NEW = (
     ("date", re.compile(r"^(?:when (?:did|was|were)|(?:on |in )?what (?:date|day|year)|since when)\b", re.I)),
     ("name", re.compile(r"^(?:what was the name|whom? (?:was|were|did|\w+ed)\b)", re.I)),
     ("figure", re.compile(r"\bhow (?:big|large|long|far|old|tall|wide|heavy|deep)\b", re.I)),  # a size: some figure
-    ("place", re.compile(r"^where (?:did|was|were|had)\b", re.I)),  # where something happened: a named place
+    ("place", WHERE_RE),  # where something happened: a named place
 )
 # A named place as an answer gives it: a capitalised name after a preposition of place ("talks in Doha", "the
 # delegation from Cairo"); "Where did the negotiations take place?" is not answered by the title of a book.
@@ -79,7 +81,7 @@ _SHAPES = (
     ("number", re.compile(r"\b(how many|how much|number of|what (?:is|was) the (?:total|number|count))\b", re.I)),
     ("date", re.compile(r"^(when|what (date|day|month|year)|on what date|since when|in what year)\b", re.I)),
     ("who", re.compile(r"^(who|whom|what (was|is) the name)\b", re.I)),
-    ("where", re.compile(r"^where (?:did|was|were|had)\b", re.I)),
+    ("where", WHERE_RE),
     (
         "summary",
         re.compile(

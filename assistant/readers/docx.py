@@ -26,7 +26,9 @@ import io
 import re
 import zipfile
 
-from ..types import Block, Extracted
+from ..types import Extracted
+from .html import layout
+from .html_blocks import HtmlBlock
 from .limits import MAX_META_BYTES, check_text, stream_xml
 
 MAX_UNCOMPRESSED = 200 * 2**20  # bytes, all members together, as declared
@@ -206,20 +208,6 @@ def _styles(z: zipfile.ZipFile) -> _Styles:
     return styles
 
 
-def _laid_out(paras: list[str], levels: list[int]) -> tuple[str, tuple[Block, ...]]:
-    """The canonical text (non-empty paragraphs joined by a blank line) and a block per paragraph."""
-    parts, blocks, pos = [], [], 0
-    for text, level in zip(paras, levels, strict=True):
-        if not text.strip():
-            continue
-        if parts:
-            pos += len(PARA_SEP)
-        parts.append(text)
-        blocks.append(Block("heading" if level else "paragraph", pos, pos + len(text), level))
-        pos += len(text)
-    return PARA_SEP.join(parts), tuple(blocks)
-
-
 def _created(value: str) -> str:
     """'2024-03-05T10:00:00Z' -> '2024-03-05' (in UTC, as python-docx reads it); '' when not a date."""
     try:
@@ -261,7 +249,8 @@ class DocxReader:
         except Exception as e:  # malformed XML, a bad CRC, an unsupported compression method
             raise ValueError(f"corrupt .docx ({type(e).__name__}: {e}); not indexed") from None
         levels = [s if isinstance(s, int) else styles.level(s) for s in body.styles]
-        text, blocks = _laid_out(body.paras, levels)
+        paras = [HtmlBlock("heading" if lv else "paragraph", p, lv) for p, lv in zip(body.paras, levels, strict=True)]
+        text, blocks = layout([b for b in paras if b.text.strip()])  # non-empty paragraphs, a blank line apart
         if not text.strip():
             raise ValueError("the Word file has no text in its body paragraphs; not indexed")
         return Extracted(text=text, kind=self.kind, meta=meta, blocks=blocks)

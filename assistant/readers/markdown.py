@@ -18,18 +18,11 @@ from __future__ import annotations
 import re
 
 from ..types import Block, Extracted
-from .text import decode
+from .text import FENCE, decode, front_matter_end
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+\S")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _NOT_A_TITLE = re.compile(r"^ {0,3}(?:[-*+>]|\d+[.)])\s|^\s{4}|^\s*$")  # a list item, a quote, code, a blank line
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    if lines and lines[0].rstrip("\r\n").strip() == "---":
-        return next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
-    return 0
 
 
 def headings(text: str) -> tuple[Block, ...]:
@@ -40,9 +33,9 @@ def headings(text: str) -> tuple[Block, ...]:
         starts.append(starts[-1] + len(line))
     out: list[Block] = []
     fence = ""
-    for i in range(_front_matter_end(lines), len(lines)):
+    for i in range(front_matter_end(lines), len(lines)):
         line = lines[i].rstrip("\r\n")
-        if m := _FENCE.match(line):
+        if m := FENCE.match(line):
             fence = "" if fence and m.group(1) == fence else (fence or m.group(1))
             continue
         if fence:

@@ -33,7 +33,7 @@ class TextReader:
 # Titles of Markdown and reStructuredText files that state none: the first real heading, never markup.
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _ADORNMENT = re.compile(r"^([=\-~^*+#`':\".])\1{2,}\s*$")  # an RST over/underline or a setext underline
-_FENCE = re.compile(r"^ {0,3}(?:```|~~~)")
+FENCE = re.compile(r"^ {0,3}(```|~~~)")  # a fenced code block opens or closes (group 1: its marker)
 # RST directives and comments (".. only:: html"), field lists, HTML comments, badges, link definitions
 _NOT_TEXT = re.compile(r"^\s*(?:\.\.(?:\s|$)|:[\w -]+:(?:\s|$)|<!--|\[!\[|\[[^\]]+\]:\s)")
 _INLINE = (
@@ -50,16 +50,20 @@ def _plain(title: str) -> str:
     return " ".join(title.split())
 
 
+def front_matter_end(lines: list[str]) -> int:
+    """The index of the first line after a Markdown file's YAML front matter (0 when it has none)."""
+    if lines and lines[0].strip() == "---":
+        return next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
+    return 0
+
+
 def _lines_of_text(text: str, limit: int = 400) -> list[tuple[int, str]]:
     """(index, line) of the lines that may hold text: front matter, fenced code and directive bodies left out."""
     lines = text[:40_000].splitlines()[:limit]
-    skip_to = 0
-    if lines and lines[0].strip() == "---":  # YAML front matter
-        skip_to = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
     out, fenced, directive = [], False, False
-    for i in range(skip_to, len(lines)):
+    for i in range(front_matter_end(lines), len(lines)):
         line = lines[i]
-        if _FENCE.match(line):
+        if FENCE.match(line):
             fenced = not fenced
             continue
         if directive and (not line.strip() or line[:1].isspace()):  # a directive's indented body
