@@ -83,7 +83,7 @@ def evidence(plan: Plan, engine: Engine, settings: Settings, filters: Filters | 
     s, retriever = settings, engine.retriever
     q_vec = engine.embedder.embed([plan.query])[0]
     top = max(s.top_chunks, s.gather_chunks) if plan.gather else s.top_chunks
-    hits = retriever.search(plan.query, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
+    hits = retriever.search(plan.keywords, s.top_k_dense, s.top_k_bm25, top, filters, query_vec=q_vec)
     early = {src for src in {h.chunk.source for h in hits} if predates(plan.years, engine.docs[src])}
     cands = [c for c in candidates(hits, engine.sentences) if (c.source, c.paragraph) != exclude and c.source not in early]
     x, cos = candidate_features(plan, cands, engine.sentences, q_vec, engine.sentence_vectors, retriever.bm25.idf)

@@ -38,6 +38,12 @@ class Plan:
         return f"{self.question} {self.context}".strip()
 
     @property
+    def keywords(self) -> str:
+        """What keyword search and word matching look for: the query without the question's framing phrases
+        ("take place", "play a role": ``lang.unframed``); the dense search reads the whole ``query``."""
+        return f"{lang.current.unframed(self.question)} {self.context}".strip()
+
+    @property
     def asked(self) -> str:
         """What the user has said: the question and, for a follow-up, the earlier questions (not the answers, which
         quote the sources: "When was this?" after an answer that said "On June 11th" still asks for that date)."""

@@ -35,6 +35,7 @@ from .text import match_form, own_words, stem, tokenize, words
 if TYPE_CHECKING:
     from .plan import Plan
 
+PLACE_NEAR = 4  # content words before a named place among which a "where" question's term must stand (kind_fit)
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "scorer.json"
 FEATURES = (
     "cos",  # cosine(question, sentence)
@@ -196,8 +197,11 @@ def bm25_text(q_terms: dict[str, float], tokens: list[str], avg_len: float, k1: 
     return sum(q_terms[t] * tf * (k1 + 1) / (tf + norm) for t, tf in counts.items())
 
 
-def kind_fit(shape: str, text: str, counted: set[str]) -> float:
-    """1 when the sentence can hold the kind of answer asked for; 0.5 or 0 when it cannot."""
+def kind_fit(shape: str, text: str, counted: Collection[str], about: Collection[str] = ()) -> float:
+    """1 when the sentence can hold the kind of answer asked for; 0.5 or 0 when it cannot.
+
+    A "where" question's place is one named right after what it asks ``about`` (terms in match form): "Israel's
+    negotiating delegation from Doha" places the negotiations, "a lobby in the United States" does not (0.5)."""
     if shape == "number":
         heads = {n for _, n in figures(text)}
         if heads & counted:
@@ -208,7 +212,11 @@ def kind_fit(shape: str, text: str, counted: set[str]) -> float:
     if shape == "who":
         return 1.0 if any(w[:1].isupper() for w in text.split()[1:]) else 0.0
     if shape == "where":
-        return 1.0 if lang.current.PLACE_RE.search(text) else 0.0
+        places = [m.start() for m in lang.current.PLACE_RE.finditer(text)]
+        if not places:
+            return 0.0
+        near = lambda at: not about or set(coarse(text[:at])[-PLACE_NEAR:]) & set(about)  # noqa: E731
+        return 1.0 if any(near(at) for at in places) else 0.5
     return 1.0
 
 
@@ -247,7 +255,7 @@ def features(
     if n == 0:
         return np.zeros((0, len(FEATURES)))
     cos = np.asarray(cos, dtype=float)
-    q_terms = coarse_terms(query_terms(plan.question, plan.context, idf))
+    q_terms = coarse_terms(query_terms(lang.current.unframed(plan.question), plan.context, idf))
     shape, counted = plan.shape, plan.counted
     pins = constraint_terms(plan.question)
     rare = {match_form(t) for t in pins if idf(t) > 1.2}
@@ -279,7 +287,7 @@ def features(
                 bm[i] / bm.max() if bm.max() > 0 else 0.0,
                 1.0 / (1.0 + c.chunk_rank),
                 c.chunk_score,
-                kind_fit(shape, c.text, counted),
+                kind_fit(shape, c.text, counted, q_terms),
                 miss,
                 math.log1p(len(c.text.split())),
                 coverage(q_terms, meta_tokens[meta[i]]),

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.plan import Plan
 from assistant.scoring import FEATURES, WEIGHTS, Candidate, Scorer, bm25_text, constraint_terms, features, figures, kind_fit
+from assistant.text import match_form
 from evals.fit import TABLE, fit_all, read_table
 
 
@@ -51,6 +52,21 @@ def test_figures(text, expected):
 )
 def test_kind_fit(shape, text, counted, fit):
     assert kind_fit(shape, text, counted) == fit
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "text,fit",
+    [
+        pytest.param("Israel recalled its negotiating delegation from Doha.", 1.0, id="place-of-the-negotiations"),
+        pytest.param("The negotiations resumed in Cairo.", 1.0, id="place-after-the-term"),
+        pytest.param("Negotiations stalled, a line echoed by a powerful lobby in the United States.", 0.5, id="place-of-another"),
+        pytest.param("The negotiations stalled.", 0.0, id="no-place"),
+    ],
+)
+def test_a_where_questions_place_stands_by_what_it_asks_about(text, fit):
+    about = {match_form("negotiations")}
+    assert kind_fit("where", text, set(), about) == fit
 
 
 @pytest.mark.unit

@@ -237,3 +237,20 @@ def test_own_words_leave_out_cross_referenced_titles(text, own):
     from assistant.text import own_words
 
     assert own_words(text) == own
+
+
+@pytest.mark.parametrize(
+    "question, keywords",
+    [
+        ("What role does Qatar play?", "What does Qatar ?"),
+        ("Did Egypt play a role in the talks?", "Did Egypt a in the talks?"),
+        ("Where did the negotiations take place?", "Where did the negotiations ?"),
+        ("What happens when a link points nowhere?", "What when a link points nowhere?"),
+        ("Who plays the lead in the film?", "Who plays the lead in the film?"),  # playing, with no role to play
+        ("What is the role of the mediators?", "What is the role of the mediators?"),  # a role, nothing played
+    ],
+)
+def test_unframed_drops_the_phrases_that_frame_a_question(question, keywords):
+    from assistant.lang.en import unframed
+
+    assert unframed(question) == keywords

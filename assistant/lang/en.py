@@ -61,6 +61,23 @@ PLACE_RE = re.compile(
     r"\b(?i:in|on|at|from|to|near|outside|inside|into|towards?|across|via|between)\s+(?:the\s+)?"
     r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
 )
+# Phrases that frame a question rather than name what it asks about: "Where did the talks take place?" asks about
+# the talks, "What role does Qatar play?" about Qatar, "What happens when ..." about what follows.  Their words are
+# neither searched for nor matched (``unframed``): an answer seldom repeats them ("Egypt and Qatar are important
+# mediators"), while sentences that do ("it does play a role", "what is taking place in Gaza") are about others.
+_FRAME_RE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b|\bhappen(?:s|ed|ing)?\b", re.I)
+_ROLE_RE = re.compile(r"\broles?\b", re.I)
+_PLAY_RE = re.compile(r"\bplay(?:s|ed|ing)?\b", re.I)
+
+
+def unframed(question: str) -> str:
+    """``question`` without its framing phrases (``_FRAME_RE``; "role" and "play" when it has both)."""
+    out = _FRAME_RE.sub(" ", question)
+    if _ROLE_RE.search(out) and _PLAY_RE.search(out):
+        out = _PLAY_RE.sub(" ", _ROLE_RE.sub(" ", out))
+    return " ".join(out.split())
+
+
 SNOWBALL = "english"  # PyStemmer's language for matching words across derivations (text.match_form)
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred hundreds "
