@@ -32,8 +32,9 @@ STOPWORDS = lang.current.STOPWORDS
 # The English month names live with the other English-specific lists in ``lang``.
 MONTHS, MONTH_NAMES = lang.current.MONTHS, lang.current.MONTH_NAMES
 
-# a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")
-_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# a command-line option ("-k", "--keep", "--repetitive-best": the dash is part of its name, so "-k" does not
+# meet the "k" of "900 k"), a number ("1,200", "3.5") or a word with at most one inner apostrophe ("Israel's")
+_TOKEN = re.compile(r"(?<![\w-])--?[^\W\d_][\w-]*|[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # an ISO date prefix: "2024", "2024-06", "2024-06-24"
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 

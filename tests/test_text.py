@@ -32,6 +32,10 @@ pytestmark = pytest.mark.unit
         pytest.param("Netanyahu said", ["netanyahu"], id="said-is-a-stopword"),
         pytest.param("", [], id="empty"),
         pytest.param("…, — !", [], id="punctuation-only"),
+        pytest.param("use -k or --keep", ["use", "-k", "--keep"], id="command-line-options"),
+        pytest.param("--repetitive-best", ["--repetitive-best"], id="hyphenated-option"),
+        pytest.param("900 k of memory, 100k", ["900", "k", "memory", "100", "k"], id="a-unit-is-no-option"),
+        pytest.param("Fatah-dominated files -- that", ["fatah", "dominated", "file"], id="dashes-in-prose"),
     ],
 )
 def test_tokenize(text, tokens):

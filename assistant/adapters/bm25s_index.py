@@ -31,7 +31,7 @@ from ..text import tokenize
 
 META = "keyword.json"
 DOC_TERMS, DOC_STARTS = "doc_terms.npy", "doc_starts.npy"
-FORMAT = 2
+FORMAT = 3  # 3: "-k" and "--keep" are terms of their own (text._TOKEN); older folders are analysed again
 
 
 class Bm25sIndex:

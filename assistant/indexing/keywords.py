@@ -30,7 +30,7 @@ KeywordFactory = Callable[[str], KeywordIndex]  # stemmer name -> an empty keywo
 
 
 def keyword_dir(index_dir: Path, ids: Sequence[str], stemmer: str) -> Path:
-    key = content_hash(json.dumps(["bm25s-1", stemmer, list(ids)]), n=16)
+    key = content_hash(json.dumps(["bm25s-2", stemmer, list(ids)]), n=16)
     return layout(index_dir).keyword(key)
 
 
