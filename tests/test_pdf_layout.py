@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.readers.pdf_layout import Line, lay_out
+from assistant.readers.pdf_blocks import Line
+from assistant.readers.pdf_layout import lay_out
 from assistant.types import Page
 
 pytestmark = pytest.mark.unit
@@ -170,6 +171,30 @@ def test_heading_levels_rank_font_sizes():
         ("paragraph", 0, "Create an array."),
         ("heading", 3, "Bold run-in heading"),
         ("paragraph", 0, "More text."),
+    ]
+
+
+def test_a_definition_lists_terms_are_headings_below_every_other():
+    """A short line at the left whose explanation starts on the next line, indented, is a term (as HTML's <dt>);
+    a line that runs on ("..., or") or a term before code is not."""
+    prose = [f"Line {k} of a long paragraph that fills the column" for k in range(8)]
+    lines = page(
+        *prose,
+        ("ends.", SHORT),
+        ("2.4 OPTIONS", {"size": 14.0, "x1": 150.0, "gap": 8.0}),
+        ("-k --keep", {"x1": 120.0, "gap": 6.0}),
+        ("Keep (don't delete) input files.", {"x0": 108.0, **SHORT}),
+        ("Decompression: 100k + 4 x block size, or", {"x1": 300.0, "gap": 6.0}),
+        ("100k + 2.5 x block size", {"x0": 108.0, **SHORT}),
+    )
+    laid = lay_out([lines])
+    got = [(b.kind, b.level, laid.text[b.start : b.end]) for b in laid.blocks]
+    assert got[1:] == [
+        ("heading", 1, "2.4 OPTIONS"),
+        ("heading", 3, "-k --keep"),
+        ("paragraph", 0, "Keep (don't delete) input files."),
+        ("paragraph", 0, "Decompression: 100k + 4 x block size, or"),
+        ("paragraph", 0, "100k + 2.5 x block size"),
     ]
 
 

@@ -35,7 +35,8 @@ from ..types import Page
 from .ocr_straighten import VERSION as STRAIGHTEN
 from .ocr_straighten import read_straight
 from .ocr_tsv import OcrPage, ocr_page, snap_sizes
-from .pdf_layout import Laid, Line, lay_out
+from .pdf_blocks import Line
+from .pdf_layout import Laid, lay_out
 
 log = logging.getLogger(__name__)
 LOW_MEAN = 60  # a document whose words average less than this (0-100) gets a warning: wrong language, or a poor scan

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .pdf_layout import Line
+from .pdf_blocks import Line
 
 HEADER = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height", "conf", "text")
 SCALE = 10_000  # word boxes are stored in ten-thousandths of the page image's width and height

@@ -32,7 +32,7 @@ from ..types import Extracted, Span
 from .limits import PDFIUM_MAX_LINE, check_page, check_text, cut_lines
 from .ocr import OcrOptions, laid_pages, ocr_pages, ocr_warnings
 from .ocr_straighten import pnm
-from .pdf_layout import Line
+from .pdf_blocks import Line
 
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end

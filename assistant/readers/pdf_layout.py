@@ -46,9 +46,10 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..types import Block
+from .pdf_blocks import LIST_MARK, Line, Run, classify
 
 WRAP, NOSPACE, CODE_LINE, PARA = " ", "", "\n", "\n\n"
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
@@ -56,31 +57,6 @@ _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+of\s+\d{1,4})
 _ENDS_NO = re.compile(r"\s(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
 _CONTENTS = re.compile(r"^(?:table of )?contents$", re.I)
 _ROMAN_EDGE = re.compile(r"^[ivxlc]{1,6}\b|\b[ivxlc]{1,6}$")
-_LIST_MARK = re.compile(r"(?:[•◦▪●■–—*-]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))\s")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One visual line of a page: PDFium characters ``[start, start + len(text))``.
-
-    The box is in PDF points, y upwards (``y0`` bottom, ``y1`` top); ``first_word`` is
-    the width of the line's first word; ``hyphen`` says the line's last word goes on
-    in the next line (PDFium's U+FFFE mark, which is not part of ``text``).
-    """
-
-    page: int
-    start: int
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    size: float
-    mono: bool = False
-    first_word: float = 0.0
-    hyphen: bool = False
-    bold: bool = False
-    cells: bool = False  # a gap wider than one and a half font sizes: cells of a table row
 
 
 @dataclass(frozen=True)
@@ -195,10 +171,10 @@ def relation(a: Line, b: Line, right: float, m: Metrics, same_page: bool = True,
             return PARA
     if abs(a.size - b.size) > 0.15 * max(a.size, b.size) or (same_page and not _pitch_ok(a, b, m)):
         return PARA
-    if _LIST_MARK.match(b.text) and not (full and a.text[-1:].isalpha()):  # "... or (2) anything" is a wrap
+    if LIST_MARK.match(b.text) and not (full and a.text[-1:].isalpha()):  # "... or (2) anything" is a wrap
         return PARA
     shift = b.x0 - a.x0 if same_page else indent
-    if shift > 0.8 * b.size and not _LIST_MARK.match(a.text):
+    if shift > 0.8 * b.size and not LIST_MARK.match(a.text):
         return PARA
     if a.hyphen:
         return NOSPACE
@@ -239,50 +215,6 @@ def _left(lines: list[Line]) -> float:
     return min((line.x0 for line in lines if not line.mono), default=0.0)
 
 
-@dataclass
-class _Run:
-    """A block while it is written: its span, first line, line count, whether every line is bold."""
-
-    start: int
-    end: int
-    first: Line
-    lines: int = 1
-    bold: bool = field(default=False)
-    kind: str = ""  # set by the writer (a footnote); else found by ``_kind``
-
-    def __post_init__(self):
-        self.bold = self.first.bold
-
-
-def _kind(run: _Run, text: str, body: float) -> str:
-    first, n = run.first, run.end - run.start
-    if run.kind:
-        return run.kind
-    if first.cells:
-        return "table"
-    if first.mono:
-        return "code"
-    if _LIST_MARK.match(first.text):
-        return "item"
-    if run.lines <= 3 and n <= 200 and first.size > 1.12 * body:
-        return "heading"
-    if run.lines <= 2 and n <= 120 and run.bold and text[run.end - 1] not in ".,;":
-        return "heading"
-    return "paragraph"
-
-
-def classify(runs: list[_Run], text: str, body: float) -> tuple[Block, ...]:
-    """Blocks with their kinds; heading levels rank the heading font sizes, largest first (bold body text last)."""
-    kinds = [_kind(r, text, body) for r in runs]
-    sizes = sorted({round(r.first.size) for r, k in zip(runs, kinds, strict=True) if k == "heading"}, reverse=True)
-    level = {size: i + 1 for i, size in enumerate(s for s in sizes if s > 1.12 * body)}
-    out = []
-    for r, k in zip(runs, kinds, strict=True):
-        lv = level.get(round(r.first.size), len(level) + 1) if k == "heading" else 0
-        out.append(Block(k, r.start, r.end, lv))
-    return tuple(out)
-
-
 class _Writer:
     """Builds the text, the page spans, the runs and the furniture spans, line by line."""
 
@@ -293,7 +225,7 @@ class _Writer:
         self.spans: list[tuple[int, int] | None] = [None] * n
         self.furniture: list[tuple[int, int]] = []
         self.joined = 0
-        self.blocks: list[_Run] = []
+        self.blocks: list[Run] = []
 
     def put(self, sep: str, line: Line, furniture: bool = False, kind: str = "", extend: bool = True) -> None:
         """Write ``line`` after ``sep``; ``extend`` False leaves its page's span as it is (a deferred footnote)."""
@@ -308,7 +240,7 @@ class _Writer:
         if furniture:
             self.furniture.append((a, self.pos))
         elif sep == PARA or not self.blocks:
-            self.blocks.append(_Run(a, self.pos, line, kind=kind))
+            self.blocks.append(Run(a, self.pos, line, kind=kind))
         else:
             run = self.blocks[-1]
             run.end, run.lines, run.bold = self.pos, run.lines + 1, run.bold and line.bold
