@@ -15,6 +15,7 @@ from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.indexing import BUILDING, MANIFEST, build_index, is_stale, load_snapshot, read_manifest
+from assistant.readers import CHANGED_AT
 from assistant.types import AssistantError, Chunk, IndexMismatchError, IndexMissingError
 from assistant.wiring import make_embedder, make_keyword_index, make_store
 
@@ -120,7 +121,8 @@ def test_a_file_extracted_by_older_readers_is_read_again_and_its_layout_updated(
     entry = m["documents"][name]
     blocks, at = entry["blocks"], entry["text"].index(heading)
     assert ["heading", at, at + len(heading), level] in blocks
-    entry["extraction"], entry["blocks"] = entry["extraction"] - 1, []  # as an older build left it
+    changed_at = CHANGED_AT[Path(name).suffix if name.endswith(".md") else Path(name).suffix[1:]]
+    entry["extraction"], entry["blocks"] = changed_at - 1, []  # as a build before its reader changed left it
     for d in m["documents"].values():
         d["extraction"] = entry["extraction"]
     (built.index_dir / MANIFEST).write_text(json.dumps(m), encoding="utf-8")
