@@ -80,7 +80,8 @@ def candidate_features(
     sections = [sindex.section(c.source, c.start) for c in cands]
     windows = [f"{own_words(sindex.window(c.source, c.index))} {h}" for c, h in zip(cands, sections, strict=True)]
     meta = [f"{sindex.meta[c.source]} {h}" if c.source in sindex.docs else "" for c, h in zip(cands, sections, strict=True)]
-    return features(plan, cands, cos, windows, meta, idf), cos
+    leads = [sindex.opened(c.source, c.index) for c in cands]
+    return features(plan, cands, cos, windows, meta, idf, leads), cos
 
 
 def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Model) -> list[Scored]:

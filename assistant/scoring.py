@@ -245,11 +245,13 @@ def features(
     windows: Sequence[str],
     meta: Sequence[str],
     idf: Callable[[str], float],
+    leads: Sequence[str] = (),
 ) -> np.ndarray:
     """One row per candidate, columns in ``FEATURES`` order, for the question the ``plan`` reads.
 
     ``windows[i]`` is the text of candidate i with its neighbours (±1 sentence),
-    ``meta[i]`` its document's title and author and the heading it lies under.
+    ``meta[i]`` its document's title and author and the heading it lies under,
+    ``leads[i]`` the heading candidate i opens the section of ("" if none): its words count as the sentence's own.
     """
     n = len(cands)
     if n == 0:
@@ -263,7 +265,8 @@ def features(
     meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one per section, not per candidate
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
-    lex = np.array([coverage(q_terms, set(coarse(own_words(c.text)))) for c in cands])
+    leads = list(leads) or [""] * n
+    lex = np.array([coverage(q_terms, set(coarse(f"{own_words(c.text)} {h}"))) for c, h in zip(cands, leads, strict=True)])
     win_cos = _window_mean(cos, cands)
     para: dict[tuple[str, int], list[float]] = {}
     for c, v in zip(cands, cos, strict=True):

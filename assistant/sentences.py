@@ -121,6 +121,16 @@ class SentenceIndex:
         h = self._last_heading(source, offset)
         return self.docs[source].text[h[0] : h[1]] if h is not None else ""
 
+    def opened(self, source: str, i: int) -> str:
+        """The heading whose section sentence ``i`` opens (the first citable sentence after it), else "": a
+        definition speaks of its term ("-k --keep" over "Keep (don't delete) input files ..."), an FAQ's answer of
+        its question."""
+        sents = self.by_doc[source]
+        h = self._last_heading(source, sents[i].start)
+        if h is None or sents[i].start < h[1] or (i > 0 and sents[i - 1].start >= h[1]):
+            return ""
+        return self.docs[source].text[h[0] : h[1]]
+
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""
         return self.heading_at(sentence) is not None

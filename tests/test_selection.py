@@ -408,6 +408,34 @@ def test_the_heading_above_a_candidate_counts_as_its_words():
 
 
 @pytest.mark.unit
+def test_the_first_sentence_of_a_section_speaks_of_its_heading():
+    """A definition's first sentence is read with its term as its own words ("-k --keep: Keep (don't delete) ..."),
+    the sentences after it are not; so is an FAQ answer's first sentence with its question."""
+    import numpy as np
+
+    from assistant.evidence import candidate_features, candidates
+    from assistant.plan import Plan
+    from assistant.scoring import FEATURES
+    from assistant.types import Chunk, Hit
+
+    sindex = _laid_out(
+        [
+            ("heading", "-k --keep"),
+            ("paragraph", "Keep (don't delete) input files during compression. Files are kept even on errors."),
+            ("heading", "-s --small"),
+            ("paragraph", "Reduce memory usage for compression and testing."),
+        ]
+    )
+    doc = sindex.docs["faq.html"]
+    assert [sindex.opened("faq.html", i) for i in range(3)] == ["-k --keep", "", "-s --small"]
+    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
+    x, _ = candidate_features(
+        Plan.of("What does the -k option do?"), cands, sindex, [1.0], lambda s: np.ones((len(s), 1)), lambda t: 2.0
+    )
+    assert list(x[:, FEATURES.index("lex")]) == [0.5, 0.0, 0.0]  # "-k" of "-k", "option"
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""
