@@ -134,3 +134,23 @@ def _first_under(top: Scored, after: int, sindex: SentenceIndex) -> Scored | Non
         if not sindex.is_heading(sent):
             return Scored(sent, top.score, top.dense, top.lexical, i, miss=top.miss)
     return None
+
+
+def asks(sentence: Sentence) -> bool:
+    """A question in the text (an FAQ heading, a rhetorical one) answers nothing, unless nothing else does."""
+    return sentence.text.rstrip().endswith("?")
+
+
+def after_questions(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
+    """A question in the text is answered by the sentence after it ("What else have we done in those first 100
+    days? We kept our commitment ...", a plain-text FAQ's question line): when the best candidate asks one, the
+    next sentence of its paragraph or the next takes its place and its probability, as a heading's first sentence
+    does (``under_headings``).  The question stays a candidate, cited only when nothing else answers."""
+    if not scored or not asks(scored[0].sentence):
+        return list(scored)
+    top, src = scored[0], scored[0].sentence.source
+    sents, paras, i = sindex.by_doc[src], sindex.paragraphs[src], scored[0].index + 1
+    if i >= len(sents) or asks(sents[i]) or sindex.is_heading(sents[i]) or paras[i] - paras[i - 1] > 1:
+        return list(scored)
+    answer = Scored(sents[i], top.score, top.dense, top.lexical, i, miss=top.miss)
+    return [answer, *(s for s in scored if (s.sentence.source, s.index) != (src, i))]

@@ -25,7 +25,7 @@ import numpy as np
 
 from .compose import build_answer
 from .config import Settings
-from .evidence import Evidence, Scored, candidate_features, candidates, predates, score, under_headings
+from .evidence import Evidence, Scored, after_questions, candidate_features, candidates, predates, score, under_headings
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
@@ -121,6 +121,8 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
     unseen = unseen_names(plan.question, bm25.idf, len(bm25.ids), engine.sentences.meta_terms) if s.abstain_unseen_names else []
     if plan.shape == "topic" and not mentioned_topic(plan.question, bm25.idf, len(bm25.ids)):
         plan = replace(plan, shape="any")
+    if plan.shape != "topic":  # a question wants an answer; a topic's passages may be questions ("have ye never read")
+        scored = after_questions(scored, engine.sentences)
     picked, conflict = ([], False) if unseen else select(scored, s, plan, threshold(engine, s))
     picked = with_context(picked, engine.sentences)
     nearest = docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None

@@ -17,12 +17,11 @@ import numpy as np
 from . import lang
 from .config import Settings
 from .conflicts import find_conflict
-from .evidence import Scored
+from .evidence import Scored, asks
 from .plan import Plan
 from .scoring import counts, gives_new, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
-from .types import Sentence
 
 
 def _overlap(a: str, b: str) -> float:
@@ -57,11 +56,6 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
-
-
-def asks(sentence: Sentence) -> bool:
-    """A question in the text (an FAQ heading, a rhetorical one) answers nothing, unless nothing else does."""
-    return sentence.text.rstrip().endswith("?")
 
 
 def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:

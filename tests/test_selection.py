@@ -546,3 +546,34 @@ def test_the_sentence_index_keeps_a_bounded_number_of_split_documents():
         assert sindex.starts[f"d{i}.txt"] == [s.start for s in sindex.by_doc[f"d{i}.txt"]]
     assert len(sindex.by_doc) == len(sindex._split) == 2 and "d0.txt" not in sindex.by_doc
     assert [(s.start, s.text) for s in sindex.by_doc["d0.txt"]] == first  # split again, the same
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "parts, answer",
+    [
+        pytest.param(
+            [("paragraph", "What else have we done in those days? We sent rescue checks to most households.")],
+            "We sent rescue checks to most households.",
+            id="rhetorical-question-in-its-paragraph",
+        ),
+        pytest.param(
+            [("paragraph", "How do I undo a commit in my repository?"), ("paragraph", "Use git reset with the commit.")],
+            "Use git reset with the commit.",
+            id="plain-text-faq-question-line",
+        ),
+        pytest.param(
+            [("paragraph", "Who is this king of glory, of whom they sing?"), ("paragraph", "Who shall ascend the hill?")],
+            "Who is this king of glory, of whom they sing?",
+            id="a-question-after-a-question-answers-nothing",
+        ),
+    ],
+)
+def test_a_question_in_the_text_is_answered_by_the_sentence_after_it(parts, answer):
+    from assistant.evidence import after_questions
+
+    sindex = _laid_out(parts)
+    sents = sindex.by_doc["faq.html"]
+    got = after_questions([Scored(sents[0], 0.9, 0.5, 0.5, 0)], sindex)
+    assert got[0].sentence.text == answer and got[0].score == 0.9
+    assert [s.sentence.text for s in got].count(answer) == 1

@@ -17,9 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..evidence import Scored
+from ..evidence import Scored, asks
 from ..readers.ocr_words import span_confidence
-from ..selection import asks
 from ..types import FLAG, Answer, Citation, Document, GeneratedSentence, Segment, render_text
 from .parse import parse
 from .verify import Verdict, fast_verdict, judge_messages, read_yes_no
