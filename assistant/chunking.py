@@ -42,6 +42,7 @@ def _line_spans(text: str, a: int, e: int) -> list[Span]:
 _WRAP_MIN, _WRAP_MAX = 40, 120  # columns plain text is commonly wrapped at (72-80), with room either side
 _SENTENCE_END = frozenset('.!?:;…"”’)]')
 _OPENER = re.compile(r"[\"'“‘(\[]?[A-Z0-9]")  # what may begin a sentence (as in ``_END``)
+_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")  # "](https://...)": the target of a Markdown link
 _LIST_ITEM = re.compile(r"[-*•>|+]|\d{1,3}[.)]\s|[A-Za-z][.)]\s")
 
 
@@ -56,6 +57,12 @@ def _blocks(text: str, lines: list[Span]) -> list[list[Span]]:
     return out
 
 
+def _shown(text: str, line: Span) -> int:
+    """The width a line shows: a Markdown link's target ("[FSE library](https://github.com/...)") takes no column,
+    so a wrapped paragraph with a link is still read as wrapped."""
+    return line.end - line.start - sum(m.end() - m.start() - 1 for m in _LINK_TARGET.finditer(text, line.start, line.end))
+
+
 def _paragraphs(text: str, block: list[Span]) -> Iterator[Span]:
     """The block's lines, with hard-wrapped runs joined into one span each.
 
@@ -64,10 +71,11 @@ def _paragraphs(text: str, block: list[Span]) -> Iterator[Span]:
     never joined: their breaks are the author's.  A break after a sentence end, before
     what may open a sentence, is left alone: it already is a boundary.
     """
-    width = max(x.end - x.start for x in block)
+    shown = [_shown(text, x) for x in block]
+    width = max(shown)
     start = block[0].start
-    for prev, nxt in itertools.pairwise(block):
-        full = _WRAP_MIN <= width <= _WRAP_MAX and prev.end - prev.start >= 0.6 * width
+    for k, (prev, nxt) in enumerate(itertools.pairwise(block)):
+        full = _WRAP_MIN <= width <= _WRAP_MAX and shown[k] >= 0.6 * width
         ends = text[prev.end - 1] in _SENTENCE_END and _OPENER.match(text, nxt.start)
         if not full or ends or _LIST_ITEM.match(text, nxt.start):
             yield Span(start, prev.end)

@@ -348,6 +348,15 @@ WRAPPED = (
             id="lines-longer-than-a-wrap-column-are-the-authors",
         ),
         pytest.param(
+            "A fast lossless compression algorithm for real-time scenarios,\ntargeting zlib-level speed. "
+            "It is backed by a very fast entropy stage from the [FSE library](https://github.com/Cyan4973/FSE).",
+            [
+                "A fast lossless compression algorithm for real-time scenarios,\ntargeting zlib-level speed.",
+                "It is backed by a very fast entropy stage from the [FSE library](https://github.com/Cyan4973/FSE).",
+            ],
+            id="a-link-target-takes-no-column",
+        ),
+        pytest.param(
             WRAPPED.split("\n")[0] + "\n\nand wait.",
             [WRAPPED.split("\n")[0], "and wait."],
             id="blank-line-is-a-paragraph-break",

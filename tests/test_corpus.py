@@ -341,6 +341,12 @@ def test_a_laid_out_file_has_no_markdown_headings():
         pytest.param('---\ntitle: "Front matter title"\n---\n# Other\n', "Front matter title", id="md-front-matter"),
         pytest.param("<!-- generated -->\nSetext title\n---\n\nBody.", "Setext title", id="md-setext"),
         pytest.param(".. only:: html\n\n   Some text\n\nPlain first line\n\nBody.", "Plain first line", id="rst-no-heading"),
+        pytest.param(
+            '<p align="center"><img src="logo.png"></p>\n\nA fast compressor for small data, with dictionaries.\n\n'
+            "## Benchmarks\n\nText.",
+            "doc",
+            id="md-section-after-the-pitch-is-no-title",
+        ),
     ],
 )
 def test_title_is_the_first_real_heading_never_a_directive_or_markup(text, title):

@@ -87,7 +87,8 @@ def first_heading(text: str) -> str:
     ``=``, ``-``, ``~`` and the like, or the front matter's ``title:``.  RST directives
     and their bodies (".. only:: html"), comments, field lists, fenced code and
     badges are never titles; inline markup is removed ("**Install** `tool`" ->
-    "Install tool").  Trade-off: only the first 400 lines are looked at.
+    "Install tool").  A heading after the first line of text (a README that opens with its pitch, then
+    "## Benchmarks") names a section, not the file.  Trade-off: only the first 400 lines are looked at.
     """
     if found := front_matter_title(text):
         return found
@@ -99,6 +100,8 @@ def first_heading(text: str) -> str:
         below = raw[i + 1] if i + 1 < len(raw) else ""
         if line.strip() and not _ADORNMENT.match(line) and _ADORNMENT.match(below) and not line[:1].isspace():
             return _plain(line)
+        if line.strip() and not _ADORNMENT.match(line) and not line.lstrip().startswith("<"):
+            return ""  # text before any heading: a later heading names a section, not the file ("## Benchmarks")
     return ""
 
 
