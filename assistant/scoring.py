@@ -215,8 +215,8 @@ def kind_fit(shape: str, text: str, counted: Collection[str], about: Collection[
         places = [m.start() for m in lang.current.PLACE_RE.finditer(text)]
         if not places:
             return 0.0
-        near = lambda at: not about or set(coarse(text[:at])[-PLACE_NEAR:]) & set(about)  # noqa: E731
-        return 1.0 if any(near(at) for at in places) else 0.5
+        near = not about or any(set(coarse(text[:at])[-PLACE_NEAR:]) & set(about) for at in places)
+        return 1.0 if near else 0.5
     return 1.0
 
 

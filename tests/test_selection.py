@@ -376,16 +376,25 @@ def test_a_table_of_contents_entry_stands_for_its_section_and_no_heading_is_cite
     assert under_headings(only_headings, sindex)[0].sentence.text.startswith("Chris Allegretta")
 
 
-@pytest.mark.unit
-def test_the_heading_above_a_candidate_counts_as_its_words():
-    """A definition's term ("staff") or an FAQ's question heads sentences that never repeat it: the scorer reads
-    the heading with the candidate (title/heading overlap, window terms), so the term's own description wins."""
+def _features_of_all(question: str, sindex):
+    """(candidates, feature rows) of every sentence of the laid-out document, one flat cosine, every idf 2."""
     import numpy as np
 
     from assistant.evidence import candidate_features, candidates
     from assistant.plan import Plan
-    from assistant.scoring import FEATURES
     from assistant.types import Chunk, Hit
+
+    doc = sindex.docs["faq.html"]
+    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
+    x, _ = candidate_features(Plan.of(question), cands, sindex, [1.0], lambda s: np.ones((len(s), 1)), lambda t: 2.0)
+    return cands, x
+
+
+@pytest.mark.unit
+def test_the_heading_above_a_candidate_counts_as_its_words():
+    """A definition's term ("staff") or an FAQ's question heads sentences that never repeat it: the scorer reads
+    the heading with the candidate (title/heading overlap, window terms), so the term's own description wins."""
+    from assistant.scoring import FEATURES
 
     sindex = _laid_out(
         [
@@ -398,10 +407,7 @@ def test_the_heading_above_a_candidate_counts_as_its_words():
     doc = sindex.docs["faq.html"]
     assert sindex.section("faq.html", doc.text.index("Allows")) == "staff"
     assert sindex.section("faq.html", doc.text.index("Every")) == "users" and sindex.section("faq.html", 0) == "staff"
-    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
-    x, _ = candidate_features(
-        Plan.of("What is the staff group for?"), cands, sindex, [1.0], lambda s: np.ones((len(s), 1)), lambda t: 2.0
-    )
+    cands, x = _features_of_all("What is the staff group for?", sindex)
     meta, bm25 = x[:, FEATURES.index("meta_lex")], x[:, FEATURES.index("win_bm25")]
     assert [c.text[:5] for c in cands] == ["Allow", "Every"]
     assert meta[0] > meta[1] == 0 and bm25[0] > bm25[1]
@@ -411,12 +417,7 @@ def test_the_heading_above_a_candidate_counts_as_its_words():
 def test_the_first_sentence_of_a_section_speaks_of_its_heading():
     """A definition's first sentence is read with its term as its own words ("-k --keep: Keep (don't delete) ..."),
     the sentences after it are not; so is an FAQ answer's first sentence with its question."""
-    import numpy as np
-
-    from assistant.evidence import candidate_features, candidates
-    from assistant.plan import Plan
     from assistant.scoring import FEATURES
-    from assistant.types import Chunk, Hit
 
     sindex = _laid_out(
         [
@@ -426,12 +427,8 @@ def test_the_first_sentence_of_a_section_speaks_of_its_heading():
             ("paragraph", "Reduce memory usage for compression and testing."),
         ]
     )
-    doc = sindex.docs["faq.html"]
     assert [sindex.opened("faq.html", i) for i in range(3)] == ["-k --keep", "", "-s --small"]
-    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
-    x, _ = candidate_features(
-        Plan.of("What does the -k option do?"), cands, sindex, [1.0], lambda s: np.ones((len(s), 1)), lambda t: 2.0
-    )
+    _, x = _features_of_all("What does the -k option do?", sindex)
     assert list(x[:, FEATURES.index("lex")]) == [0.5, 0.0, 0.0]  # "-k" of "-k", "option"
 
 
