@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     summary_threshold_factor: float = Field(
         0.5, description="summary questions and topic queries abstain below this share of the threshold"
     )
+    min_overlap: float = Field(
+        0.05, description="abstain unless a sentence above the threshold holds this share of the question's term weight"
+    )
     conflict_rel: float = Field(0.02, description="'how many': look for figures in sentences above this share of the best")
     gather_chunks: int = Field(16, description="chunks read for questions that gather across sources (how many, summary, why)")
     max_question_chars: int = MAX_QUESTION_CHARS

@@ -116,6 +116,18 @@ def unseen_names(question: str, idf: Callable[[str], float], n_texts: int, meta_
     return out
 
 
+def _off_words(scored: Sequence[Scored], floor: float, plan: Plan, least: float) -> bool:
+    """Does no sentence above the floor, nor a candidate next to one, share ``least`` of the question's term
+    weight (``Scored.lexical``)?  In a README about zstd every sentence is close to "Does zstd support
+    multithreading?" in meaning, and only "zstd" meets a word of it; "If you plan to propose a patch ..." answers
+    "How do I contribute?" beside "... where all contributions are merged".  A question of function words only
+    ("What is it?") has no terms to share."""
+    if not tokenize(plan.keywords):
+        return False
+    strong = {(s.sentence.source, s.index + d) for s in scored if s.score >= floor for d in (-1, 0, 1)}
+    return not any(s.lexical >= least for s in scored if (s.sentence.source, s.index) in strong)
+
+
 def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict).
 
@@ -126,7 +138,7 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
     if shape == "number":  # "how many" is answered by a figure: a sentence with none cannot answer it
         scored = [s for s in scored if kind_fit(shape, s.sentence.text, plan.counted) > 0]
     floor = threshold * (settings.summary_threshold_factor if shape in ("summary", "topic") else 1.0)
-    if not scored or scored[0].score < floor:
+    if not scored or scored[0].score < floor or _off_words(scored, floor, plan, settings.min_overlap):
         return [], False
     if shape == "number" and plan.counted and lang.current.COUNTS_THINGS_RE.search(plan.question):
         # "how many X": unanswered unless a strong sentence counts X (not "40,000 Palestinians" for soldiers);

@@ -574,3 +574,28 @@ def test_a_question_in_the_text_is_answered_by_the_sentence_after_it(parts, answ
     got = after_questions([Scored(sents[0], 0.9, 0.5, 0.5, 0)], sindex)
     assert got[0].sentence.text == answer and got[0].score == 0.9
     assert [s.sentence.text for s in got].count(answer) == 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "lexical, question, answered",
+    [
+        pytest.param((0.04, 0.0, 0.0), "Does zstd support multithreading?", False, id="only-the-product-name-meets"),
+        pytest.param((0.0, 0.3, 0.0), "How do I contribute?", True, id="a-neighbour-holds-the-word"),
+        pytest.param((0.0, 0.0, 0.3), "How do I contribute?", False, id="a-far-candidate-does-not-count"),
+        pytest.param((0.0, 0.0, 0.0), "What is it?", True, id="no-terms-to-share"),
+    ],
+)
+def test_an_answer_shares_words_with_the_question_around_a_strong_sentence(lexical, question, answered):
+    """A sentence above the threshold, or a candidate next to one, must hold a share of the question's term
+    weight (``min_overlap``); closeness in meaning alone answers nothing."""
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    texts = ["If you plan to propose a patch, commit it into the dev branch.", "All work is merged there.", "Far off."]
+    scores, index = (0.9, 0.1, 0.1), (5, 4, 9)
+    scored = [
+        Scored(Sentence("r.md", 0, len(t), t), p, 0.5, lx, i) for t, p, lx, i in zip(texts, scores, lexical, index, strict=True)
+    ]
+    picked, _ = select(scored, Settings(), Plan.of(question), 0.2)
+    assert bool(picked) is answered
