@@ -118,22 +118,30 @@ def under_headings(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Scor
     heads = [_heading_of(s.sentence, sindex) for s in scored]
     out = [s for s, h in zip(scored, heads, strict=True) if h is None]
     if scored and heads[0] is not None:
-        body = _first_under(scored[0], heads[0][1], sindex)
-        if body is not None:
-            out = [body, *(s for s in out if (s.sentence.source, s.index) != (body.sentence.source, body.index))]
+        i = _first_under(scored[0].sentence.source, heads[0][1], sindex)
+        if i is not None:
+            out = _instead(scored[0], i, out, sindex)
     return out or list(scored)
 
 
-def _first_under(top: Scored, after: int, sindex: SentenceIndex) -> Scored | None:
-    """The first sentence from offset ``after`` on that is no heading itself, past at most two sub-headings."""
-    sents, spans = sindex.by_doc[top.sentence.source], sindex.headings[top.sentence.source]
-    for i in range(bisect.bisect_left(sindex.starts[top.sentence.source], after), len(sents)):
-        sent = sents[i]
-        if sum(after <= a <= sent.start for a, _ in spans) > 2:
+def _first_under(source: str, after: int, sindex: SentenceIndex) -> int | None:
+    """The index of the first sentence from offset ``after`` on that is no heading itself, past at most two
+    sub-headings."""
+    sents, spans = sindex.by_doc[source], sindex.headings[source]
+    for i in range(bisect.bisect_left(sindex.starts[source], after), len(sents)):
+        if sum(after <= a <= sents[i].start for a, _ in spans) > 2:
             return None
-        if not sindex.is_heading(sent):
-            return Scored(sent, top.score, top.dense, top.lexical, i, miss=top.miss)
+        if not sindex.is_heading(sents[i]):
+            return i
     return None
+
+
+def _instead(top: Scored, i: int, pool: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
+    """Sentence ``i`` of ``top``'s document in ``top``'s place, with its probability, before the rest of ``pool``
+    (its own entry there, lower, dropped)."""
+    src = top.sentence.source
+    lead = Scored(sindex.by_doc[src][i], top.score, top.dense, top.lexical, i, miss=top.miss)
+    return [lead, *(s for s in pool if (s.sentence.source, s.index) != (src, i))]
 
 
 def asks(sentence: Sentence) -> bool:
@@ -148,9 +156,8 @@ def after_questions(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Sco
     does (``under_headings``).  The question stays a candidate, cited only when nothing else answers."""
     if not scored or not asks(scored[0].sentence):
         return list(scored)
-    top, src = scored[0], scored[0].sentence.source
+    src = scored[0].sentence.source
     sents, paras, i = sindex.by_doc[src], sindex.paragraphs[src], scored[0].index + 1
     if i >= len(sents) or asks(sents[i]) or sindex.is_heading(sents[i]) or paras[i] - paras[i - 1] > 1:
         return list(scored)
-    answer = Scored(sents[i], top.score, top.dense, top.lexical, i, miss=top.miss)
-    return [answer, *(s for s in scored if (s.sentence.source, s.index) != (src, i))]
+    return _instead(scored[0], i, scored, sindex)

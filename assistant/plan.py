@@ -38,10 +38,16 @@ class Plan:
         return f"{self.question} {self.context}".strip()
 
     @property
+    def unframed(self) -> str:
+        """The question without its framing phrases ("take place", "play a role": ``lang.unframed``): what its
+        words are matched as."""
+        return lang.current.unframed(self.question)
+
+    @property
     def keywords(self) -> str:
-        """What keyword search and word matching look for: the query without the question's framing phrases
-        ("take place", "play a role": ``lang.unframed``); the dense search reads the whole ``query``."""
-        return f"{lang.current.unframed(self.question)} {self.context}".strip()
+        """What keyword search looks for: the unframed question, then the follow-up context; the dense search
+        reads the whole ``query``."""
+        return f"{self.unframed} {self.context}".strip()
 
     @property
     def asked(self) -> str:

@@ -257,7 +257,7 @@ def features(
     if n == 0:
         return np.zeros((0, len(FEATURES)))
     cos = np.asarray(cos, dtype=float)
-    q_terms = coarse_terms(query_terms(lang.current.unframed(plan.question), plan.context, idf))
+    q_terms = coarse_terms(query_terms(plan.unframed, plan.context, idf))
     shape, counted = plan.shape, plan.counted
     pins = constraint_terms(plan.question)
     rare = {match_form(t) for t in pins if idf(t) > 1.2}

@@ -97,10 +97,12 @@ def first_heading(text: str) -> str:
     for i, line in lines:
         if m := _ATX.match(line):
             return _plain(m.group(1))
+        if not line.strip() or _ADORNMENT.match(line):
+            continue
         below = raw[i + 1] if i + 1 < len(raw) else ""
-        if line.strip() and not _ADORNMENT.match(line) and _ADORNMENT.match(below) and not line[:1].isspace():
+        if _ADORNMENT.match(below) and not line[:1].isspace():
             return _plain(line)
-        if line.strip() and not _ADORNMENT.match(line) and not line.lstrip().startswith("<"):
+        if not line.lstrip().startswith("<"):
             return ""  # text before any heading: a later heading names a section, not the file ("## Benchmarks")
     return ""
 
