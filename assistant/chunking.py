@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from . import lang
-from .types import Chunk, Document, Sentence, Span, content_hash
+from .types import Block, Chunk, Document, Sentence, Span, content_hash
 
 _ABBREV = lang.current.ABBREVIATIONS
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opener.
@@ -163,8 +163,23 @@ def is_citable(sentence: Sentence) -> bool:
 
 
 def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
-    """(paragraph number, sentence) for every citable sentence of ``doc``: what questions cite and the build embeds."""
-    return [(p, s) for p, s in paragraph_sentences(doc) if is_citable(s)]
+    """(paragraph number, sentence) for every citable sentence of ``doc``: what questions cite and the build embeds.
+    A definition's description is a statement about its term even without a full stop ("nproc" -> "maximum number
+    of processes"), so there three words are enough."""
+    described = [Span(y.start, y.end) for x, y in itertools.pairwise(doc.blocks) if _is_description(x, y)]
+    starts = [d.start for d in described]
+
+    def describes(s: Sentence) -> bool:
+        i = bisect.bisect_right(starts, s.start) - 1
+        inside = i >= 0 and s.end <= described[i].end
+        return inside and len(s.text.split()) >= 3 and not addresses_a_model(s.text)
+
+    return [(p, s) for p, s in paragraph_sentences(doc) if is_citable(s) or describes(s)]
+
+
+def _is_description(before: Block, block: Block) -> bool:
+    """Does ``block`` directly follow a definition list's term (``Block.is_term``)?"""
+    return before.is_term and block.kind in ("paragraph", "item")
 
 
 def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:

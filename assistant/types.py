@@ -74,13 +74,24 @@ class Block:
 
     ``kind`` is ``heading`` (with its ``level``, 1 the largest), ``paragraph``,
     ``item`` (of a list), ``code`` (kept line by line) or ``table`` (one row);
-    page furniture is not a block (see ``Extracted.furniture``).
+    page furniture is not a block (see ``Extracted.furniture``).  A heading of
+    level ``TERM_LEVEL`` or more is a definition list's term (HTML's ``<dt>``, a
+    PDF's option line over its indented explanation).
     """
 
     kind: str
     start: int
     end: int
     level: int = 0
+
+    @property
+    def is_term(self) -> bool:
+        return self.kind == "heading" and self.level >= TERM_LEVEL
+
+
+# A definition list's term is a heading one level below any <h6> (more when lists nest): its description is a
+# section under it, and a question naming the term finds it.
+TERM_LEVEL = 7
 
 
 def page_to_json(page: Page) -> list:

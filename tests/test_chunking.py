@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document, content_spans, is_citable, split_sentences
+from assistant.chunking import chunk_document, citable_sentences, content_spans, is_citable, split_sentences
 from assistant.corpus import make_document
+from assistant.readers import read_file
 from assistant.types import Document, Sentence, Span
 
 pytestmark = pytest.mark.unit
@@ -384,6 +385,20 @@ def test_hard_wrapped_lines_join_into_sentences(text, expected):
 )
 def test_is_citable(text, citable):
     assert is_citable(Sentence("x.txt", 0, len(text), text)) is citable
+
+
+def test_a_definitions_description_is_citable_without_a_full_stop():
+    """ "nproc" over "maximum number of processes" states what nproc is; the same words in a plain paragraph, or a
+    two-word description, do not make a sentence."""
+    html = (
+        b"<html><body><h1>Limits</h1><p>The items are listed below, each with what it limits.</p><dl>"
+        b"<dt>nproc</dt><dd>maximum number of processes</dd><dt>as</dt><dd>address space</dd></dl>"
+        b"<p>maximum number of logins</p></body></html>"
+    )
+    e = read_file("limits.html", html)
+    doc = make_document("limits.html", e.text, extracted=e)
+    got = [s.text for _, s in citable_sentences(doc)]
+    assert got == ["The items are listed below, each with what it limits.", "maximum number of processes"]
 
 
 @pytest.mark.parametrize(

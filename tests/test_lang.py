@@ -13,6 +13,8 @@ from assistant import lang
     [
         pytest.param("How many hostages were released?", "number", id="how-many"),
         pytest.param("What was the total number of votes?", "number", id="number-of"),
+        pytest.param("Give the number of hostages released", "number", id="bare-number-of"),
+        pytest.param("How do I limit the number of processes?", "any", id="how-to-with-number-of"),
         pytest.param("When did the truce begin?", "date", id="when"),
         pytest.param("Who mediated the talks?", "who", id="who"),
         pytest.param("Summarize the main obstacles to a deal.", "summary", id="summarize"),

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.readers.pdf_blocks import Line
 from assistant.readers.pdf_layout import lay_out
-from assistant.types import Page
+from assistant.types import TERM_LEVEL, Page
 
 pytestmark = pytest.mark.unit
 
@@ -191,7 +191,7 @@ def test_a_definition_lists_terms_are_headings_below_every_other():
     got = [(b.kind, b.level, laid.text[b.start : b.end]) for b in laid.blocks]
     assert got[1:] == [
         ("heading", 1, "2.4 OPTIONS"),
-        ("heading", 3, "-k --keep"),
+        ("heading", TERM_LEVEL, "-k --keep"),
         ("paragraph", 0, "Keep (don't delete) input files."),
         ("paragraph", 0, "Decompression: 100k + 4 x block size, or"),
         ("paragraph", 0, "100k + 2.5 x block size"),

@@ -227,10 +227,10 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
 @pytest.mark.parametrize(
     "source, kind, version, current",
     [
-        ("a.pdf", "pdf", 4, False),  # a definition list's terms are headings since 5: PDFs are read again
-        ("a.html", "html", 4, True),  # the HTML reader last changed at 4: a page is not read again for that
-        ("scan.png", "image", 4, False),  # an OCR'd scan is laid out by the same rules
-        ("scan.png", "image", 5, True),
+        ("a.pdf", "pdf", 5, False),  # a definition list's terms are at TERM_LEVEL since 6: PDFs are read again
+        ("a.html", "html", 5, True),  # the HTML reader last changed at 4: a page is not read again for that
+        ("scan.png", "image", 5, False),  # an OCR'd scan is laid out by the same rules
+        ("scan.png", "image", 6, True),
         ("a.html", "html", 3, False),  # definition terms, pagers: HTML is read again
         ("a.docx", "docx", 3, False),  # heading styles
         ("a.md", "text", 3, False),  # Markdown headings

@@ -38,8 +38,9 @@ from ..types import Document, content_hash
 from .layout import layout
 
 KEYS, VECTORS = "keys.npy", "vectors.npy"
-# What a sentence's vector is of: 2 since vectors are of ``text.own_words`` (cross-referenced titles left out).
-SENTENCE_TEXT = 2
+# What a sentence's vector is of: 2 since vectors are of ``text.own_words`` (cross-referenced titles left out), 3
+# since a definition's description is citable without a full stop (``chunking.citable_sentences``).
+SENTENCE_TEXT = 3
 MAX_LAYERS = 8  # folders one index may name before an update merges them into one
 
 

@@ -95,7 +95,11 @@ FIGURE_FILLER = frozenset("more additional other new of the total percent per fu
 QUESTION_WORDS = frozenset("what who whom when why how which where did does is was has have according per in and the".split())
 
 _SHAPES = (
-    ("number", re.compile(r"\b(how many|how much|number of|what (?:is|was) the (?:total|number|count))\b", re.I)),
+    # "number of" asks for a figure unless a "how" question asks the way ("How do I limit the number of processes?")
+    (
+        "number",
+        re.compile(r"\b(how many|how much|what (?:is|was) the (?:total|number|count))\b|^(?!how\b).*\bnumber of\b", re.I),
+    ),
     ("date", re.compile(r"^(when|what (date|day|month|year)|on what date|since when|in what year)\b", re.I)),
     ("who", re.compile(r"^(who|whom|what (was|is) the name)\b", re.I)),
     ("where", WHERE_RE),

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..types import TERM_LEVEL
+
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 BLOCK = {
     *HEADINGS,
@@ -42,9 +44,8 @@ _FURNITURE = re.compile(  # a whole class or id token that names navigation, pag
 _PAGER = "a[@rel='next' or @rel='prev' or @rel='previous' or @rel='up']"
 _ITEM_TAGS = {"li": "item", "dd": "paragraph", "figcaption": "caption", "caption": "caption"}
 # A definition list's term ("staff", "-v, --verbose", "wmv1") names what its <dd> describes, which seldom repeats
-# it ("Allows users to add local modifications ..."): the term is a heading one level below any <h6>, one more for
-# each list it is nested in, so its description is a section under it and a question naming the term finds it.
-DT_LEVEL = 7
+# it ("Allows users to add local modifications ..."): the term is a heading at ``TERM_LEVEL``, one more for each
+# list it is nested in.
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def walk(el, out: list[HtmlBlock]) -> None:
     if tag in HEADINGS:
         return _emit(out, "heading", el.text_content(), HEADINGS[tag])
     if tag == "dt":
-        return _emit(out, "heading", el.text_content(), DT_LEVEL - 1 + sum(1 for _ in el.iterancestors("dl")))
+        return _emit(out, "heading", el.text_content(), TERM_LEVEL - 1 + sum(1 for _ in el.iterancestors("dl")))
     if tag == "pre":
         return _pre(el, out)
     if tag == "table":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .. import lang
 from ..text import words
-from ..types import Block
+from ..types import TERM_LEVEL, Block
 
 LIST_MARK = re.compile(r"(?:[•◦▪●■–—*-]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))\s")
 TERM_CHARS = 60  # the longest line read as a definition list's term (``_term``)
@@ -108,6 +108,6 @@ def classify(runs: list[Run], text: str, body: float) -> tuple[Block, ...]:
     for i, (r, k) in enumerate(zip(runs, kinds, strict=True)):
         lv = level.get(round(r.first.size), len(level) + 1) if k == "heading" else 0
         if k == "paragraph" and i + 1 < len(runs) and kinds[i + 1] == "paragraph" and _term(r, runs[i + 1], text, body):
-            k, lv = "heading", len(level) + 2
+            k, lv = "heading", max(TERM_LEVEL, len(level) + 2)
         out.append(Block(k, r.start, r.end, lv))
     return tuple(out)
