@@ -19,21 +19,14 @@ from collections.abc import Iterator, Sequence
 from . import lang, pipeline
 from .config import MAX_UPLOAD_BYTES, Settings
 from .corpus import LoadError, load_corpus, save_uploads
+from .errors import AssistantError, BadQuestionError, IndexChangedError, IndexMismatchError, IndexMissingError
 from .indexing import BuildReport, build_index, cached_extractions, is_stale, manifest_stamp
 from .indexing.layout import layout
 from .indexing.snapshots import reading, serving_dir
 from .ports import Ocr, Ports
 from .readers import OcrOptions
 from .retrieval import Filters
-from .types import (
-    Answer,
-    AssistantError,
-    BadQuestionError,
-    Document,
-    IndexChangedError,
-    IndexMismatchError,
-    IndexMissingError,
-)
+from .types import Answer, Document
 from .vectors import SentenceVectors
 from .wiring import default_ports
 

@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import AssistantError
 from .storage import disk_problem
-from .types import AssistantError
 
 if TYPE_CHECKING:
     from .api import Assistant

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from . import lang
 from .config import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS
+from .errors import BadQuestionError
 from .text import tokenize
-from .types import BadQuestionError
 
 
 def clean_text(text: str) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from . import lang
-from .types import Block, Chunk, Document, Sentence, Span, content_hash
+from .types import TERM_LEVEL, Block, Chunk, Document, Sentence, Span, content_hash
 
 _ABBREV = lang.current.ABBREVIATIONS
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opener.
@@ -178,8 +178,8 @@ def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
 
 
 def _is_description(before: Block, block: Block) -> bool:
-    """Does ``block`` directly follow a definition list's term (``Block.is_term``)?"""
-    return before.is_term and block.kind in ("paragraph", "item")
+    """Does ``block`` directly follow a definition list's term (``types.TERM_LEVEL``)?"""
+    return before.kind == "heading" and before.level >= TERM_LEVEL and block.kind in ("paragraph", "item")
 
 
 def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from .config import Settings, apply_offline_env
+from .errors import AssistantError
 from .storage import disk_problem
-from .types import AssistantError
 
 apply_offline_env()
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from .compose import build_answer
 from .config import Settings
+from .errors import IndexMissingError, StoreUnavailableError
 from .evidence import Evidence, Scored, after_questions, candidate_features, candidates, predates, score, under_headings
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
@@ -35,7 +36,7 @@ from .scoring import WEIGHTS, Model, Scorer
 from .selection import mentioned_topic, select, unseen_names, with_context
 from .sentences import SentenceIndex
 from .text import own_words
-from .types import Answer, Document, IndexMissingError, StoreUnavailableError
+from .types import Answer, Document
 from .vectors import SentenceVectors
 
 

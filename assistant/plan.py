@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from . import lang
 from .chat import clean_text, resolve, truncate_words, validate_history
 from .config import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS
+from .errors import BadQuestionError
 from .retrieval import Filters
 from .text import tokenize
-from .types import BadQuestionError
 
 GATHER_SHAPES = ("number", "summary", "why")  # questions whose answer is spread over sources: retrieve more
 

@@ -22,8 +22,8 @@ import time
 from typing import TYPE_CHECKING
 
 from . import pipeline
+from .errors import AssistantError
 from .indexing.snapshots import current_id, drop_lease, serving_id, write_lease
-from .types import AssistantError
 
 if TYPE_CHECKING:
     from .api import Assistant

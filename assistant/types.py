@@ -74,9 +74,7 @@ class Block:
 
     ``kind`` is ``heading`` (with its ``level``, 1 the largest), ``paragraph``,
     ``item`` (of a list), ``code`` (kept line by line) or ``table`` (one row);
-    page furniture is not a block (see ``Extracted.furniture``).  A heading of
-    level ``TERM_LEVEL`` or more is a definition list's term (HTML's ``<dt>``, a
-    PDF's option line over its indented explanation).
+    page furniture is not a block (see ``Extracted.furniture``).
     """
 
     kind: str
@@ -84,13 +82,9 @@ class Block:
     end: int
     level: int = 0
 
-    @property
-    def is_term(self) -> bool:
-        return self.kind == "heading" and self.level >= TERM_LEVEL
 
-
-# A definition list's term is a heading one level below any <h6> (more when lists nest): its description is a
-# section under it, and a question naming the term finds it.
+# A definition list's term (HTML's <dt>, a PDF's option over its indented text) is a heading at this level or below,
+# under any <h6>: its description is a section under it, found by its name.
 TERM_LEVEL = 7
 
 
@@ -379,31 +373,3 @@ class Answer:
             "invalid_markers": self.invalid_markers,
             "generation": dict(self.generation),
         }
-
-
-class AssistantError(Exception):
-    """An error with a message meant for the user (no traceback shown)."""
-
-
-class IndexMissingError(AssistantError):
-    pass
-
-
-class IndexMismatchError(AssistantError):
-    pass
-
-
-class StoreUnavailableError(AssistantError):
-    pass
-
-
-class BadQuestionError(AssistantError):
-    pass
-
-
-class IndexChangedError(AssistantError):
-    """The index a question started on was replaced meanwhile (another process rebuilt it): ask again on the new one."""
-
-
-class GeneratorError(AssistantError):
-    """The generator (an OpenAI-compatible server, or the local model) failed; the message says how, for the user."""

@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 
 from .config import Settings
+from .errors import AssistantError
 from .indexing.layout import layout
 from .ports import Embedder, Generator, KeywordIndex, Ocr, Ports, VectorStore
-from .types import AssistantError
 
 
 @cache

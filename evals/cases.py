@@ -16,7 +16,8 @@ from pathlib import Path
 
 from assistant.chunking import split_sentences
 from assistant.config import ROOT
-from assistant.types import AssistantError, Document
+from assistant.errors import AssistantError
+from assistant.types import Document
 
 from .metrics import GoldSpan
 

@@ -22,8 +22,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.errors import AssistantError
 from assistant.generated.compose import NO_ANSWER_NOTE
-from assistant.types import Answer, AssistantError
+from assistant.types import Answer
 
 from . import metrics as m
 from .cases import DEFAULT_CASES, Case, load_cases

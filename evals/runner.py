@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.config import ROOT, Settings
-from assistant.types import AssistantError, Document
+from assistant.errors import AssistantError
+from assistant.types import Document
 
 from .cases import DEFAULT_CASES, Case, load_cases
 from .judges import JUDGES, LexicalJudge

@@ -26,8 +26,8 @@ from assistant.chunking import chunk_document
 from assistant.cli import main as cli_main
 from assistant.config import Settings
 from assistant.corpus import load_corpus
+from assistant.errors import IndexMissingError
 from assistant.indexing import BUILDING, read_manifest
-from assistant.types import IndexMissingError
 
 
 def expected_ids(settings: Settings) -> set[str]:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.types import Answer, BadQuestionError
+from assistant.errors import BadQuestionError
+from assistant.types import Answer
 
 pytestmark = pytest.mark.integration
 

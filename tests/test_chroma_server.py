@@ -13,7 +13,7 @@ from servers import CHROMA, Server, free_port, heartbeat
 from assistant.adapters.chroma import make_client
 from assistant.api import Assistant
 from assistant.config import Settings
-from assistant.types import StoreUnavailableError
+from assistant.errors import StoreUnavailableError
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

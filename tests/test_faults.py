@@ -24,10 +24,10 @@ from assistant.adapters.chroma import ChromaStore
 from assistant.api import Assistant
 from assistant.config import OFFLINE_ENV
 from assistant.corpus import load_corpus
+from assistant.errors import AssistantError, BadQuestionError
 from assistant.indexing import BUILDING, MANIFEST
 from assistant.retrieval import Filters
 from assistant.text import human_date
-from assistant.types import AssistantError, BadQuestionError
 from assistant.wiring import make_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,8 +19,9 @@ import pytest
 
 from assistant import ui
 from assistant.api import Assistant
+from assistant.errors import AssistantError
 from assistant.retrieval import Filters
-from assistant.types import Answer, AssistantError
+from assistant.types import Answer
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

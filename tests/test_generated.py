@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.adapters.memory import ScriptedGenerator
-from assistant.types import BadQuestionError, GeneratorError
+from assistant.errors import BadQuestionError, GeneratorError
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ def test_missing_parts_say_how_to_install_them(monkeypatch):
 @pytest.mark.parametrize("url", ["ftp://host/v1", "127.0.0.1:8080"])
 def test_a_bad_generator_url_is_refused(url):
     from assistant.config import Settings
-    from assistant.types import AssistantError
+    from assistant.errors import AssistantError
     from assistant.wiring import make_generator
 
     with pytest.raises(AssistantError, match="http"):

@@ -35,9 +35,9 @@ from assistant.chat import recent, validate_history
 from assistant.cli import main
 from assistant.config import MAX_UPLOAD_BYTES, OFFLINE_ENV, Settings
 from assistant.corpus import check_upload, load_corpus, make_document
+from assistant.errors import BadQuestionError
 from assistant.indexing import BuildReport
 from assistant.readers import limits
-from assistant.types import BadQuestionError
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (

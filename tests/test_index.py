@@ -14,9 +14,10 @@ from assistant.api import Assistant
 from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.corpus import load_corpus
+from assistant.errors import AssistantError, IndexMismatchError, IndexMissingError
 from assistant.indexing import BUILDING, MANIFEST, build_index, is_stale, load_snapshot, read_manifest
 from assistant.readers import CHANGED_AT
-from assistant.types import AssistantError, Chunk, IndexMismatchError, IndexMissingError
+from assistant.types import Chunk
 from assistant.wiring import make_embedder, make_keyword_index, make_store
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,7 @@ from test_browser import browser  # noqa: F401 - the shared Playwright fixture
 
 from assistant.adapters.openai_chat import OpenAIChatGenerator
 from assistant.config import OFFLINE_ENV
-from assistant.types import GeneratorError
+from assistant.errors import GeneratorError
 
 ASSISTANT = Path(sys.executable).with_name("assistant")
 QUESTION = "What ceasefire did France and the US propose in September 2024?"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.errors import BadQuestionError
 from assistant.plan import Plan, check_question, make_plan
-from assistant.types import BadQuestionError
 
 
 @pytest.mark.unit

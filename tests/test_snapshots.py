@@ -16,12 +16,12 @@ import pytest
 from assistant.adapters.memory import HashEmbedder, MemoryStore
 from assistant.api import Assistant
 from assistant.config import Settings
+from assistant.errors import AssistantError, IndexMissingError
 from assistant.indexing import read_manifest
 from assistant.indexing.layout import BUILD, INFRA, IndexLayout, layout
 from assistant.indexing.snapshots import current_id, fresh_leases, published, write_lease
 from assistant.ports import Ports
 from assistant.replica import Follower, describe
-from assistant.types import AssistantError, IndexMissingError
 from assistant.wiring import make_keyword_index
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.adapters.chroma import ChromaStore, make_client
 from assistant.adapters.memory import MemoryStore
-from assistant.types import Chunk, IndexChangedError
+from assistant.errors import IndexChangedError
+from assistant.types import Chunk
 
 DIM = 8
 _names = itertools.count()

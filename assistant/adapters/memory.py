@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import GeneratorError
 from ..ports import TIE_DIGITS, TokenVectors
 from ..text import tokenize
-from ..types import Chunk, GeneratorError
+from ..types import Chunk
 
 
 class HashEmbedder:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from ..types import GeneratorError
+from ..errors import GeneratorError
 
 
 class OpenAIChatGenerator:

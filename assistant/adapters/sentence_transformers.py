@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import AssistantError
 from ..ports import TokenVectors
-from ..types import AssistantError
 
 _SPECIAL = ("[CLS]", "[SEP]", "[PAD]")
 

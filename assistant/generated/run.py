@@ -14,9 +14,10 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import Settings
+from ..errors import AssistantError, GeneratorError
 from ..pipeline import Engine, ExtractivePass
 from ..ports import Generator
-from ..types import Answer, AssistantError, GeneratorError
+from ..types import Answer
 from .compose import check_reply, choose_evidence, generated_answer, join_notes, model_judge, timing
 from .prompt import messages
 

@@ -38,15 +38,9 @@ from pathlib import Path
 from ..chunking import chunk_document
 from ..config import Settings
 from ..corpus import LoadError
+from ..errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
 from ..ports import Embedder, KeywordIndex, VectorStore
-from ..types import (
-    Chunk,
-    Document,
-    IndexMismatchError,
-    IndexMissingError,
-    StoreUnavailableError,
-    content_hash,
-)
+from ..types import Chunk, Document, content_hash
 from .embedding import embed_chunks, embed_sentences
 from .entries import doc_from_json, doc_to_json, outdated
 from .keywords import KeywordFactory, load_keyword_index, save_keyword_index

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
-from ..types import IndexMissingError, content_hash
+from ..errors import IndexMissingError
+from ..types import content_hash
 from .layout import IndexLayout, layout
 
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from ..config import MAX_UPLOAD_BYTES
+from ..errors import AssistantError
 from ..replica import describe
-from ..types import AssistantError
 from .handlers import answer_stream, api_answer, handle_upload, index_status, source_choices, write_export
 from .render import PANEL_HINT, esc, example_question, render_panel
 

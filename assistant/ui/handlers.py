@@ -22,11 +22,11 @@ import gradio as gr
 
 from ..chat import recent
 from ..config import MAX_UPLOAD_BYTES
+from ..errors import AssistantError
 from ..names import printable
 from ..retrieval import Filters
 from ..storage import disk_problem
 from ..text import date_bounds
-from ..types import AssistantError
 from .render import (
     byline,
     esc,

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..chunking import instruction_spans
+from ..errors import AssistantError
 from ..generated.parse import MARKER_RE
 from ..readers.ocr_words import LOW, doubtful
 from ..text import human_date
-from ..types import AssistantError, reflow, segment_text
+from ..types import reflow, segment_text
 
 if TYPE_CHECKING:
     from ..api import Assistant
