@@ -152,11 +152,22 @@ def instruction_spans(doc: Document) -> list[Span]:
     return [Span(s.start, s.end) for s in split_sentences(doc) if addresses_a_model(s.text)]
 
 
+def is_field_line(text: str) -> bool:
+    """Two or more short "Key: value" fields and nothing else ("Type: path Default: “~/sent”"): data, not a
+    sentence, however it ends."""
+    keys = list(lang.current.FIELD_KEY_RE.finditer(text))
+    if len(keys) < 2 or keys[0].start() != 0 or len(text.split()) > 12:
+        return False
+    ends = [k.start() for k in keys[1:]] + [len(text)]
+    return all(1 <= len(text[k.end() : e].split()) <= 4 for k, e in zip(keys, ends, strict=True))
+
+
 def is_citable(sentence: Sentence) -> bool:
-    """Real sentences only: not headings, bylines, datelines or one-word lines, nor instructions to a model."""
+    """Real sentences only: not headings, bylines, datelines, field lines or one-word lines, nor instructions to a
+    model."""
     t = sentence.text.strip()
     words = t.split()
-    if len(words) < 4 or addresses_a_model(t):
+    if len(words) < 4 or addresses_a_model(t) or is_field_line(t):
         return False
     ends_like_sentence = t[-1] in '.!?"”’)…' or t.endswith(("”.", '".'))
     return ends_like_sentence or len(words) >= 14

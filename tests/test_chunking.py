@@ -381,6 +381,9 @@ def test_hard_wrapped_lines_join_into_sentences(text, expected):
         pytest.param("Yes, it did.", False, id="too-short"),
         pytest.param(" ".join(["word"] * 14), True, id="long-unpunctuated"),
         pytest.param("He said it was “over.”", True, id="ends-with-quote"),
+        pytest.param("Type: path Default: “~/sent”", False, id="field-line"),
+        pytest.param("Type: string Default: (empty)", False, id="field-line-bracket"),
+        pytest.param("Note: the value is kept: see the manual.", True, id="note-with-colons"),
     ],
 )
 def test_is_citable(text, citable):

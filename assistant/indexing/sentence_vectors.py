@@ -39,7 +39,7 @@ from .layout import layout
 
 KEYS, VECTORS = "keys.npy", "vectors.npy"
 # What a sentence's vector is of: 2 since vectors are of ``text.own_words`` (cross-referenced titles left out), 3
-# since a definition's description is citable without a full stop (``chunking.citable_sentences``).
+# since a definition's description is citable without a full stop and a field line is not (``chunking``).
 SENTENCE_TEXT = 3
 MAX_LAYERS = 8  # folders one index may name before an update merges them into one
 

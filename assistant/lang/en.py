@@ -148,6 +148,9 @@ ANAPHORA_RE = re.compile(
 DEICTIC_RE = re.compile(r"\b(it|its|that|this|these|those|they|them|their|he|him|his|she|her|there|then|such|the same)\b", re.I)
 ELLIPTIC_RE = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
 DEFINITE_RE = re.compile(r"\b(?:the|that|this|these|those)\s+([a-z][\w’'-]*)", re.I)
+# A key of a field line ("Type: path Default: (empty)", a reference manual's per-option metadata): a capitalised
+# word and a colon (``chunking.is_field_line``).
+FIELD_KEY_RE = re.compile(r"(?:^|(?<=\s))[A-Z][\w-]*:(?=\s)")
 # Web-page furniture, in English words: a photo credit line ("Photo by ...", "Image credit:"),
 # and the headings that open a teaser section ("More from ...", "Related", "Read more").
 PAGE_CREDIT_RE = re.compile(r"(^photo(graph)?( by|:)|^(image|credit|photo) ?(credit)?:)", re.I)
