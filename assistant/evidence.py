@@ -74,14 +74,28 @@ def candidate_features(
     """(feature matrix, cosines) for the candidates."""
     if not cands:
         return np.zeros((0, 0)), np.zeros(0)
-    cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ np.asarray(q_vec, dtype=np.float32)
+    q = np.asarray(q_vec, dtype=np.float32)
+    cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ q
     # what names the candidate's place: its document's title and author, and the heading it lies under (a
     # definition's term, an FAQ's question), which its own sentences seldom repeat
     sections = [sindex.section(c.source, c.start) for c in cands]
     windows = [f"{own_words(sindex.window(c.source, c.index))} {h}" for c, h in zip(cands, sections, strict=True)]
     meta = [f"{sindex.meta[c.source]} {h}" if c.source in sindex.docs else "" for c, h in zip(cands, sections, strict=True)]
     leads = [sindex.opened(c.source, c.index) for c in cands]
+    # a definition or an FAQ's answer is read with its term or question too: the closer of the two readings counts
+    cos = np.maximum(cos, _lead_cosines(cands, sindex, vectors, q))
     return features(plan, cands, cos, windows, meta, idf, leads), cos
+
+
+def _lead_cosines(cands: Sequence[Candidate], sindex: SentenceIndex, vectors, q: np.ndarray) -> np.ndarray:
+    """Each candidate that opens a section, read with its heading (``SentenceIndex.lead``): its cosine to the
+    question; -1 for the others."""
+    out = np.full(len(cands), -1.0, dtype=np.float32)
+    leads = [(i, sindex.lead(c.source, c.index)) for i, c in enumerate(cands) if c.source in sindex.docs]
+    at = [(i, t) for i, t in leads if t]
+    if at:
+        out[[i for i, _ in at]] = vectors([Sentence(cands[i].source, cands[i].start, cands[i].end, t) for i, t in at]) @ q
+    return out
 
 
 def score(cands: Sequence[Candidate], x: np.ndarray, cos: np.ndarray, model: Model) -> list[Scored]:

@@ -17,8 +17,9 @@ from .types import Document, Sentence
 
 
 def bare(text: str) -> str:
-    """A heading's words without its numbering, in lower case ("4.6. When I paste ..." -> "when i paste ...")."""
-    return " ".join(_NUMBERING.sub("", text).lower().split())
+    """A heading's words without its numbering or Markdown's marks, in lower case ("4.6. When I paste ..." -> "when i
+    paste ...", "## Install ##" -> "install")."""
+    return " ".join(_NUMBERING.sub("", text.strip().strip("#")).lower().split())
 
 
 _NUMBERING = re.compile(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)")
@@ -130,6 +131,12 @@ class SentenceIndex:
         if h is None or sents[i].start < h[1] or (i > 0 and sents[i - 1].start >= h[1]):
             return ""
         return self.docs[source].text[h[0] : h[1]]
+
+    def lead(self, source: str, i: int) -> str:
+        """Sentence ``i`` read with the heading of the section it opens ("record: This specifies the file into
+        which your outgoing messages should be appended."), else "": what its stored lead vector is of."""
+        h = self.opened(source, i)
+        return f"{bare(h)}: {self.by_doc[source][i].text}" if h else ""
 
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""

@@ -193,10 +193,13 @@ def test_add_change_delete_together_then_idempotent(built):
 
 
 def test_every_build_stores_the_citable_sentences_vectors_an_update_in_one_more_folder(built):
+    from assistant.chunking import citable_sentences
     from assistant.indexing.sentence_vectors import citable_texts, open_stored
+    from assistant.text import own_words
 
     first = manifest(built)["sentences"]
     (built.corpus_dir / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
+    (built.corpus_dir / "terms.md").write_text("# record\n\nThis names the file that outgoing messages go to.\n")
     Assistant(built).index(progress=False)
     names = manifest(built)["sentences"]
     assert len(first) == 1 and names[:1] == first and len(names) == 2, "an update adds one folder"
@@ -206,8 +209,11 @@ def test_every_build_stores_the_citable_sentences_vectors_an_update_in_one_more_
     docs, _ = load_corpus(built.corpus_dir)
     stored = load_snapshot(built, make_keyword_index).sentence_vectors
     assert stored is not None and open_stored(built.index_dir, manifest(built)["sentences"]) is not None
-    found, rows = stored.lookup(citable_texts(docs))
+    texts = citable_texts(docs)
+    found, rows = stored.lookup(texts)
     assert found.all() and np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    sentences = {own_words(s.text) for d in docs for _, s in citable_sentences(d)}
+    assert set(texts) - sentences == {"record: This names the file that outgoing messages go to."}, "a section's lead"
 
 
 def test_a_cross_reference_is_stored_as_what_it_says_and_an_older_text_rule_reads_every_sentence_again(built):

@@ -433,6 +433,34 @@ def test_the_first_sentence_of_a_section_speaks_of_its_heading():
 
 
 @pytest.mark.unit
+def test_a_sections_first_sentence_is_also_read_with_its_heading():
+    """A definition never repeats its term ("record" over "This specifies the file ..."): its cosine is the closer
+    of its own and its reading with the heading (``SentenceIndex.lead``), which the build stores too; a sentence
+    that opens nothing keeps its own."""
+    import numpy as np
+
+    from assistant.evidence import candidate_features, candidates
+    from assistant.plan import Plan
+    from assistant.types import Chunk, Hit
+
+    sindex = _laid_out(
+        [
+            ("heading", "3.277. record"),
+            ("paragraph", "This specifies the file into which your outgoing messages are appended. It may be a folder."),
+        ]
+    )
+    assert [sindex.lead("faq.html", i) for i in range(2)] == [
+        "record: This specifies the file into which your outgoing messages are appended.",
+        "",
+    ]
+    doc = sindex.docs["faq.html"]
+    cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
+    vectors = lambda sents: np.array([[1.0] if "record" in s.text else [0.25] for s in sents])  # noqa: E731
+    _, cos = candidate_features(Plan.of("What does record do?"), cands, sindex, [1.0], vectors, lambda t: 2.0)
+    assert [c.text[:4] for c in cands] == ["This", "It m"] and list(cos) == [1.0, 0.25]
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""

@@ -1,7 +1,8 @@
 """Sentence vectors computed at index time, so a question never waits for the encoder on its candidates.
 
 Every citable sentence of the index (``sentences.SentenceIndex`` splits them the
-same way) is embedded by the build and saved in folders ``sentences-<hash>``
+same way), and each section's first sentence read with its heading (``lead``), is
+embedded by the build and saved in folders ``sentences-<hash>``
 beside the manifest: ``keys.npy``, the sorted 64-bit content hashes of the
 sentence texts, and ``vectors.npy``, their unit vectors in the same order.  The
 manifest names the folders.  Lookups are by text, so a folder can never give a
@@ -31,16 +32,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..chunking import citable_sentences
 from ..ports import Embedder
+from ..sentences import SentenceIndex
 from ..text import own_words
 from ..types import Document, content_hash
 from .layout import layout
 
 KEYS, VECTORS = "keys.npy", "vectors.npy"
 # What a sentence's vector is of: 2 since vectors are of ``text.own_words`` (cross-referenced titles left out), 3
-# since a definition's description is citable without a full stop and a field line is not (``chunking``).
-SENTENCE_TEXT = 3
+# since a definition's description is citable without a full stop and a field line is not (``chunking``), 4 since
+# a section's first sentence has a second vector, read with its heading (``SentenceIndex.lead``).
+SENTENCE_TEXT = 4
 MAX_LAYERS = 8  # folders one index may name before an update merges them into one
 
 
@@ -56,12 +58,15 @@ def same_text(manifest: dict) -> bool:
 
 
 def citable_texts(docs: Iterable[Document]) -> list[str]:
-    """What every citable sentence says (``text.own_words``), distinct, in document order (as ``SentenceIndex``
-    splits them)."""
+    """What every citable sentence says (``text.own_words``), and each section's first sentence with its heading
+    (``SentenceIndex.lead``), distinct, in document order."""
     seen: dict[str, None] = {}
     for doc in docs:
-        for _, s in citable_sentences(doc):
+        sindex = SentenceIndex({doc.source: doc}, max_docs=1)
+        for i, s in enumerate(sindex.by_doc[doc.source]):
             seen.setdefault(own_words(s.text))
+            if lead := sindex.lead(doc.source, i):
+                seen.setdefault(own_words(lead))
     return list(seen)
 
 
