@@ -177,7 +177,7 @@ def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
     """(paragraph number, sentence) for every citable sentence of ``doc``: what questions cite and the build embeds.
     A definition's description is a statement about its term even without a full stop ("nproc" -> "maximum number
     of processes"), so there three words are enough."""
-    described = [Span(y.start, y.end) for x, y in itertools.pairwise(doc.blocks) if _is_description(x, y)]
+    described = [Span(y.start, y.end) for x, y in itertools.pairwise(doc.blocks) if is_description(x, y)]
     starts = [d.start for d in described]
 
     def describes(s: Sentence) -> bool:
@@ -188,7 +188,7 @@ def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
     return [(p, s) for p, s in paragraph_sentences(doc) if is_citable(s) or describes(s)]
 
 
-def _is_description(before: Block, block: Block) -> bool:
+def is_description(before: Block, block: Block) -> bool:
     """Does ``block`` directly follow a definition list's term (``types.TERM_LEVEL``)?"""
     return before.kind == "heading" and before.level >= TERM_LEVEL and block.kind in ("paragraph", "item")
 

@@ -10,13 +10,17 @@ export read the segments and never parse the text.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from . import lang
+from .chunking import is_description
 from .evidence import Scored
 from .readers.ocr_words import span_confidence
 from .text import human_date
 from .types import Answer, Citation, Document, Segment, render_text
+
+MAX_TERM_CHARS = 80  # a longer term (a whole signature) is left to the citation's section line
 
 
 def _groups(picked: Sequence[Scored]) -> list[list[Scored]]:
@@ -98,8 +102,20 @@ class _Citer:
         out: list[Segment] = []
         for run in runs:
             out += [Segment("sep", " ")] if out else []
+            term = defined_term(self.docs[run[0].sentence.source], run[0].sentence.start)
+            out += [Segment("term", term if term[-1] in "?.!:" else f"{term}:"), Segment("sep", " ")] if term else []
             out.append(self.quote(run))
         return out
+
+
+def defined_term(doc: Document, offset: int) -> str:
+    """The definition list's term whose description holds ``offset`` ("nproc" over "maximum number of
+    processes"), on one line; "" elsewhere, or when the term is too long to introduce a quote."""
+    i = bisect.bisect_right([b.start for b in doc.blocks], offset) - 1
+    if i < 1 or offset >= doc.blocks[i].end or not is_description(doc.blocks[i - 1], doc.blocks[i]):
+        return ""
+    term = " ".join(doc.text[doc.blocks[i - 1].start : doc.blocks[i - 1].end].split())
+    return term if len(term) <= MAX_TERM_CHARS else ""
 
 
 def _conflict(picked: list[Scored], citer: _Citer) -> list[Segment]:

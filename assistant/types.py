@@ -274,9 +274,10 @@ class Segment:
 
     ``kind`` is one of ``SEGMENT_KINDS``: "lead" (who says it: "According to Vox (Oct 2024), "),
     "item" (a source's line in a conflict: "- Vox (Oct 2024): "), "heading" ("Sources differ."),
-    "quote" (a source's exact words; ``citations`` holds its number), "abstain" (the sources do
-    not answer, and why), "generated" (a sentence a model wrote, with the citations it keeps and
-    the check's verdict) and "sep" (the space or line break between parts).
+    "quote" (a source's exact words; ``citations`` holds its number), "term" (the definition list
+    term a quote describes: "nproc:"), "abstain" (the sources do not answer, and why), "generated"
+    (a sentence a model wrote, with the citations it keeps and the check's verdict) and "sep" (the
+    space or line break between parts).
     """
 
     kind: str
@@ -299,7 +300,7 @@ class Segment:
         }
 
 
-SEGMENT_KINDS = ("lead", "item", "heading", "quote", "abstain", "generated", "sep")
+SEGMENT_KINDS = ("lead", "item", "heading", "term", "quote", "abstain", "generated", "sep")
 FLAG = "⚠"
 
 

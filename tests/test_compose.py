@@ -74,6 +74,29 @@ def test_a_citation_names_the_headings_its_quote_lies_under():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    "term, shown",
+    [
+        pytest.param("nproc", "nproc: “maximum number of processes”", id="term"),
+        pytest.param("What is nproc?", "What is nproc? “maximum number of processes”", id="question-term"),
+        pytest.param("x" * 81, "“maximum number of processes”", id="too-long-to-lead"),
+    ],
+)
+def test_a_definitions_quote_is_introduced_by_its_term(term, shown):
+    """ "maximum number of processes" says nothing without the "nproc" it describes: the term introduces it (plain
+    text, not part of the quote or the citation)."""
+    from assistant.types import TERM_LEVEL, Block
+
+    text = f"Limits\n\n{term}\n\nmaximum number of processes"
+    a = text.index("maximum")
+    blocks = (Block("heading", 0, 6, 1), Block("heading", 8, 8 + len(term), TERM_LEVEL), Block("paragraph", a, len(text)))
+    doc = Document("l.html", text, title="Limits", blocks=blocks)
+    segments, cits = compose([Scored(Sentence("l.html", a, len(text), text[a:]), 0.9, 0.5, 0.5, 0)], False, {"l.html": doc})
+    assert render_text(segments, plain=True) == f"According to “Limits”, {shown}"
+    assert cits[0].quote == "maximum number of processes"
+
+
+@pytest.mark.unit
 def test_a_segment_of_an_unknown_kind_is_refused():
     from assistant.types import Segment
 
