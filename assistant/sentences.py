@@ -8,12 +8,13 @@ snapshot's life.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable
 
 from .chunking import citable_sentences
 from .text import tokenize
-from .types import Document, Sentence
+from .types import TERM_LEVEL, Document, Sentence
 
 
 def bare(text: str) -> str:
@@ -125,12 +126,13 @@ class SentenceIndex:
     def opened(self, source: str, i: int) -> str:
         """The heading whose section sentence ``i`` opens (the first citable sentence after it), else "": a
         definition speaks of its term ("-k --keep" over "Keep (don't delete) input files ..."), an FAQ's answer of
-        its question."""
+        its question.  A nested list's term comes with the terms it lies under ("set -e" for set's option -e)."""
         sents = self.by_doc[source]
         h = self._last_heading(source, sents[i].start)
         if h is None or sents[i].start < h[1] or (i > 0 and sents[i - 1].start >= h[1]):
             return ""
-        return self.docs[source].text[h[0] : h[1]]
+        terms = list(itertools.takewhile(lambda p: p[0] >= TERM_LEVEL, reversed(self.docs[source].leveled_path(h[0]))))
+        return " ".join(t for _, t in reversed(terms)) if len(terms) > 1 else self.docs[source].text[h[0] : h[1]]
 
     def lead(self, source: str, i: int) -> str:
         """Sentence ``i`` read with the heading of the section it opens ("record: This specifies the file into

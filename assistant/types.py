@@ -149,13 +149,17 @@ class Document:
         level never seen above it simply nests.  Trade-off: PDF levels come from font
         sizes, so a document that sets two levels in one size flattens them.
         """
+        return tuple(t for _, t in self.leveled_path(offset))
+
+    def leveled_path(self, offset: int) -> list[tuple[int, str]]:
+        """``heading_path`` with each heading's level: (level, text), outermost first."""
         path: list[tuple[int, str]] = []
         for b in self.blocks:
             if b.start > offset:
                 break
             if b.kind == "heading":
                 path = [h for h in path if h[0] < b.level] + [(b.level, self._heading_text(b))]
-        return tuple(t for _, t in path)
+        return path
 
     def _heading_text(self, b: Block) -> str:
         """A heading's words on one line, without Markdown's marks ("## Install ##" -> "Install")."""

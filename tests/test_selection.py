@@ -461,6 +461,27 @@ def test_a_sections_first_sentence_is_also_read_with_its_heading():
 
 
 @pytest.mark.unit
+def test_a_nested_lists_term_is_read_with_the_terms_it_lies_under():
+    """bash's manual lists set's options under "set": option -e's description speaks of "set -e"."""
+    from assistant.sentences import SentenceIndex
+    from assistant.types import TERM_LEVEL, Block, Document
+
+    parts = [
+        ("heading", 2, "4.3.1 The Set Builtin"),
+        ("heading", TERM_LEVEL, "set"),
+        ("paragraph", 0, "Set or unset the options of the shell."),
+    ]
+    parts += [("heading", TERM_LEVEL + 1, "-e"), ("paragraph", 0, "Exit immediately if a pipeline fails.")]
+    text, blocks = "", []
+    for kind, level, t in parts:
+        blocks.append(Block(kind, len(text), len(text) + len(t), level))
+        text += t + "\n\n"
+    sindex = SentenceIndex({"b.html": Document("b.html", text, blocks=tuple(blocks))})
+    assert sindex.opened("b.html", 0) == "set" and sindex.opened("b.html", 1) == "set -e"
+    assert sindex.lead("b.html", 1) == "set -e: Exit immediately if a pipeline fails."
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""
