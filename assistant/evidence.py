@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import lang
 from .plan import Plan
 from .scoring import FEATURES, Candidate, Model, features
 from .sentences import SentenceIndex, bare
@@ -175,3 +176,12 @@ def after_questions(scored: Sequence[Scored], sindex: SentenceIndex) -> list[Sco
     if i >= len(sents) or asks(sents[i]) or sindex.is_heading(sents[i]) or paras[i] - paras[i - 1] > 1:
         return list(scored)
     return _instead(scored[0], i, scored, sindex)
+
+
+def off_credits(scored: Sequence[Scored], sindex: SentenceIndex, shape: str) -> list[Scored]:
+    """A credits section ("6.34.6. AUTHOR": "pam_unix was written by various people.") answers who made the thing:
+    for any other question its sentences are no candidates ("What does pam_unix do?" is not answered by it)."""
+    if shape == "who":
+        return list(scored)
+    credits = lang.current.CREDITS_HEADING_RE
+    return [s for s in scored if not credits.match(bare(sindex.section(s.sentence.source, s.sentence.start)))]

@@ -26,7 +26,17 @@ import numpy as np
 from .compose import build_answer
 from .config import Settings
 from .errors import IndexMissingError, StoreUnavailableError
-from .evidence import Evidence, Scored, after_questions, candidate_features, candidates, predates, score, under_headings
+from .evidence import (
+    Evidence,
+    Scored,
+    after_questions,
+    candidate_features,
+    candidates,
+    off_credits,
+    predates,
+    score,
+    under_headings,
+)
 from .indexing import Snapshot, layout, load_snapshot, manifest_stamp, verify_store
 from .indexing.calibration import abstain_below, cache_key, cached_null_best, null_questions
 from .plan import Plan, check_filters, make_plan
@@ -118,6 +128,7 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
     s, docs = settings, engine.docs
     ev = evidence(plan, engine, s, filters)
     scored = under_headings(score(ev.candidates, ev.features, ev.cos, engine.model), engine.sentences)
+    scored = off_credits(scored, engine.sentences, plan.shape)
     bm25 = engine.retriever.bm25
     unseen = unseen_names(plan.question, bm25.idf, len(bm25.ids), engine.sentences.meta_terms) if s.abstain_unseen_names else []
     if plan.shape == "topic" and not mentioned_topic(plan.question, bm25.idf, len(bm25.ids)):

@@ -482,6 +482,28 @@ def test_a_nested_lists_term_is_read_with_the_terms_it_lies_under():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    "shape, kept",
+    [("any", ["This is the standard Unix authentication module."]), ("who", ["pam_unix was written by various people."])],
+)
+def test_a_credits_section_answers_who_made_the_thing_and_nothing_else(shape, kept):
+    from assistant.evidence import off_credits
+
+    sindex = _laid_out(
+        [
+            ("heading", "6.34.1. DESCRIPTION"),
+            ("paragraph", "This is the standard Unix authentication module."),
+            ("heading", "6.34.6. AUTHOR"),
+            ("paragraph", "pam_unix was written by various people."),
+        ]
+    )
+    sents = sindex.by_doc["faq.html"]
+    scored = [Scored(sents[1], 0.9, 0.8, 1.0, 1), Scored(sents[0], 0.5, 0.5, 0.9, 0)]
+    got = [s.sentence.text for s in off_credits(scored, sindex, shape)]
+    assert got[:1] == kept and len(got) == (2 if shape == "who" else 1)
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""

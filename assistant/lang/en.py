@@ -148,6 +148,9 @@ ANAPHORA_RE = re.compile(
 DEICTIC_RE = re.compile(r"\b(it|its|that|this|these|those|they|them|their|he|him|his|she|her|there|then|such|the same)\b", re.I)
 ELLIPTIC_RE = re.compile(r"^\s*(and|but|so|also|what about|how about|why|why not|when|who|where|how so|really)\b", re.I)
 DEFINITE_RE = re.compile(r"\b(?:the|that|this|these|those)\s+([a-z][\w’'-]*)", re.I)
+# A credits section ("AUTHOR" in a man page, "Author(s)" in R's help, "Acknowledgements"), by its heading without
+# numbering: it says who made the thing, which answers a "who" question and nothing else.
+CREDITS_HEADING_RE = re.compile(r"^(?:authors?|author\(s\)|credits|acknowledge?ments?)$")
 # A key of a field line ("Type: path Default: (empty)", a reference manual's per-option metadata): a capitalised
 # word and a colon (``chunking.is_field_line``).
 FIELD_KEY_RE = re.compile(r"(?:^|(?<=\s))[A-Z][\w-]*:(?=\s)")
