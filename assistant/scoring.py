@@ -209,8 +209,9 @@ def kind_fit(shape: str, text: str, counted: Collection[str], about: Collection[
         return 0.5 if (heads or lang.current.NUMBER_RE.search(lang.current.YEAR_RE.sub("", text))) else 0.0
     if shape == "date":
         return 1.0 if lang.current.DATE_RE.search(text) else 0.0
-    if shape == "who":
-        return 1.0 if any(w[:1].isupper() for w in text.split()[1:]) else 0.0
+    if shape == "who":  # someone the question does not name already ("Who created X?" is not answered by "X 3 ...")
+        names = [w for w in text.split()[1:] if lang.current.may_name_someone(w)]
+        return 1.0 if any(not set(coarse(w)) & set(about) for w in names) else 0.0
     if shape == "where":
         places = [m.start() for m in lang.current.PLACE_RE.finditer(text)]
         if not places:

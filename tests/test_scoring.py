@@ -58,6 +58,24 @@ def test_kind_fit(shape, text, counted, fit):
 @pytest.mark.parametrize(
     "text,fit",
     [
+        pytest.param("Beautiful Soup was started by Leonard Richardson.", 1.0, id="a-new-name"),
+        pytest.param("The project is funded by UNRWA donors.", 1.0, id="an-acronym"),
+        pytest.param("Support for Beautiful Soup 3 was dropped on December 31, 2020.", 0.0, id="only-its-own-name-and-a-month"),
+        pytest.param("The history list uses the value of HISTTIMEFORMAT and PAM_SUCCESS.", 0.0, id="identifiers"),
+        pytest.param("Then I wrote it again.", 0.0, id="first-person"),
+    ],
+)
+def test_a_who_questions_answer_names_someone_the_question_does_not(text, fit):
+    """ "Who created Beautiful Soup?" is not answered by a sentence whose only names are Beautiful Soup's own."""
+    from assistant.scoring import coarse
+
+    assert kind_fit("who", text, set(), set(coarse("created Beautiful Soup"))) == fit
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "text,fit",
+    [
         pytest.param("Israel recalled its negotiating delegation from Doha.", 1.0, id="place-of-the-negotiations"),
         pytest.param("The negotiations resumed in Cairo.", 1.0, id="place-after-the-term"),
         pytest.param("Negotiations stalled, a line echoed by a powerful lobby in the United States.", 0.5, id="place-of-another"),

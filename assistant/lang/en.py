@@ -245,6 +245,19 @@ def _title_cased(clause: str) -> bool:
     return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
+_NOT_SOMEONE = frozenset(MONTH_NAMES) | frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
+
+def may_name_someone(word: str) -> bool:
+    """Could this word of a sentence (not its first) name a person or body?  A capitalised word, but not a month
+    or weekday, and not a code identifier (PAM_SUCCESS, HISTTIMEFORMAT: an underscore, a digit, or more than five
+    capitals in a row; "UNRWA" and "NATO" pass)."""
+    w = word.strip(".,;:!?()[]{}\"'“”‘’")
+    if not w[:1].isupper() or w in _NOT_SOMEONE or FIRST_PERSON_RE.fullmatch(w):
+        return False
+    return not re.search(r"[_\d]|[A-Z]{6,}", w)
+
+
 # The first person is capitalised and names nobody ("How do I ...", "the password I've saved").
 FIRST_PERSON_RE = re.compile(r"I(?:['’](?:m|ve|d|ll))?")
 # The short words Title Case leaves in lower case ("Symbols and Similitudes", "Acts of the Apostles").
