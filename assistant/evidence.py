@@ -88,7 +88,9 @@ def candidate_features(
     return features(plan, cands, cos, windows, meta, idf, leads), cos
 
 
-def _lead_cosines(cands: Sequence[Candidate], sindex: SentenceIndex, vectors, q: np.ndarray) -> np.ndarray:
+def _lead_cosines(
+    cands: Sequence[Candidate], sindex: SentenceIndex, vectors: Callable[[list[Sentence]], np.ndarray], q: np.ndarray
+) -> np.ndarray:
     """Each candidate that opens a section, read with its heading (``SentenceIndex.lead``): its cosine to the
     question; -1 for the others."""
     out = np.full(len(cands), -1.0, dtype=np.float32)
