@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .compose import build_answer
+from . import lang
+from .compose import build_answer, defined_term
 from .config import Settings
 from .errors import IndexMissingError, StoreUnavailableError
 from .evidence import (
@@ -45,7 +46,7 @@ from .retrieval import Filters, HybridRetriever
 from .scoring import WEIGHTS, Model, Scorer
 from .selection import mentioned_topic, select, unseen_names, with_context
 from .sentences import SentenceIndex
-from .text import own_words
+from .text import own_words, tokenize
 from .types import Answer, Document
 from .vectors import SentenceVectors
 
@@ -123,6 +124,35 @@ def threshold(engine: Engine, settings: Settings) -> float:
     return abstain_below(model, null_best(engine, settings) if model.null_quantile >= 0 else [])
 
 
+def compared_definitions(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None) -> list[Scored]:
+    """ "What is the difference between required and requisite?" over a definition list: each term's own
+    description (the best answer to "What is required?" that describes a term of that name), when both have one
+    above the threshold; [] otherwise, and the question is answered as any other."""
+    floor, out = threshold(engine, settings), []
+    for term in lang.current.compared(plan.question):
+        sub = Plan.of(lang.current.WHAT_IS.format(term=term))
+        ev = evidence(sub, engine, settings, filters)
+        scored = under_headings(score(ev.candidates, ev.features, ev.cos, engine.model), engine.sentences)
+        best = next((x for x in scored if x.score >= floor and _defines(x, term, engine.docs)), None)
+        if best is None:
+            return []
+        out.append(_opening(best, engine))
+    return out
+
+
+def _opening(x: Scored, engine: Engine) -> Scored:
+    """The first sentence of the paragraph ``x`` lies in (a description's first), with ``x``'s probability."""
+    paras, i = engine.sentences.paragraphs[x.sentence.source], x.index
+    while i > 0 and paras[i - 1] == paras[x.index]:
+        i -= 1
+    return replace(x, sentence=engine.sentences.by_doc[x.sentence.source][i], index=i)
+
+
+def _defines(x: Scored, term: str, docs: dict[str, Document]) -> bool:
+    """Does ``x`` describe a definition list's term of the same words as ``term``?"""
+    return set(tokenize(defined_term(docs[x.sentence.source], x.sentence.start))) == set(tokenize(term))
+
+
 def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None, t0: float) -> tuple[Answer, ExtractivePass]:
     """The extractive answer to a planned question, and what a generated answer needs from it."""
     s, docs = settings, engine.docs
@@ -135,7 +165,8 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
         plan = replace(plan, shape="any")
     if plan.shape != "topic":  # a question wants an answer; a topic's passages may be questions ("have ye never read")
         scored = after_questions(scored, engine.sentences)
-    picked, conflict = ([], False) if unseen else select(scored, s, plan, threshold(engine, s))
+    defined = [] if unseen else compared_definitions(plan, engine, s, filters)
+    picked, conflict = (defined, False) if defined or unseen else select(scored, s, plan, threshold(engine, s))
     picked = with_context(picked, engine.sentences)
     nearest = docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None
     ans = build_answer(

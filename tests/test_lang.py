@@ -48,3 +48,20 @@ def test_question_shape(question, shape):
 )
 def test_the_action_a_how_many_question_asks_about(question, action):
     assert lang.current.counted_action(question) == action
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, terms",
+    [
+        pytest.param("What is the difference between required and requisite?", ("required", "requisite"), id="between"),
+        pytest.param("How does a soft limit differ from a hard limit?", ("soft limit", "hard limit"), id="differ-from"),
+        pytest.param("merge vs rebase", ("merge", "rebase"), id="versus"),
+        pytest.param(
+            "What is the difference between the first phase of the deal and the second phase of the truce?", (), id="long"
+        ),
+        pytest.param("Why did the talks stall?", (), id="no-comparison"),
+    ],
+)
+def test_the_two_things_a_question_compares(question, terms):
+    assert lang.current.compared(question) == terms

@@ -151,6 +151,26 @@ DEFINITE_RE = re.compile(r"\b(?:the|that|this|these|those)\s+([a-z][\w’'-]*)",
 # A credits section ("AUTHOR" in a man page, "Author(s)" in R's help, "Acknowledgements"), by its heading without
 # numbering: it says who made the thing, which answers a "who" question and nothing else.
 CREDITS_HEADING_RE = re.compile(r"^(?:authors?|author\(s\)|credits|acknowledge?ments?)$")
+# A question that compares two named things ("What is the difference between required and requisite?", "How does
+# soft differ from hard?", "merge vs rebase"): each of at most three words (``compared``); ``WHAT_IS`` asks for one.
+_THE = r"(?:the |a |an )?"
+_COMPARED_RES = (
+    re.compile(rf"\bdifferences? between {_THE}(?P<a>[^,?]+?) and {_THE}(?P<b>[^,?]+?)\s*\??$", re.I),
+    re.compile(rf"^how (?:does|do|is|are) {_THE}(?P<a>[^,?]+?) differ(?:ent)? from {_THE}(?P<b>[^,?]+?)\s*\??$", re.I),
+    re.compile(r"^(?P<a>\S+(?: \S+)?) (?:vs\.?|versus) (?P<b>\S+(?: \S+)?)\s*\??$", re.I),
+)
+WHAT_IS = "What is {term}?"
+
+
+def compared(question: str) -> tuple[str, ...]:
+    """The two things a question compares, or () when it compares none."""
+    for pattern in _COMPARED_RES:
+        m = pattern.search(question.strip())
+        if m and all(len(m.group(k).split()) <= 3 for k in "ab"):
+            return (m.group("a").strip(), m.group("b").strip())
+    return ()
+
+
 # A key of a field line ("Type: path Default: (empty)", a reference manual's per-option metadata): a capitalised
 # word and a colon (``chunking.is_field_line``).
 FIELD_KEY_RE = re.compile(r"(?:^|(?<=\s))[A-Z][\w-]*:(?=\s)")

@@ -1,0 +1,57 @@
+"""Questions a newcomer asks of a real reference manual, answered from it: Debian's ``libpam-doc``, the Linux-PAM
+System Administrators' Guide in DocBook HTML (one page per module, each with a definition list of options and items
+and an AUTHOR section), indexed with the real embedding model.
+
+They check what reference manuals need beyond prose: a definition's description is citable and introduced by its
+term, a section's first sentence is found by its heading's words, a comparison of two terms quotes each term's
+definition, and a credits section answers only who wrote the thing.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from debdocs import debian_file
+
+from assistant.api import Assistant
+from assistant.config import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def pam(tmp_path_factory) -> Assistant:
+    corpus = tmp_path_factory.mktemp("pam") / "corpus"
+    corpus.mkdir()
+    html = debian_file("libpam-doc", "usr/share/doc/libpam-doc/html/sag-pam_unix.html").parent
+    for page in html.glob("sag-*.html"):  # the administrators' guide, 52 pages
+        shutil.copy(page, corpus / page.name)
+    assistant = Assistant(Settings(corpus_dir=corpus, index_dir=corpus.parent / "index"))
+    assistant.index(progress=False)
+    return assistant
+
+
+def test_a_definitions_description_answers_and_is_introduced_by_its_term(pam):
+    """pam_limits lists "nproc" over "maximum number of processes" (no full stop); "the number of" in a "how"
+    question asks the way, not a figure."""
+    ans = pam.ask("How do I limit the number of processes a user can run?")
+    assert ans.citations[0].quote == "maximum number of processes"
+    assert "nproc: “maximum number of processes” [1]" in ans.text
+
+
+def test_a_comparison_of_two_terms_quotes_each_terms_definition(pam):
+    ans = pam.ask("What is the difference between required and requisite?")
+    assert [c.quote[:25] for c in ans.citations] == ["like required, however, i", "failure of such a PAM wil"], ans.text
+    assert "requisite: “like required" in ans.text and "required: “failure of such a PAM" in ans.text
+
+
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        pytest.param("What does pam_unix do?", "This is the standard Unix authentication module.", id="not-its-author"),
+        pytest.param("Who wrote pam_nologin?", "pam_nologin was written by Michael K. Johnson", id="its-author"),
+    ],
+)
+def test_a_credits_section_answers_who_wrote_it_and_nothing_else(pam, question, first):
+    assert pam.ask(question).citations[0].quote.startswith(first)
