@@ -4,9 +4,10 @@
    (shape, counted phrase, follow-up context).
 2. ``evidence`` retrieves chunks for the plan's query (more of them for questions
    that gather across sources) and scores every citable sentence they hold.
-3. ``extract`` abstains when the question names what no source mentions, else
-   selects the sentences to cite (``selection``), adds the neighbours they need to
-   read alone, and composes the answer's segments and text (``compose``).
+3. ``extract`` abstains when the question names what no source mentions, quotes
+   each term's definition when it compares two defined terms, else selects the
+   sentences to cite (``selection``); it adds the neighbours they need to read
+   alone, and composes the answer's segments and text (``compose``).
 A generated answer starts from the extractive one (``generated.run``).
 
 Pure functions over an ``Engine``: the loaded index and the ports answering needs.
