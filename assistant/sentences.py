@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Callable
 
+from . import lang
 from .chunking import citable_sentences
 from .text import tokenize
 from .types import TERM_LEVEL, Document, Sentence
@@ -136,9 +137,10 @@ class SentenceIndex:
 
     def lead(self, source: str, i: int) -> str:
         """Sentence ``i`` read with the heading of the section it opens ("record: This specifies the file into
-        which your outgoing messages should be appended."), else "": what its stored lead vector is of."""
-        h = self.opened(source, i)
-        return f"{bare(h)}: {self.by_doc[source][i].text}" if h else ""
+        which your outgoing messages should be appended."), else "": what its stored lead vector is of.  A sentence
+        about the document itself ("In this section, we give ...") restates its heading and is not read with it."""
+        h, text = self.opened(source, i), self.by_doc[source][i].text
+        return f"{bare(h)}: {text}" if h and not lang.current.SIGNPOST_RE.match(text) else ""
 
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""

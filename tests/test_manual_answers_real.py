@@ -51,7 +51,10 @@ def test_a_comparison_of_two_terms_quotes_each_terms_definition(pam):
     [
         pytest.param("What does pam_unix do?", "This is the standard Unix authentication module.", id="not-its-author"),
         pytest.param("Who wrote pam_nologin?", "pam_nologin was written by Michael K. Johnson", id="its-author"),
+        pytest.param("Where are the PAM configuration files?", "The syntax of the /etc/pam.conf configuration", id="no-signpost"),
     ],
 )
-def test_a_credits_section_answers_who_wrote_it_and_nothing_else(pam, question, first):
+def test_the_answer_leads_with_what_the_section_says_not_who_wrote_it_or_where_it_is(pam, question, first):
+    """An AUTHOR section answers only who wrote the thing; "In this section, we give some examples of entries ..."
+    restates its heading and is not read with it, so the sentence that says something leads."""
     assert pam.ask(question).citations[0].quote.startswith(first)

@@ -453,6 +453,8 @@ def test_a_sections_first_sentence_is_also_read_with_its_heading():
         "record: This specifies the file into which your outgoing messages are appended.",
         "",
     ]
+    signpost = _laid_out([("heading", "4.3. Example entries"), ("paragraph", "In this section, we give some examples.")])
+    assert signpost.opened("faq.html", 0) == "4.3. Example entries" and signpost.lead("faq.html", 0) == ""
     doc = sindex.docs["faq.html"]
     cands = candidates([Hit(Chunk("c", "faq.html", doc.text, 0, len(doc.text)), 1.0)], sindex)
     vectors = lambda sents: np.array([[1.0] if "record" in s.text else [0.25] for s in sents])  # noqa: E731

@@ -171,6 +171,17 @@ def compared(question: str) -> tuple[str, ...]:
     return ()
 
 
+# A sentence about the document itself ("In this section, we give some examples of ...", "This chapter describes
+# ...", "I covered this earlier, in Attributes, but it bears repeating."): it restates its heading and answers nothing
+# beyond it, so it is not read with the heading (``SentenceIndex.lead``).
+SIGNPOST_RE = re.compile(
+    r"^(?:in this (?:section|chapter|part|document|manual|guide)\b"
+    r"|this (?:section|chapter|part|document|manual|guide) \w+s\b"
+    r"|the following (?:sections?|chapters?)\b"
+    r"|(?:as )?(?:I|we) (?:covered|described|explained|mentioned|discussed) (?:this |that |it )?"
+    r"(?:earlier|above|before|previously)\b)",
+    re.I,
+)
 # A key of a field line ("Type: path Default: (empty)", a reference manual's per-option metadata): a capitalised
 # word and a colon (``chunking.is_field_line``).
 FIELD_KEY_RE = re.compile(r"(?:^|(?<=\s))[A-Z][\w-]*:(?=\s)")
