@@ -150,8 +150,9 @@ def _opening(x: Scored, engine: Engine) -> Scored:
 
 
 def _defines(x: Scored, term: str, docs: dict[str, Document]) -> bool:
-    """Does ``x`` describe a definition list's term of the same words as ``term``?"""
-    return set(tokenize(defined_term(docs[x.sentence.source], x.sentence.start))) == set(tokenize(term))
+    """Does ``x`` describe a definition list's term of the same words as ``term`` (a term of no words, none)?"""
+    want = set(tokenize(term))
+    return bool(want) and set(tokenize(defined_term(docs[x.sentence.source], x.sentence.start))) == want
 
 
 def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | None, t0: float) -> tuple[Answer, ExtractivePass]:

@@ -506,6 +506,25 @@ def test_a_credits_section_answers_who_made_the_thing_and_nothing_else(shape, ke
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    "term, defines",
+    [("nproc", True), ("NPROC", True), ("core", False), ("$?", False)],  # "$?" has no words: it defines nothing
+)
+def test_a_comparison_finds_a_terms_description_by_the_terms_words(term, defines):
+    from assistant.pipeline import _defines
+    from assistant.types import TERM_LEVEL, Block, Document
+
+    text = "nproc\n\nmaximum number of processes\n\nThe limits are read at login."
+    blocks = (Block("heading", 0, 5, TERM_LEVEL), Block("paragraph", 7, 34), Block("paragraph", 36, len(text)))
+    doc = Document("l.html", text, blocks=blocks)
+    described, plain = (
+        Scored(Sentence("l.html", a, b, text[a:b]), 0.9, 0.5, 0.5, i) for i, (a, b) in enumerate([(7, 34), (36, len(text))])
+    )
+    assert _defines(described, term, {"l.html": doc}) is defines
+    assert _defines(plain, term, {"l.html": doc}) is False
+
+
+@pytest.mark.unit
 def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
     """'It does when ...' opens its section: the heading above it is no sentence to read it with (the citation
     names its section); in running text the sentence before still is."""
