@@ -138,7 +138,8 @@ def compared_definitions(plan: Plan, engine: Engine, settings: Settings, filters
         if best is None:
             return []
         out.append(_opening(best, engine))
-    return out
+    # the comparison holds as well as its weaker half; equal scores quote the two in the document's order
+    return [replace(x, score=min(y.score for y in out)) for x in out]
 
 
 def _opening(x: Scored, engine: Engine) -> Scored:

@@ -42,7 +42,7 @@ def test_a_definitions_description_answers_and_is_introduced_by_its_term(pam):
 
 def test_a_comparison_of_two_terms_quotes_each_terms_definition(pam):
     ans = pam.ask("What is the difference between required and requisite?")
-    assert [c.quote[:25] for c in ans.citations] == ["like required, however, i", "failure of such a PAM wil"], ans.text
+    assert [c.quote[:25] for c in ans.citations] == ["failure of such a PAM wil", "like required, however, i"], ans.text
     assert "requisite: “like required" in ans.text and "required: “failure of such a PAM" in ans.text
 
 
