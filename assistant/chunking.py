@@ -177,20 +177,29 @@ def citable_sentences(doc: Document) -> list[tuple[int, Sentence]]:
     """(paragraph number, sentence) for every citable sentence of ``doc``: what questions cite and the build embeds.
     A definition's description is a statement about its term even without a full stop ("nproc" -> "maximum number
     of processes"), so there three words are enough."""
-    described = [Span(y.start, y.end) for x, y in itertools.pairwise(doc.blocks) if is_description(x, y)]
-    starts = [d.start for d in described]
+    pairs = descriptions(doc)
+    starts = [d.start for _, d in pairs]
 
     def describes(s: Sentence) -> bool:
-        i = bisect.bisect_right(starts, s.start) - 1
-        inside = i >= 0 and s.end <= described[i].end
-        return inside and len(s.text.split()) >= 3 and not addresses_a_model(s.text)
+        return term_over(pairs, starts, s.start, s.end) is not None and len(s.text.split()) >= 3 and not addresses_a_model(s.text)
 
     return [(p, s) for p, s in paragraph_sentences(doc) if is_citable(s) or describes(s)]
 
 
-def is_description(before: Block, block: Block) -> bool:
-    """Does ``block`` directly follow a definition list's term (``types.TERM_LEVEL``)?"""
-    return before.kind == "heading" and before.level >= TERM_LEVEL and block.kind in ("paragraph", "item")
+def descriptions(doc: Document) -> list[tuple[Block, Block]]:
+    """(term, description) of each definition list entry: a block right after a term (``types.TERM_LEVEL``)."""
+    return [
+        (x, y)
+        for x, y in itertools.pairwise(doc.blocks)
+        if x.kind == "heading" and x.level >= TERM_LEVEL and y.kind in ("paragraph", "item")
+    ]
+
+
+def term_over(pairs: list[tuple[Block, Block]], starts: list[int], start: int, end: int) -> Block | None:
+    """The term whose description holds ``[start, end)``, among ``pairs`` (``descriptions``; ``starts`` their
+    descriptions' starts), else None."""
+    i = bisect.bisect_right(starts, start) - 1
+    return pairs[i][0] if i >= 0 and end <= pairs[i][1].end else None
 
 
 def _pieces(text: str, a: int, e: int, size: int) -> Iterator[tuple[int, int]]:

@@ -10,11 +10,10 @@ export read the segments and never parse the text.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
 from . import lang
-from .chunking import is_description
+from .chunking import descriptions, term_over
 from .evidence import Scored
 from .readers.ocr_words import span_confidence
 from .text import human_date
@@ -111,11 +110,10 @@ class _Citer:
 def defined_term(doc: Document, offset: int) -> str:
     """The definition list's term whose description holds ``offset`` ("nproc" over "maximum number of
     processes"), on one line; "" elsewhere, or when the term is too long to introduce a quote."""
-    i = bisect.bisect_right([b.start for b in doc.blocks], offset) - 1
-    if i < 1 or offset >= doc.blocks[i].end or not is_description(doc.blocks[i - 1], doc.blocks[i]):
-        return ""
-    term = " ".join(doc.text[doc.blocks[i - 1].start : doc.blocks[i - 1].end].split())
-    return term if len(term) <= MAX_TERM_CHARS else ""
+    pairs = descriptions(doc)
+    term = term_over(pairs, [d.start for _, d in pairs], offset, offset + 1)
+    text = " ".join(doc.text[term.start : term.end].split()) if term else ""
+    return text if len(text) <= MAX_TERM_CHARS else ""
 
 
 def _conflict(picked: list[Scored], citer: _Citer) -> list[Segment]:

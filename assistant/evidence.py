@@ -17,7 +17,7 @@ import numpy as np
 from . import lang
 from .plan import Plan
 from .scoring import FEATURES, Candidate, Model, features
-from .sentences import SentenceIndex, bare
+from .sentences import SentenceIndex, bare, read_with
 from .text import own_words
 from .types import Document, Hit, Sentence
 
@@ -84,18 +84,17 @@ def candidate_features(
     meta = [f"{sindex.meta[c.source]} {h}" if c.source in sindex.docs else "" for c, h in zip(cands, sections, strict=True)]
     leads = [sindex.opened(c.source, c.index) for c in cands]
     # a definition or an FAQ's answer is read with its term or question too: the closer of the two readings counts
-    cos = np.maximum(cos, _lead_cosines(cands, sindex, vectors, q))
+    cos = np.maximum(cos, _lead_cosines(cands, leads, vectors, q))
     return features(plan, cands, cos, windows, meta, idf, leads), cos
 
 
 def _lead_cosines(
-    cands: Sequence[Candidate], sindex: SentenceIndex, vectors: Callable[[list[Sentence]], np.ndarray], q: np.ndarray
+    cands: Sequence[Candidate], leads: list[str], vectors: Callable[[list[Sentence]], np.ndarray], q: np.ndarray
 ) -> np.ndarray:
-    """Each candidate that opens a section, read with its heading (``SentenceIndex.lead``): its cosine to the
-    question; -1 for the others."""
+    """Each candidate that opens a section (``leads``: ``SentenceIndex.opened``), read with its heading
+    (``sentences.read_with``): its cosine to the question; -1 for the others."""
     out = np.full(len(cands), -1.0, dtype=np.float32)
-    leads = [(i, sindex.lead(c.source, c.index)) for i, c in enumerate(cands) if c.source in sindex.docs]
-    at = [(i, t) for i, t in leads if t]
+    at = [(i, t) for i, (c, h) in enumerate(zip(cands, leads, strict=True)) if (t := read_with(h, c.text))]
     if at:
         out[[i for i, _ in at]] = vectors([Sentence(cands[i].source, cands[i].start, cands[i].end, t) for i, t in at]) @ q
     return out

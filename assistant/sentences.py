@@ -24,6 +24,13 @@ def bare(text: str) -> str:
     return " ".join(_NUMBERING.sub("", text.strip().strip("#")).lower().split())
 
 
+def read_with(heading: str, text: str) -> str:
+    """A section's first sentence read with its heading ("record: This specifies the file into which your outgoing
+    messages should be appended."); "" without a heading, or for a sentence about the document itself ("In this
+    section, we give ..."), which restates its heading."""
+    return f"{bare(heading)}: {text}" if heading and not lang.current.SIGNPOST_RE.match(text) else ""
+
+
 _NUMBERING = re.compile(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)")
 
 
@@ -85,6 +92,11 @@ class SentenceIndex:
         self.bare_headings: dict[str, list[str]] = _Lazy(
             lambda source: [bare(docs[source].text[a:b]) for a, b in self.headings[source]], max_docs
         )
+        # the starts of the headings that are a definition list's terms (``types.TERM_LEVEL``)
+        self.terms: dict[str, frozenset[int]] = _Lazy(
+            lambda source: frozenset(b.start for b in docs[source].blocks if b.kind == "heading" and b.level >= TERM_LEVEL),
+            max_docs,
+        )
         self._meta_terms: frozenset[str] | None = None
 
     @property
@@ -132,15 +144,16 @@ class SentenceIndex:
         h = self._last_heading(source, sents[i].start)
         if h is None or sents[i].start < h[1] or (i > 0 and sents[i - 1].start >= h[1]):
             return ""
-        terms = list(itertools.takewhile(lambda p: p[0] >= TERM_LEVEL, reversed(self.docs[source].leveled_path(h[0]))))
-        return " ".join(t for _, t in reversed(terms)) if len(terms) > 1 else self.docs[source].text[h[0] : h[1]]
+        doc = self.docs[source]
+        if h[0] not in self.terms[source]:  # a section heading, not a term: only a term nests in other terms
+            return doc.text[h[0] : h[1]]
+        terms = list(itertools.takewhile(lambda p: p[0] >= TERM_LEVEL, reversed(doc.leveled_path(h[0]))))
+        return " ".join(t for _, t in reversed(terms)) if len(terms) > 1 else doc.text[h[0] : h[1]]
 
     def lead(self, source: str, i: int) -> str:
-        """Sentence ``i`` read with the heading of the section it opens ("record: This specifies the file into
-        which your outgoing messages should be appended."), else "": what its stored lead vector is of.  A sentence
-        about the document itself ("In this section, we give ...") restates its heading and is not read with it."""
-        h, text = self.opened(source, i), self.by_doc[source][i].text
-        return f"{bare(h)}: {text}" if h and not lang.current.SIGNPOST_RE.match(text) else ""
+        """Sentence ``i`` read with the heading of the section it opens (``read_with``), else "": what its stored
+        lead vector is of."""
+        return read_with(self.opened(source, i), self.by_doc[source][i].text)
 
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""
