@@ -129,8 +129,11 @@ def compared_definitions(plan: Plan, engine: Engine, settings: Settings, filters
     """ "What is the difference between required and requisite?" over a definition list: each term's own
     description (the best answer to "What is required?" that describes a term of that name), when both have one
     above the threshold; [] otherwise, and the question is answered as any other."""
+    terms = lang.current.compared(plan.question)
+    if not terms:  # most questions compare nothing: no threshold, no second retrieval
+        return []
     floor, out = threshold(engine, settings), []
-    for term in lang.current.compared(plan.question):
+    for term in terms:
         sub = Plan.of(lang.current.WHAT_IS.format(term=term))
         ev = evidence(sub, engine, settings, filters)
         scored = under_headings(score(ev.candidates, ev.features, ev.cos, engine.model), engine.sentences)
