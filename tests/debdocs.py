@@ -8,6 +8,7 @@ and ``zsh-doc`` are kept for evaluation.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -26,8 +27,16 @@ def _skip_or_fail(why: str):
 
 
 def debian_file(package: str, path: str) -> Path:
-    """``path`` inside Debian's ``package``, unpacked into tests/cache/<package>/."""
+    """``path`` inside Debian's ``package``, unpacked into tests/cache/<package>/; a ``path`` Debian ships
+    gzipped (``policy.pdf.gz``) is asked for without ``.gz`` and decompressed beside it."""
     assert not package.startswith(RESERVED), f"{package} is kept for evaluation"
+    target = CACHE / package / path
+    if not target.exists() and _unpacked(package, f"{path}.gz").exists():
+        target.write_bytes(gzip.decompress(_unpacked(package, f"{path}.gz").read_bytes()))
+    return target if target.exists() else _unpacked(package, path)
+
+
+def _unpacked(package: str, path: str) -> Path:
     target = CACHE / package / path
     if target.exists():
         return target
@@ -40,7 +49,7 @@ def debian_file(package: str, path: str) -> Path:
         subprocess.run(["dpkg-deb", "-x", str(deb), str(CACHE / package)], check=True, capture_output=True, timeout=300)
     except (OSError, subprocess.SubprocessError, StopIteration) as e:
         _skip_or_fail(f"could not fetch Debian's {package} (apt-get download): {e}")
-    if not target.exists():
+    if not target.exists() and not path.endswith(".gz"):
         _skip_or_fail(f"{package} no longer ships {path}")
     return target
 

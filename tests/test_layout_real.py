@@ -1,9 +1,11 @@
 """Real manuals read as their authors laid them out (PDF and HTML), checked against independent extractions.
 
 PDFs from Debian: ``octave-doc``'s liboctave.pdf (57 pages, Texinfo: running heads
-"GNU GENERAL PUBLIC LICENSE 5", a dotted table of contents, function definitions)
-and ``gnuplot-doc``'s gnuplot.pdf (311 pages, LaTeX: running heads "gnuplot 5.4 31",
-code examples in typewriter type, tables).  Fetched into the git-ignored
+"GNU GENERAL PUBLIC LICENSE 5", a dotted table of contents, function definitions),
+``gnuplot-doc``'s gnuplot.pdf (311 pages, LaTeX: running heads "gnuplot 5.4 31",
+code examples in typewriter type, tables) and ``debian-policy``'s policy.pdf (193
+pages, Sphinx: a body face PDFium gives weight 510, names in mono inside headings
+and as a definition list's terms).  Fetched into the git-ignored
 tests/cache/ (``debdocs.py``); poppler's ``pdftotext`` is the independent reading.
 
 HTML chapters from Debian: ``debian-handbook`` (Publican: no main element, a
@@ -33,17 +35,29 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 PDFS = {
     "liboctave": ("octave-doc", "usr/share/doc/octave/liboctave.pdf"),
     "gnuplot": ("gnuplot-doc", "usr/share/doc/gnuplot/gnuplot.pdf"),
+    "policy": ("debian-policy", "usr/share/doc/debian-policy/policy.pdf"),
 }
 # Share of the line breaks inside a sentence (a lowercase letter or comma, a break, a lowercase letter
 # in PDFium's own text) that still split two prose paragraphs.  What is left: liboctave's C++ function
 # definitions in mixed fonts (read as prose, each its own line) and a quotation block narrower than the
 # text; gnuplot's displayed formulas and tables without wide gaps.
-MAX_SPLIT = {"liboctave": 0.10, "gnuplot": 0.01}
+MAX_SPLIT = {"liboctave": 0.10, "gnuplot": 0.01, "policy": 0.02}
 HEADINGS = {  # (heading, the heading it ranks below, or None)
     "liboctave": [("3 Arrays", None), ("3.1 Constructors and Assignment", "3 Arrays"), ("9.2 Bounds", "9 Optimization")],
     "gnuplot": [("Plotting styles", None), ("Boxes", "Plotting styles"), ("2D boxes", "Boxes"), ("Canvas size", None)],
+    # Sphinx: body text in FreeSerif, whose weight PDFium gives as 510 (not bold); a field's name in mono inside a
+    # larger heading; a priority's name in mono over its indented meaning (a term)
+    "policy": [
+        ("3.4.1 The single line synopsis", "3.4 The description of a package"),
+        ("5.6.13 Description", "5.6 List of fields"),
+        ("required", "2.5 Priorities"),
+    ],
 }
-RUNNING_HEAD = {"liboctave": "GNU GENERAL PUBLIC LICENSE 5", "gnuplot": "gnuplot 5.4 31"}
+RUNNING_HEAD = {
+    "liboctave": "GNU GENERAL PUBLIC LICENSE 5",
+    "gnuplot": "gnuplot 5.4 31",
+    "policy": "Debian Policy Manual, Release 4.6.2.0",
+}
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,33 @@ def test_a_definition_lists_terms_are_headings_below_every_other():
     ]
 
 
+def test_a_heading_set_in_mono_and_a_term_set_in_mono_keep_their_roles():
+    """A heading in larger type is a heading though its name is set in mono ("5.6.13 Description"); a one-line
+    term in mono over its indented explanation is a term ("required"); a code line with no indented text after it
+    stays code."""
+    prose = [f"Line {k} of a long paragraph that fills the column" for k in range(8)]
+    lines = page(
+        *prose,
+        ("ends.", SHORT),
+        ("5.6.13 Description", {"size": 14.0, "x1": 150.0, "gap": 8.0, "mono": True}),
+        ("The following priority levels are recognized.", {"gap": 6.0, **SHORT}),
+        ("required", {"x1": 120.0, "gap": 6.0, "mono": True}),
+        ("Packages which are necessary for the system.", {"x0": 96.0, **SHORT}),
+        ("make install", {"x1": 140.0, "gap": 6.0, "mono": True}),
+        ("Then run it.", {"gap": 6.0, **SHORT}),
+    )
+    laid = lay_out([lines])
+    got = [(b.kind, b.level, laid.text[b.start : b.end]) for b in laid.blocks]
+    assert got[1:] == [
+        ("heading", 1, "5.6.13 Description"),
+        ("paragraph", 0, "The following priority levels are recognized."),
+        ("heading", TERM_LEVEL, "required"),
+        ("paragraph", 0, "Packages which are necessary for the system."),
+        ("code", 0, "make install"),
+        ("paragraph", 0, "Then run it."),
+    ]
+
+
 def test_a_page_of_short_definition_lines_keeps_its_lines():
     """On a page with no full-width line, the document's right margin says the lines are short."""
     prose = page(*[f"Line {k} of a paragraph that fills the column to the margin" for k in range(6)], ("ends.", SHORT))

@@ -228,6 +228,8 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
     "source, kind, version, current",
     [
         ("a.pdf", "pdf", 5, False),  # a definition list's terms are at TERM_LEVEL since 6: PDFs are read again
+        ("a.pdf", "pdf", 6, False),  # bold is semibold and up since 7
+        ("scan.png", "image", 7, True),
         ("a.html", "html", 5, True),  # the HTML reader last changed at 4: a page is not read again for that
         ("scan.png", "image", 5, False),  # an OCR'd scan is laid out by the same rules
         ("scan.png", "image", 6, True),

@@ -37,6 +37,7 @@ from .pdf_blocks import Line
 _PLACEHOLDERS = {"", "untitled", "(unspecified)", "unspecified", "(anonymous)", "anonymous", "unknown"}
 _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line end
 _MONO = re.compile(r"TT\d|Mono|Courier|Typewriter|Consol|Menlo|Code", re.I)
+BOLD_WEIGHT = 600
 _BOLD = re.compile(r"Bold|BX\d|Black|Heavy|Semibold|Demi", re.I)
 
 
@@ -91,7 +92,8 @@ def _font(textpage, i: int) -> tuple[float, bool, bool]:
     pdfium_c.FPDFText_GetFontInfo(textpage, i, buf, len(buf), ctypes.byref(flags))
     name = buf.value.decode("latin-1").split("+")[-1]
     mono = bool(flags.value & 1) or bool(_MONO.search(name))
-    bold = pdfium_c.FPDFText_GetFontWeight(textpage, i) >= 500 or bool(_BOLD.search(name))
+    # semibold (600) and up: PDFium gives some regular faces a weight of 500 or so (FreeSerif: 510)
+    bold = pdfium_c.FPDFText_GetFontWeight(textpage, i) >= BOLD_WEIGHT or bool(_BOLD.search(name))
     return pdfium_c.FPDFText_GetFontSize(textpage, i), mono, bold
 
 

@@ -2,12 +2,12 @@
 
 ``pdf_layout`` writes the runs; ``classify`` names them from their first line's font and box:
 
-* a run in larger type (up to three lines), or a bold line or two without closing punctuation, is a heading;
+* a run in larger type (up to three lines, monospaced or not), or a bold line or two without closing punctuation, is a heading;
   heading levels rank the heading font sizes, largest first, bold body-size headings after them;
 * monospaced lines are code, lines with wide gaps table rows, a run opening with a list mark an item;
 * a definition list's term -- one short line at the left, with no closing punctuation, whose explanation starts on
   the next line indented by two font sizes or more ("-k --keep" over "Keep (don't delete) input files ...",
-  "BZ_DATA_ERROR" over what it means) -- is a heading below all the others, as HTML's ``<dt>``: the explanation
+  "BZ_DATA_ERROR" over what it means, a priority's name set in mono over its meaning) -- is a heading below all the others, as HTML's ``<dt>``: the explanation
   seldom repeats the term, and the scorer reads each sentence with the heading it lies under.
 """
 
@@ -69,12 +69,12 @@ def _kind(run: Run, text: str, body: float) -> str:
         return run.kind
     if first.cells:
         return "table"
+    if run.lines <= 3 and n <= 200 and first.size > 1.12 * body:  # "5.6.13 Description", the name set in mono
+        return "heading"
     if first.mono:
         return "code"
     if LIST_MARK.match(first.text):
         return "item"
-    if run.lines <= 3 and n <= 200 and first.size > 1.12 * body:
-        return "heading"
     if run.lines <= 2 and n <= 120 and run.bold and text[run.end - 1] not in ".,;":
         return "heading"
     return "paragraph"
@@ -107,7 +107,8 @@ def classify(runs: list[Run], text: str, body: float) -> tuple[Block, ...]:
     out = []
     for i, (r, k) in enumerate(zip(runs, kinds, strict=True)):
         lv = level.get(round(r.first.size), len(level) + 1) if k == "heading" else 0
-        if k == "paragraph" and i + 1 < len(runs) and kinds[i + 1] == "paragraph" and _term(r, runs[i + 1], text, body):
+        termlike = k == "paragraph" or (k == "code" and r.lines == 1)  # a term may be set in mono: "required"
+        if termlike and i + 1 < len(runs) and kinds[i + 1] == "paragraph" and _term(r, runs[i + 1], text, body):
             k, lv = "heading", max(TERM_LEVEL, len(level) + 2)
         out.append(Block(k, r.start, r.end, lv))
     return tuple(out)
