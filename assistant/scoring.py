@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import lang
-from .text import match_form, own_words, stem, tokenize, words
+from .text import initialisms, match_form, own_words, stem, tokenize, words
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -263,7 +263,7 @@ def features(
     pins = constraint_terms(plan.question)
     rare = {match_form(t) for t in pins if idf(t) > 1.2}
     win_tokens = [coarse(w) for w in windows]
-    meta_tokens = {m: set(coarse(m)) for m in set(meta)}  # one per section, not per candidate
+    meta_tokens = {m: set(coarse(m)) | initialisms(m) for m in set(meta)}  # one per section, not per candidate
     avg = sum(map(len, win_tokens)) / n
     bm = np.array([bm25_text(q_terms, t, avg) for t in win_tokens])
     leads = list(leads) or [""] * n

@@ -75,6 +75,25 @@ def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
     return [stem(t) for t in words(text) if keep_stopwords or t not in STOPWORDS]
 
 
+def initialisms(name: str) -> set[str]:
+    """What ``name`` (a title, an author) may be shortened to, in match form: the initials of each run of three to
+    six of its capitalised words, with and without the function words between them ("GNU General Public License"
+    -> "gpl", "Bureau of Labor Statistics" -> "bls").  A question that names a document by its initials ("What
+    happens if I violate the GPL?") names every sentence of it, as its title's words do.  Two letters are too
+    ambiguous: "Choosing a Debian distribution" is not what "CD" stands for."""
+    found = [w for w in _TOKEN.findall(name) if w[:1].isalpha()]
+    out: set[str] = set()
+    for keep in (found, [w for w in found if w.lower() not in lang.current.FUNCTION_WORDS]):
+        run: list[str] = []
+        for w in [*keep, ""]:
+            if w[:1].isupper():
+                run.append(w[0].lower())
+                continue
+            out |= {"".join(run[i:j]) for i in range(len(run)) for j in range(i + 3, min(len(run), i + 6) + 1)}
+            run = []
+    return {match_form(t) for t in out}
+
+
 def own_words(text: str) -> str:
     """What a sentence says itself: ``text`` without the titles it cross-references ("see Section 6.10,
     “What's in the pool directory?”" names another passage; a question that repeats the title is not

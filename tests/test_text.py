@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.text import STOPWORDS, date_bounds, mentions_date, parse_iso, stem, tokenize, words
+from assistant.text import STOPWORDS, date_bounds, mentions_date, parse_iso, stem, tokenize, words, initialisms
 
 pytestmark = pytest.mark.unit
 
@@ -258,3 +258,18 @@ def test_unframed_drops_the_phrases_that_frame_a_question(question, keywords):
     from assistant.lang.en import unframed
 
     assert unframed(question) == keywords
+
+
+@pytest.mark.parametrize(
+    "name, has, lacks",
+    [
+        ("GNU GENERAL PUBLIC LICENSE", {"gpl"}, {"gp", "pl"}),
+        ("Mozilla Public License Version 2.0", {"mpl"}, set()),
+        ("Bureau of Labor Statistics", {"bls"}, {"bols", "ls"}),
+        ("Choosing a Debian distribution", set(), {"cd"}),  # two letters say too little
+        ("the quick brown fox", set(), {"qbf"}),  # only capitalised words
+    ],
+)
+def test_initialisms_of_a_title(name, has, lacks):
+    got = initialisms(name)
+    assert has <= got and not lacks & got, got
