@@ -132,7 +132,9 @@ def test_a_question_that_names_the_document_by_its_initials_names_every_sentence
     say "GPL" misses no constraint, as a sentence of another document does."""
     cands = [_cand(0, "Any attempt otherwise is void and will terminate your rights."), _cand(1, "Rain fell on the hills.", 1)]
     meta = ["GNU GENERAL PUBLIC LICENSE", "Weather report"]
-    x = features(Plan.of("What happens if I violate the GPL?"), cands, np.array([0.5, 0.5]), [c.text for c in cands], meta, lambda t: 2.0)
+    x = features(
+        Plan.of("What happens if I violate the GPL?"), cands, np.array([0.5, 0.5]), [c.text for c in cands], meta, lambda t: 2.0
+    )
     col = {name: x[:, i] for i, name in enumerate(FEATURES)}
     assert col["constraint_miss"].tolist() == [0.0, 1.0]
     assert col["meta_lex"][0] > 0 == col["meta_lex"][1]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.text import STOPWORDS, date_bounds, mentions_date, parse_iso, stem, tokenize, words, initialisms
+from assistant.text import STOPWORDS, date_bounds, initialisms, mentions_date, parse_iso, stem, tokenize, words
 
 pytestmark = pytest.mark.unit
 
