@@ -22,6 +22,7 @@ from .plan import Plan
 from .scoring import counts, gives_new, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
+from .types import Sentence
 
 
 def _overlap(a: str, b: str) -> float:
@@ -35,7 +36,8 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     The previous sentence when it opens with an anaphor ("During that time, ..."), the next one when it is a
     quotation that carries the claim of a sentence reporting speech ('X noted that ... . "quote," she said.';
     after any other sentence a quotation is somebody else's) or the first item of a list the sentence announces
-    ("... lays out three main stages." / "First, ...").  Neighbours merge into one citation.
+    ("... lays out three main stages." / "First, ...", or a colon over the first item of a list).  Neighbours
+    merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
     for p in picked:
@@ -51,11 +53,20 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             out.setdefault((p.sentence.source, i - 1), Scored(before, p.score, p.dense, p.lexical, i - 1, True))
         opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
         quoted = nxt and opens(nxt.text) and lang.current.REPORTED_SPEECH_RE.search(p.sentence.text)
-        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and lang.current.FIRST_ITEM_RE.match(nxt.text)
+        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and _first_item(p.sentence, nxt, sindex)
         if nxt and (quoted or listed) and nxt.start - p.sentence.end <= 3:
             out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
+
+
+def _first_item(announcing: Sentence, nxt: Sentence, sindex: SentenceIndex) -> bool:
+    """Is ``nxt`` the first item of what ``announcing`` announces: "First, ...", "1. ...", or, after a colon, the
+    first item of a list of the layout ("... you should make sure you do the following steps:" over an HTML list,
+    whose numbers are not text)?"""
+    if lang.current.FIRST_ITEM_RE.match(nxt.text):
+        return True
+    return announcing.text.rstrip().endswith(":") and sindex.opens_item(nxt)
 
 
 def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:

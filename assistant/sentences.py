@@ -97,6 +97,10 @@ class SentenceIndex:
             lambda source: frozenset(b.start for b in docs[source].blocks if b.kind == "heading" and b.level >= TERM_LEVEL),
             max_docs,
         )
+        # the starts of the list items of the document's layout (HTML's <li>, a PDF's marked lines)
+        self.items: dict[str, frozenset[int]] = _Lazy(
+            lambda source: frozenset(b.start for b in docs[source].blocks if b.kind == "item"), max_docs
+        )
         self._meta_terms: frozenset[str] | None = None
 
     @property
@@ -154,6 +158,10 @@ class SentenceIndex:
         """Sentence ``i`` read with the heading of the section it opens (``read_with``), else "": what its stored
         lead vector is of."""
         return read_with(self.opened(source, i), self.by_doc[source][i].text)
+
+    def opens_item(self, sentence: Sentence) -> bool:
+        """Does ``sentence`` open a list item of its document's layout?"""
+        return sentence.source in self.docs and sentence.start in self.items[sentence.source]
 
     def is_heading(self, sentence: Sentence) -> bool:
         """Does ``sentence`` lie in a heading of its document's layout?"""

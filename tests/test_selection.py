@@ -595,6 +595,34 @@ def test_a_sentence_that_announces_a_list_is_read_with_its_first_item(first, sec
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
+    "intro, joined",
+    [
+        pytest.param(
+            "If you choose to leave the project for good, you should make sure you do the following steps:",
+            True,
+            id="a-colon-over-a-list",
+        ),
+        pytest.param(
+            "If you choose to leave the project for good, you should make sure you do these steps.", False, id="no-colon"
+        ),
+    ],
+)
+def test_a_colon_is_read_with_the_first_item_of_the_list_under_it(intro, joined):
+    """HTML numbers a list's items itself, so the first step does not say "1."; it opens an item of the layout."""
+    from assistant.corpus import make_document
+    from assistant.readers import read_file
+    from assistant.selection import with_context
+    from assistant.sentences import SentenceIndex
+
+    page = f"<html><body><main><p>{intro}</p><ol><li><p>Orphan all your packages.</p></li><li><p>Tell us.</p></li></ol></main></body></html>"
+    ex = read_file("r.html", page.encode())
+    sindex = SentenceIndex({"r.html": make_document("r.html", ex.text, None, ex)})
+    lead = Scored(sindex.by_doc["r.html"][0], 0.9, 0.5, 0.5, 0)
+    assert [s.sentence.text for s in with_context([lead], sindex)][1:] == (["Orphan all your packages."] if joined else [])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
     "first, joined",
     [
         pytest.param(

@@ -155,7 +155,7 @@ def walk(el, out: list[HtmlBlock]) -> None:
         return _pre(el, out)
     if tag == "table":
         return _table(el, out)
-    kind = _ITEM_TAGS.get(tag, "paragraph")
+    kind = "item" if _opens_item(el) else _ITEM_TAGS.get(tag, "paragraph")
     buf = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str) and (child.tag in BLOCK or _has_block(child)):
@@ -165,6 +165,12 @@ def walk(el, out: list[HtmlBlock]) -> None:
         else:
             buf += [child.text_content() if isinstance(child.tag, str) else "", child.tail or ""]
     _emit(out, kind, "".join(buf))
+
+
+def _opens_item(el) -> bool:
+    """Is ``el`` a paragraph that opens a list item (Sphinx and DocBook write ``<li><p>...</p></li>``)?"""
+    up = el.getparent()
+    return el.tag == "p" and up is not None and up.tag == "li" and el.getprevious() is None and not (up.text or "").strip()
 
 
 def html_blocks(data: bytes) -> tuple[list[HtmlBlock], bool]:
