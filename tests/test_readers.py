@@ -237,6 +237,8 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
         ("a.html", "html", 3, False),  # definition terms, pagers: HTML is read again
         ("a.docx", "docx", 3, False),  # heading styles
         ("a.md", "text", 3, False),  # Markdown headings
+        ("a.md", "text", 8, False),  # a Pandoc title block since 9
+        ("a.md", "text", 9, True),
         ("a.txt", "text", 1, True),  # plain text is its bytes decoded
         ("a.html", "html", readers.EXTRACTION_VERSION, True),
     ],
@@ -438,3 +440,19 @@ BODY = "<p>" + "Talks resumed in Cairo on March 3, 2019 after a long pause betwe
 def test_an_html_page_is_dated_only_by_what_its_markup_declares(head, date):
     page = f"<html><head><title>Talks</title>{head}</head><body><article>{BODY}</article></body></html>"
     assert readers.read_file("talks.html", page.encode("utf-8")).meta.get("date") == date
+
+
+@pytest.mark.parametrize(
+    "head, meta",
+    [
+        ("% Rust Release Notes\n\nVersion 1.95\n", {"title": "Rust Release Notes"}),
+        ("% A Guide\n% Jane Doe\n% 2024-06-01\n\nText.\n", {"title": "A Guide", "author": "Jane Doe", "date": "2024-06-01"}),
+        ("%\n% Jane Doe\n\nText.\n", {"author": "Jane Doe"}),  # an empty title is skipped
+        ("# Guide\n\n% not a title block\n", {}),
+        ("100% done\n", {}),
+    ],
+)
+def test_a_pandoc_title_block_states_a_markdown_files_title(head, meta):
+    ex = readers.read_file("notes.md", head.encode())
+    assert ex.meta == meta
+    assert ex.text == head  # the text stays the file's own

@@ -5,7 +5,8 @@ layout is added: each ATX heading (``## Install``, level = the number of ``#``)
 and each setext heading (a line underlined with ``===``, level 1, or ``---``,
 level 2) is a heading block spanning its line, so a passage's section is known
 ("Guide › Install") and a question naming the section finds the passage under
-it.  Fenced code (```` ``` ```` / ``~~~``) and YAML front matter hold no headings.
+it.  Fenced code (```` ``` ```` / ``~~~``) and YAML front matter hold no headings.  A Pandoc title block
+("% Rust Release Notes" on the first line, then "% author" and "% date") states the file's title.
 
 Trade-offs: a setext heading is one line (a paragraph of several lines
 underlined with ``---`` is read as text and a rule); indented code blocks are
@@ -51,9 +52,21 @@ def headings(text: str) -> tuple[Block, ...]:
     return tuple(out)
 
 
+def title_block(text: str) -> dict:
+    """What a Pandoc title block states: up to three lines at the top, each opening with "% " (title, author,
+    date: "% Rust Release Notes"); a field left empty ("%" alone) is skipped."""
+    out = {}
+    for key, line in zip(("title", "author", "date"), text[:2000].splitlines()[:3], strict=False):
+        if not line.startswith("%"):
+            break
+        if value := " ".join(line[1:].split()):
+            out[key] = value
+    return out
+
+
 class MarkdownReader:
     kind = "text"
 
     def read(self, name: str, data: bytes) -> Extracted:
         text = decode(data)
-        return Extracted(text=text, kind=self.kind, blocks=headings(text))
+        return Extracted(text=text, kind=self.kind, meta=title_block(text), blocks=headings(text))
