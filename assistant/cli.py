@@ -47,7 +47,14 @@ def _print_answer(ans, as_json: bool) -> None:
     if ans.citations:
         print()
         for c in ans.citations:
-            print(f"[{c.n}] {c.source} [{c.start}:{c.end}] {c.publisher or c.title} {c.date}".rstrip())
+            print(_citation_line(c))
+
+
+def _citation_line(c) -> str:
+    """'[1] releases.md [101311:101386] Rust Release Notes, Version 1.85.0 (2025-02-20) › Language': where the
+    quote lies (page, headings) says what the quote alone may not ("Which version stabilized ...?")."""
+    where = "".join(f", {w}" for w in (f"p. {c.page}" if c.page else "", c.section) if w)
+    return f"[{c.n}] {c.source} [{c.start}:{c.end}] {c.publisher or c.title} {c.date}".rstrip() + where
 
 
 def cmd_index(args) -> int:

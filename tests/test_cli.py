@@ -139,3 +139,19 @@ def test_index_built_with_other_embedder_is_refused(hash_index):
 def test_missing_corpus_folder_exits_2(tmp_path):
     res = run(["index", "--quiet"], cli_env(tmp_path / "index", ASSISTANT_CORPUS_DIR=str(tmp_path / "no-corpus")))
     assert_one_line_error(res, "corpus folder not found")
+
+
+@pytest.mark.parametrize(
+    "extra, tail",
+    [
+        ({}, "Vox 2024-10-01"),
+        ({"page": 107, "section": "configuration file › conffile"}, "Vox 2024-10-01, p. 107, configuration file › conffile"),
+        ({"section": "Version 1.85.0 (2025-02-20) › Language"}, "Vox 2024-10-01, Version 1.85.0 (2025-02-20) › Language"),
+    ],
+)
+def test_a_citation_line_says_where_the_quote_lies(extra, tail):
+    from assistant.cli import _citation_line
+    from assistant.types import Citation
+
+    c = Citation(1, "a.txt", 3, 9, "quoted", publisher="Vox", date="2024-10-01", **extra)
+    assert _citation_line(c) == f"[1] a.txt [3:9] {tail}"
