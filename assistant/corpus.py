@@ -129,6 +129,33 @@ def _default_title(source: str, text: str, markup: bool = True) -> str:
     return Path(source).stem
 
 
+TITLE_SCAN_CHARS = 3000  # where an unpaged laid-out file sets its title
+
+
+def _layout_title(text: str, extracted: Extracted | None) -> str:
+    """The title a laid-out file (PDF, Word, a scan) sets on its first page: the highest-ranked heading there, the
+    first of them on a tie; "" for plain text and Markdown or without one.  A running head ("fasta-36.3.8i
+    November 13, 2022") is furniture, never a heading, so it is never the title."""
+    if extracted is None or extracted.kind == "text":
+        return ""
+    first = extracted.pages[0].end if extracted.pages else TITLE_SCAN_CHARS
+    heads = [b for b in extracted.blocks if b.kind == "heading" and b.start < first]
+    if not heads:
+        return ""
+    top = min(heads, key=lambda b: b.level)
+    return " ".join(text[top.start : top.end].split())
+
+
+def _unfurnished(text: str, extracted: Extracted | None) -> str:
+    """``text`` with its page furniture blanked (running heads, page numbers): never a title."""
+    if extracted is None or not extracted.furniture:
+        return text
+    chars = list(text[:TITLE_SCAN_CHARS])
+    for f in extracted.furniture:
+        chars[f.start : f.end] = [c if c == "\n" else " " for c in chars[f.start : f.end]]
+    return "".join(chars)
+
+
 def decode(source: str, data: bytes) -> str:
     """Strict UTF-8; raises ValueError with a readable reason."""
     return _decode(data)
@@ -211,7 +238,8 @@ def make_document(
         source=source,
         text=text,
         title=clean_label(str(meta.get("title") or ""))
-        or clean_label(_default_title(source, text, not extracted or extracted.kind == "text"))
+        or clean_label(_layout_title(text, extracted))
+        or clean_label(_default_title(source, _unfurnished(text, extracted), not extracted or extracted.kind == "text"))
         or Path(source).stem,
         publisher=clean_label(str(meta.get("publisher", ""))),
         author=clean_label(str(meta.get("author", ""))),

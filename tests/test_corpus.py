@@ -373,3 +373,29 @@ def test_a_second_load_makes_again_only_the_documents_whose_file_or_metadata_cha
     third, _ = load_corpus(tmp_corpus)
     assert sorted(made) == sorted([edited, retitled])
     assert {d.source: d.title for d in third}[retitled] == "A new title"
+
+
+@pytest.mark.parametrize(
+    "meta, kind, title",
+    [
+        ({}, "pdf", "The FASTA program package"),  # the first page's highest-ranked heading, not its running head
+        ({"title": "FASTA Guide"}, "pdf", "FASTA Guide"),  # what the file states wins
+        ({}, "text", "The FASTA program package"),  # no headings: the first line that is not furniture
+    ],
+)
+def test_a_laid_out_files_title_is_its_first_pages_top_heading(meta, kind, title):
+    from assistant.types import Block, Extracted, Page
+
+    text = "fasta-36.3.8i November 13, 2022\n\nThe FASTA program package\n\nIntroduction\n\nThis documentation describes it.\n\nNext page."
+    at = {s: text.index(s) for s in ("The FASTA", "Introduction", "This doc", "Next page")}
+    blocks = (
+        Block("heading", at["The FASTA"], at["The FASTA"] + 25, 1),
+        Block("heading", at["Introduction"], at["Introduction"] + 12, 2),
+        Block("paragraph", at["This doc"], at["Next page"] - 2, 0),
+        Block("heading", at["Next page"], len(text), 1),  # on page 2: never the title
+    )
+    pages = (Page(1, 0, at["Next page"] - 2), Page(2, at["Next page"], len(text)))
+    ex = Extracted(
+        text, kind, meta, pages if kind == "pdf" else (), furniture=(Span(0, 31),), blocks=blocks if kind == "pdf" else ()
+    )
+    assert make_document("fasta_guide.pdf", text, None, ex).title == title
