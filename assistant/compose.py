@@ -138,8 +138,15 @@ def _agreeing(picked: list[Scored], citer: _Citer) -> list[Segment]:
         wording = lang.current.ACCORDING_TO if k == 0 else lang.current.ADDS
         out += [Segment("sep", "\n\n")] if k else []
         out.append(Segment("lead", wording.format(who=who(docs[g[0].sentence.source]))))
-        out += citer.quotes(sorted(_runs(g), key=lambda r: -max(x.score for x in r)))  # the best span leads
+        out += citer.quotes(sorted(_runs(g), key=_lead_order))  # the best span that says something leads
     return out
+
+
+def _lead_order(run: list[Scored]) -> tuple[bool, float]:
+    """Spans by score, a span that only points elsewhere ("(See also Virtual packages)") after those that say
+    something (``lang.en.POINTER_RE``)."""
+    points = all(lang.current.POINTER_RE.search(x.sentence.text.strip()) for x in run)
+    return points, -max(x.score for x in run)
 
 
 def compose(

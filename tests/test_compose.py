@@ -157,3 +157,26 @@ def test_a_quote_reads_without_its_files_line_wraps_and_its_citation_keeps_them(
     segments, citations = compose([s], False, {"a.txt": doc})
     assert f"“{reads}” [1]" in render_text(segments)
     assert citations[0].quote == quote == doc.text[citations[0].start : citations[0].end]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "The format of the Essential control field is described in Essential.",
+        "(See also Virtual packages)",
+        "For more details, see the manual page aptitude(8).",
+        "Details can be found at https://keyring.debian.org/replacing_keys.html.",
+    ],
+)
+def test_a_sentence_that_only_points_elsewhere_never_leads(pointer):
+    """It stays cited (a FAQ's answer often is one), after the sentence that says something."""
+    says = "Essential is defined as the minimal set of functionality that must be available at all times."
+    text = f"{pointer} {says}"
+    doc = Document("p.txt", text, title="Policy")
+    picked = [
+        Scored(Sentence("p.txt", 0, len(pointer), pointer), 0.9, 0.5, 0.5, 0),
+        Scored(Sentence("p.txt", len(pointer) + 1, len(text), says), 0.6, 0.5, 0.5, 3),
+    ]
+    segments, cits = compose(picked, False, {"p.txt": doc})
+    assert [c.quote for c in cits] == [says, pointer]

@@ -182,6 +182,18 @@ SIGNPOST_RE = re.compile(
     r"(?:earlier|above|before|previously)\b)",
     re.I,
 )
+# A sentence that only points elsewhere ("(See also Virtual packages)", "The format of the Essential control field is
+# described in Essential.", "For more details, see the manual page aptitude(8).", "You can find a more in-depth
+# discussion of Debian key maintenance in the documentation of ..."): cited, since a FAQ's answer often is one, but
+# never leading an answer when a sentence that says something is cited beside it (``compose``).
+POINTER_RE = re.compile(
+    r"^\(?see\b(?!,)"
+    r"|^for (?:more|further|full|complete|additional)?\s*(?:information|details|discussion)\b[^.]*\bsee\b"
+    r"|\b(?:is|are) (?:described|documented|explained|specified|discussed|covered) (?:in|at|under)\b[^.,;]{0,80}[.)]?\s*$"
+    r"|^(?:you|one) (?:can|may|will) find (?:an? |more |further )?[^.]{0,80}\b(?:in|at)\b"
+    r"|^(?:more |further )?(?:details|information|documentation) (?:can be|is|are) (?:found|given|available) (?:in|at|on)\b",
+    re.I,
+)
 # A key of a field line ("Type: path Default: (empty)", a reference manual's per-option metadata): a capitalised
 # word and a colon (``chunking.is_field_line``).
 FIELD_KEY_RE = re.compile(r"(?:^|(?<=\s))[A-Z][\w-]*:(?=\s)")
