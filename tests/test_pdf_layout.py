@@ -277,3 +277,29 @@ def test_two_columns_are_read_in_order_and_a_paragraph_runs_on_into_the_next_col
     ]
     laid = lay_out([left + right])
     assert "runs on into the right column, where it ends.\n\nA new paragraph starts here." in laid.text
+
+
+@pytest.mark.parametrize(
+    "name, weight, bold",
+    [
+        ("LMRoman10-Bold", 700, True),
+        ("LMRoman10-Regular", 744, False),  # PDFium's weight for a Type 1 face is not to be trusted
+        ("FreeSerif", 510, False),
+        ("FreeSansBold", 744, True),
+        ("F1", 700, True),  # a name that says nothing: the weight decides
+        ("CMBX10", 400, True),
+    ],
+)
+def test_a_face_is_bold_when_its_name_says_so_else_by_its_weight(name, weight, bold):
+    from assistant.readers.pdf import is_bold
+
+    assert is_bold(name, weight) is bold
+
+
+def test_bold_sets_nothing_apart_where_most_prose_is_bold_and_a_short_bold_numbered_line_is_a_heading():
+    prose = [(f"Line {k} of a long paragraph that fills the column", {"bold": True}) for k in range(8)]
+    lines = page(*prose, ("ends.", {"bold": True, **SHORT}), ("A bold short line", {"bold": True, "x1": 200.0, "gap": 6.0}))
+    assert [b.kind for b in lay_out([lines]).blocks] == ["paragraph", "paragraph"]
+    plain = [f"Line {k} of a long paragraph that fills the column" for k in range(8)]
+    lines = page(*plain, ("ends.", SHORT), ("1. What do I do with duplicates?", {"bold": True, "x1": 250.0, "gap": 6.0}))
+    assert [b.kind for b in lay_out([lines]).blocks] == ["paragraph", "heading"]

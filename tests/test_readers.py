@@ -229,6 +229,7 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
     [
         ("a.pdf", "pdf", 5, False),  # a definition list's terms are at TERM_LEVEL since 6: PDFs are read again
         ("a.pdf", "pdf", 6, False),  # bold is semibold and up since 7
+        ("a.pdf", "pdf", 9, False),  # a face named Regular is never bold since 10
         ("scan.png", "image", 7, True),
         ("a.html", "html", 5, False),  # the HTML reader last changed at 8 (a list item's first paragraph)
         ("a.html", "html", 8, True),

@@ -39,6 +39,9 @@ _HYPHEN_MARKS = "\x02\ufffe"  # PDFium's mark for a word hyphenated at a line en
 _MONO = re.compile(r"TT\d|Mono|Courier|Typewriter|Consol|Menlo|Code", re.I)
 BOLD_WEIGHT = 600
 _BOLD = re.compile(r"Bold|BX\d|Black|Heavy|Semibold|Demi", re.I)
+# a face whose name states a style that is not bold: PDFium's weight for it is not to be trusted (LMRoman10-Regular
+# is given 744, FreeSerif 510)
+_NOT_BOLD = re.compile(r"Regular|Roman|Book|Light|Thin|Italic|Oblique|Slant|Medium", re.I)
 
 
 class PdfError(ValueError):
@@ -92,9 +95,14 @@ def _font(textpage, i: int) -> tuple[float, bool, bool]:
     pdfium_c.FPDFText_GetFontInfo(textpage, i, buf, len(buf), ctypes.byref(flags))
     name = buf.value.decode("latin-1").split("+")[-1]
     mono = bool(flags.value & 1) or bool(_MONO.search(name))
-    # semibold (600) and up: PDFium gives some regular faces a weight of 500 or so (FreeSerif: 510)
-    bold = pdfium_c.FPDFText_GetFontWeight(textpage, i) >= BOLD_WEIGHT or bool(_BOLD.search(name))
+    bold = is_bold(name, pdfium_c.FPDFText_GetFontWeight(textpage, i))
     return pdfium_c.FPDFText_GetFontSize(textpage, i), mono, bold
+
+
+def is_bold(name: str, weight: float) -> bool:
+    """Is a face bold: its name says so, else a weight of semibold (600) or more where the name states no other
+    style (PDFium gives LMRoman10-Regular 744)."""
+    return bool(_BOLD.search(name)) or (weight >= BOLD_WEIGHT and not _NOT_BOLD.search(name))
 
 
 def _line(textpage, p: int, text: str, a: int, e: int, hyphen: bool) -> Line | None:

@@ -63,7 +63,7 @@ class Run:
         self.bold = self.first.bold
 
 
-def _kind(run: Run, text: str, body: float) -> str:
+def _kind(run: Run, text: str, body: float, bold_means: bool = True) -> str:
     first, n = run.first, run.end - run.start
     if run.kind:
         return run.kind
@@ -73,10 +73,11 @@ def _kind(run: Run, text: str, body: float) -> str:
         return "heading"
     if first.mono:
         return "code"
+    # a short all-bold run is a heading, numbered or not ("1. I know that duplicate times are not allowed ...")
+    if bold_means and run.lines <= 2 and n <= 120 and run.bold and text[run.end - 1] not in ".,;":
+        return "heading"
     if LIST_MARK.match(first.text):
         return "item"
-    if run.lines <= 2 and n <= 120 and run.bold and text[run.end - 1] not in ".,;":
-        return "heading"
     return "paragraph"
 
 
@@ -98,10 +99,17 @@ def _term(run: Run, nxt: Run, text: str, body: float) -> bool:
     )
 
 
+def _bold_means(runs: list[Run], body: float) -> bool:
+    """Does bold set text apart here?  Not where most body-size prose reads as bold (a face whose weight PDFium
+    misreports and whose name does not say): then a bold line is no heading."""
+    prose = [r for r in runs if not r.kind and not r.first.mono and abs(r.first.size - body) < 0.5 and r.lines >= 2]
+    return sum(r.bold for r in prose) * 2 <= len(prose)
+
+
 def classify(runs: list[Run], text: str, body: float) -> tuple[Block, ...]:
     """Blocks with their kinds; heading levels rank the heading font sizes, largest first (bold body text last,
     a definition list's terms below them all, as HTML's ``<dt>``)."""
-    kinds = [_kind(r, text, body) for r in runs]
+    kinds = [_kind(r, text, body, _bold_means(runs, body)) for r in runs]
     sizes = sorted({round(r.first.size) for r, k in zip(runs, kinds, strict=True) if k == "heading"}, reverse=True)
     level = {size: i + 1 for i, size in enumerate(s for s in sizes if s > 1.12 * body)}
     out = []
