@@ -5,7 +5,8 @@ PDFs from Debian: ``octave-doc``'s liboctave.pdf (57 pages, Texinfo: running hea
 ``gnuplot-doc``'s gnuplot.pdf (311 pages, LaTeX: running heads "gnuplot 5.4 31",
 code examples in typewriter type, tables) and ``debian-policy``'s policy.pdf (193
 pages, Sphinx: a body face PDFium gives weight 510, names in mono inside headings
-and as a definition list's terms).  Fetched into the git-ignored
+and as a definition list's terms) and ``r-cran-zoo``'s zoo.pdf (30 pages, a LaTeX paper
+in Latin Modern, whose regular face PDFium calls heavy).  Fetched into the git-ignored
 tests/cache/ (``debdocs.py``); poppler's ``pdftotext`` is the independent reading.
 
 HTML chapters from Debian: ``debian-handbook`` (Publican: no main element, a
@@ -36,12 +37,14 @@ PDFS = {
     "liboctave": ("octave-doc", "usr/share/doc/octave/liboctave.pdf"),
     "gnuplot": ("gnuplot-doc", "usr/share/doc/gnuplot/gnuplot.pdf"),
     "policy": ("debian-policy", "usr/share/doc/debian-policy/policy.pdf"),
+    "zoo": ("r-cran-zoo", "usr/lib/R/site-library/zoo/doc/zoo.pdf"),
 }
 # Share of the line breaks inside a sentence (a lowercase letter or comma, a break, a lowercase letter
 # in PDFium's own text) that still split two prose paragraphs.  What is left: liboctave's C++ function
 # definitions in mixed fonts (read as prose, each its own line) and a quotation block narrower than the
-# text; gnuplot's displayed formulas and tables without wide gaps.
-MAX_SPLIT = {"liboctave": 0.10, "gnuplot": 0.01, "policy": 0.02}
+# text; gnuplot's displayed formulas and tables without wide gaps; zoo's abstract, set narrower than the text,
+# and its function lists with hanging indents.
+MAX_SPLIT = {"liboctave": 0.10, "gnuplot": 0.01, "policy": 0.02, "zoo": 0.09}
 HEADINGS = {  # (heading, the heading it ranks below, or None)
     "liboctave": [("3 Arrays", None), ("3.1 Constructors and Assignment", "3 Arrays"), ("9.2 Bounds", "9 Optimization")],
     "gnuplot": [("Plotting styles", None), ("Boxes", "Plotting styles"), ("2D boxes", "Boxes"), ("Canvas size", None)],
@@ -52,11 +55,14 @@ HEADINGS = {  # (heading, the heading it ranks below, or None)
         ("5.6.13 Description", "5.6 List of fields"),
         ("required", "2.5 Priorities"),
     ],
+    # LaTeX in Latin Modern, whose regular face PDFium gives a weight of 744: bold is read from the face's name
+    "zoo": [("1. Introduction", None), ('2. The class "zoo" and its methods', None)],
 }
 RUNNING_HEAD = {
     "liboctave": "GNU GENERAL PUBLIC LICENSE 5",
     "gnuplot": "gnuplot 5.4 31",
     "policy": "Debian Policy Manual, Release 4.6.2.0",
+    "zoo": "Achim Zeileis, Gabor Grothendieck 3",
 }
 
 
@@ -156,6 +162,17 @@ def test_headings_are_blocks_with_levels(manual):
         assert heading in level, heading
         if parent is not None:
             assert level[heading] > level[parent], (heading, level[heading], parent, level[parent])
+
+
+# short body lines that are no headings, though PDFium gives their face a heavy weight
+NOT_HEADINGS = {"zoo": ["and one with a sine wave"], "policy": ["Packages which are necessary for the proper functioning"]}
+
+
+def test_short_body_lines_are_no_headings(manual):
+    ex = manual.extracted
+    heads = [ex.text[b.start : b.end] for b in ex.blocks if b.kind == "heading"]
+    for line in NOT_HEADINGS.get(manual.name, []):
+        assert not any(h.startswith(line) for h in heads), line
 
 
 def test_a_sentence_over_a_page_break_is_whole_and_on_both_pages(manual):
