@@ -147,7 +147,8 @@ def _layout_title(text: str, extracted: Extracted | None) -> str:
 
 
 def _unfurnished(text: str, extracted: Extracted | None) -> str:
-    """``text`` with its page furniture blanked (running heads, page numbers): never a title."""
+    """The start of ``text`` (``TITLE_SCAN_CHARS``) with its page furniture blanked (running heads, page numbers,
+    never a title), or ``text`` itself when it has none."""
     if extracted is None or not extracted.furniture:
         return text
     chars = list(text[:TITLE_SCAN_CHARS])

@@ -2,13 +2,15 @@
 
 ``pdf_layout`` writes the runs; ``classify`` names them from their first line's font and box:
 
-* a run in larger type (up to three lines, monospaced or not), or a bold line or two without closing punctuation, is a heading;
-  heading levels rank the heading font sizes, largest first, bold body-size headings after them;
+* a run in larger type (up to three lines, monospaced or not), or a bold line or two without closing punctuation
+  (numbered or not), is a heading, bold counting only where most prose is not bold; heading levels rank the
+  heading font sizes, largest first, bold body-size headings after them;
 * monospaced lines are code, lines with wide gaps table rows, a run opening with a list mark an item;
 * a definition list's term -- one short line at the left, with no closing punctuation, whose explanation starts on
   the next line indented by two font sizes or more ("-k --keep" over "Keep (don't delete) input files ...",
-  "BZ_DATA_ERROR" over what it means, a priority's name set in mono over its meaning) -- is a heading below all the others, as HTML's ``<dt>``: the explanation
-  seldom repeats the term, and the scorer reads each sentence with the heading it lies under.
+  "BZ_DATA_ERROR" over what it means, a priority's name set in mono over its meaning) -- is a heading below all the
+  others, as HTML's ``<dt>``: the explanation seldom repeats the term, and the scorer reads each sentence with the
+  heading it lies under.
 """
 
 from __future__ import annotations
