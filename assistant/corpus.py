@@ -135,15 +135,16 @@ TITLE_SCAN_CHARS = 3000  # where an unpaged laid-out file sets its title
 def _layout_title(text: str, extracted: Extracted | None) -> str:
     """The title a laid-out file (PDF, Word, a scan) sets on its first page: the highest-ranked heading there, the
     first of them on a tie; "" for plain text and Markdown or without one.  A running head ("fasta-36.3.8i
-    November 13, 2022") is furniture, never a heading, so it is never the title."""
+    November 13, 2022") is furniture, never a heading, so it is never the title; nor is a sentence set as a
+    heading (one that ends in a full stop)."""
     if extracted is None or extracted.kind == "text":
         return ""
     first = extracted.pages[0].end if extracted.pages else TITLE_SCAN_CHARS
     heads = [b for b in extracted.blocks if b.kind == "heading" and b.start < first]
     if not heads:
         return ""
-    top = min(heads, key=lambda b: b.level)
-    return " ".join(text[top.start : top.end].split())
+    title = " ".join(text[(top := min(heads, key=lambda b: b.level)).start : top.end].split())
+    return "" if title[-1:] in ".;,:" else title  # a sentence set as a heading is no title
 
 
 def _unfurnished(text: str, extracted: Extracted | None) -> str:
