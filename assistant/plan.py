@@ -50,6 +50,13 @@ class Plan:
         return f"{self.unframed} {self.context}".strip()
 
     @property
+    def last_answer(self) -> str:
+        """The assistant's last turn, for a follow-up ('' for a question that stands alone): what it quoted."""
+        if not self.context:
+            return ""
+        return next((t["content"] for t in reversed(self.history) if t.get("role") == "assistant"), "")
+
+    @property
     def asked(self) -> str:
         """What the user has said: the question and, for a follow-up, the earlier questions (not the answers, which
         quote the sources: "When was this?" after an answer that said "On June 11th" still asks for that date)."""

@@ -19,7 +19,7 @@ from .config import Settings
 from .conflicts import find_conflict
 from .evidence import Scored, asks
 from .plan import Plan
-from .scoring import counts, gives_new, kind_fit
+from .scoring import coarse, counts, gives_new, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
 from .types import Sentence
@@ -139,6 +139,19 @@ def _off_words(scored: Sequence[Scored], floor: float, plan: Plan, least: float)
     return not any(s.lexical >= least for s in scored if (s.sentence.source, s.index) in strong)
 
 
+def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float) -> list[Scored]:
+    """A follow-up asks something new: a sentence the last answer quoted that lacks one of the follow-up's own words
+    ("What happens to them when a package is purged?" after the definition of a conffile) goes after the others,
+    when one of them is strong enough to answer.  A follow-up of function words only ("When was this?") may be
+    answered by the same passage."""
+    own = set(coarse(plan.unframed))
+    if not plan.last_answer or not own:
+        return list(scored)
+    stale = [s for s in scored if s.sentence.text in plan.last_answer and not own <= set(coarse(s.sentence.text))]
+    fresh = [s for s in scored if s not in stale]
+    return [*fresh, *stale] if fresh and fresh[0].score >= floor else list(scored)
+
+
 def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict).
 
@@ -161,6 +174,7 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
         scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.asked)]
         if not scored or scored[0].score < floor:
             return [], False
+    scored = _fresh_first(scored, plan, floor)
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]

@@ -232,7 +232,8 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
         ("a.pdf", "pdf", 9, False),  # a face named Regular is never bold since 10
         ("scan.png", "image", 7, True),
         ("a.html", "html", 5, False),  # the HTML reader last changed at 8 (a list item's first paragraph)
-        ("a.html", "html", 8, True),
+        ("a.html", "html", 8, False),  # a title's permalink mark since 11
+        ("a.html", "html", 11, True),
         ("scan.png", "image", 5, False),  # an OCR'd scan is laid out by the same rules
         ("scan.png", "image", 6, True),
         ("a.html", "html", 3, False),  # definition terms, pagers: HTML is read again
@@ -457,3 +458,21 @@ def test_a_pandoc_title_block_states_a_markdown_files_title(head, meta):
     ex = readers.read_file("notes.md", head.encode())
     assert ex.meta == meta
     assert ex.text == head  # the text stays the file's own
+
+
+@pytest.mark.parametrize(
+    "found, meta",
+    [
+        ({"title": "5. Managing Packages¶", "sitename": "5. Managing Packages"}, {"title": "5. Managing Packages"}),
+        ({"title": "FFmpeg FAQ", "sitename": "FFmpeg"}, {"title": "FFmpeg FAQ", "publisher": "FFmpeg"}),
+        ({"title": "Install §", "author": "Jane Doe"}, {"title": "Install", "author": "Jane Doe"}),
+    ],
+)
+def test_an_html_title_loses_its_permalink_mark_and_a_site_name_that_repeats_it(found, meta):
+    """Sphinx's <h1> ends in a "¶" link, which trafilatura keeps in the title it takes from it, and gives the same
+    words as the site name."""
+    from types import SimpleNamespace
+
+    from assistant.readers.html import _metadata
+
+    assert _metadata(SimpleNamespace(**found)) == meta

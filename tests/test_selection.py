@@ -719,3 +719,27 @@ def test_an_answer_shares_words_with_the_question_around_a_strong_sentence(lexic
     ]
     picked, _ = select(scored, Settings(), Plan.of(question), 0.2)
     assert bool(picked) is answered
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "followup, first",
+    [
+        pytest.param("What happens to them when a package is purged?", "purge", id="new-words-new-passage"),
+        pytest.param("Where are they listed?", "define", id="its-own-words-in-the-old-quote"),
+        pytest.param("Why is that?", "define", id="no-words-of-its-own"),
+    ],
+)
+def test_a_followup_is_not_answered_by_the_last_answers_quote_unless_it_holds_the_followups_words(followup, first):
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    define = Sentence("p.txt", 0, 60, "A conffile is a file listed in a package's conffiles file.")
+    purge = Sentence("p.txt", 61, 130, "On purge, dpkg removes every conffile of the package.")
+    history = [
+        {"role": "user", "content": "What is a conffile?"},
+        {"role": "assistant", "content": f"According to “Policy”, “{define.text}” [1]"},
+    ]
+    scored = [Scored(define, 0.8, 0.6, 0.5, 0), Scored(purge, 0.5, 0.5, 0.5, 1)]
+    picked, _ = select(scored, Settings(), Plan.of(followup, history), 0.2)
+    assert picked[0].sentence == {"define": define, "purge": purge}[first]

@@ -57,12 +57,21 @@ def layout(blocks: list[HtmlBlock]) -> tuple[str, tuple[Block, ...]]:
     return "".join(parts), tuple(out)
 
 
+_PERMALINK_END = re.compile(r"\s*[¶§#🔗]+$")  # a heading's permalink mark, which a title taken from <h1> keeps
+
+
 def _metadata(doc) -> dict:
+    """What trafilatura found: title (without a permalink mark, "5. Managing Packages¶"), author, date, site name
+    as publisher (unless it is only the title again) and URL."""
     meta = {}
     for field, attr in (("title", "title"), ("author", "author"), ("date", "date"), ("publisher", "sitename"), ("url", "url")):
         value = " ".join(str(getattr(doc, attr, None) or "").split())
+        if field in ("title", "publisher"):
+            value = _PERMALINK_END.sub("", value)
         if value:
             meta[field] = value
+    if meta.get("publisher", "").casefold() == meta.get("title", "").casefold():
+        meta.pop("publisher", None)
     return meta
 
 
