@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .config import Settings
 from .conflicts import find_conflict
 from .evidence import Scored, asks
 from .plan import Plan
-from .scoring import coarse, counts, gives_new, kind_fit
+from .scoring import coarse, coarse_terms, counts, coverage, gives_new, kind_fit
 from .sentences import SentenceIndex
 from .text import tokenize
 from .types import Sentence
@@ -139,20 +140,25 @@ def _off_words(scored: Sequence[Scored], floor: float, plan: Plan, least: float)
     return not any(s.lexical >= least for s in scored if (s.sentence.source, s.index) in strong)
 
 
-def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float) -> list[Scored]:
-    """A follow-up asks something new: a sentence the last answer quoted that lacks one of the follow-up's own words
-    ("What happens to them when a package is purged?" after the definition of a conffile) goes after the others,
-    when one of them is strong enough to answer.  A follow-up of function words only ("When was this?") may be
-    answered by the same passage."""
-    own = set(coarse(plan.unframed))
+def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float, idf: Callable[[str], float]) -> list[Scored]:
+    """A follow-up asks something new: a sentence the last answer quoted that holds less than half of the
+    follow-up's own term weight ("purged" in "What happens to them when a package is purged?", after the definition
+    of a conffile) goes after the others, when one of them is strong enough to answer.  A follow-up of function
+    words only ("When was this?") may be answered by the same passage."""
+    own = coarse_terms({t: idf(t) for t in set(tokenize(plan.unframed))})
     if not plan.last_answer or not own:
         return list(scored)
-    stale = [s for s in scored if s.sentence.text in plan.last_answer and not own <= set(coarse(s.sentence.text))]
+    stale = [s for s in scored if s.sentence.text in plan.last_answer and coverage(own, set(coarse(s.sentence.text))) < 0.5]
     fresh = [s for s in scored if s not in stale]
-    return [*fresh, *stale] if fresh and fresh[0].score >= floor else list(scored)
+    if not fresh or fresh[0].score < floor:
+        return list(scored)
+    # below the new leader in probability too, so that no ordering by score puts it first again
+    return [*fresh, *(replace(s, score=min(s.score, fresh[0].score * 0.99)) for s in stale)]
 
 
-def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float) -> tuple[list[Scored], bool]:
+def select(
+    scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float, idf: Callable[[str], float] = lambda t: 1.0
+) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict).
 
     Summaries ask for the sources' gist and a topic query ("Bread: Made by men") for the passages on a topic
@@ -174,7 +180,7 @@ def select(scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: 
         scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.asked)]
         if not scored or scored[0].score < floor:
             return [], False
-    scored = _fresh_first(scored, plan, floor)
+    scored = _fresh_first(scored, plan, floor, idf)
     best = scored[0].score
     if shape == "number":  # the question is answered: gather every source's figure, however it ranks
         pool = [s for s in scored if s.score >= settings.conflict_rel * best]

@@ -731,6 +731,8 @@ def test_an_answer_shares_words_with_the_question_around_a_strong_sentence(lexic
     ],
 )
 def test_a_followup_is_not_answered_by_the_last_answers_quote_unless_it_holds_the_followups_words(followup, first):
+    """Less than half of the follow-up's own term weight ("purged") in a sentence the last answer quoted: it goes
+    after a sentence that has it."""
     from assistant.config import Settings
     from assistant.selection import select
 
@@ -741,5 +743,6 @@ def test_a_followup_is_not_answered_by_the_last_answers_quote_unless_it_holds_th
         {"role": "assistant", "content": f"According to “Policy”, “{define.text}” [1]"},
     ]
     scored = [Scored(define, 0.8, 0.6, 0.5, 0), Scored(purge, 0.5, 0.5, 0.5, 1)]
-    picked, _ = select(scored, Settings(), Plan.of(followup, history), 0.2)
+    idf = lambda t: 3.0 if t.startswith("purg") else 1.0  # noqa: E731  "package" is in every sentence of the manual
+    picked, _ = select(scored, Settings(), Plan.of(followup, history), 0.2, idf)
     assert picked[0].sentence == {"define": define, "purge": purge}[first]
