@@ -71,6 +71,20 @@ def test_stored_vectors_round_trip_and_a_merge_embeds_only_new_sentences(tmp_pat
 
 
 @pytest.mark.unit
+def test_an_index_first_built_empty_finds_the_vectors_of_what_was_added_later(tmp_path):
+    """The first folder holds no sentence (its vectors are 0 x 0); the found rows take the width of the folder
+    that holds them (it was the first folder's, and every question over the added files failed)."""
+    from assistant.indexing.sentence_vectors import add_sentence_layer, citable_texts, open_stored, save_sentence_vectors
+
+    emb = _Counting()
+    names = save_sentence_vectors(tmp_path, [], emb.embed)
+    names = add_sentence_layer(tmp_path, names, DOCS, emb.embed)
+    texts = citable_texts(DOCS)
+    found, rows = open_stored(tmp_path, names).lookup(texts)
+    assert found.all() and rows.shape == (len(texts), emb.dim)
+
+
+@pytest.mark.unit
 def test_updates_add_small_folders_until_they_are_merged(tmp_path):
     from assistant.indexing.sentence_vectors import MAX_LAYERS, add_sentence_layer, citable_texts, open_stored
     from assistant.indexing.sentence_vectors import save_sentence_vectors as save

@@ -112,7 +112,8 @@ class StoredVectors:
             if len(pos):
                 hits.append((todo[hit], folder.vectors, pos))
                 found[todo[hit]] = True
-        dim = next((f.vectors.shape[1] for f in self.folders if f.vectors.ndim == 2), 0)
+        # the width of the vectors found: a folder of no sentences (an index first built empty) is (0, 0)
+        dim = hits[0][1].shape[1] if hits else 0
         rows, rank = np.zeros((int(found.sum()), dim), dtype=np.float32), np.cumsum(found) - 1
         for idx, vectors, pos in hits:
             rows[rank[idx]] = vectors[pos]
