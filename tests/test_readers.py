@@ -238,6 +238,8 @@ def test_unchanged_files_reuse_the_manifest_extraction_and_changed_ones_are_read
         ("scan.png", "image", 6, True),
         ("a.html", "html", 3, False),  # definition terms, pagers: HTML is read again
         ("a.docx", "docx", 3, False),  # heading styles
+        ("a.docx", "docx", 11, False),  # list items since 12
+        ("a.docx", "docx", 12, True),
         ("a.md", "text", 3, False),  # Markdown headings
         ("a.md", "text", 8, False),  # a Pandoc title block since 9
         ("a.md", "text", 9, True),
@@ -476,3 +478,23 @@ def test_an_html_title_loses_its_permalink_mark_and_a_site_name_that_repeats_it(
     from assistant.readers.html import _metadata
 
     assert _metadata(SimpleNamespace(**found)) == meta
+
+
+def test_a_word_list_paragraph_is_an_item():
+    """Numbered by its own w:numPr (as pandoc writes lists) or by a list style (Word's "List Number")."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("If you leave the project for good, you should make sure you do the following steps:")
+    d.add_paragraph("Orphan all your packages.")._p.get_or_add_pPr().get_or_add_numPr()
+    d.add_paragraph("Remove yourself from uploaders.", style="List Number")
+    d.add_paragraph("That is all.")
+    buf = io.BytesIO()
+    d.save(buf)
+    ex = readers.read_file("steps.docx", buf.getvalue())
+    assert [(b.kind, ex.text[b.start : b.end][:12]) for b in ex.blocks] == [
+        ("paragraph", "If you leave"),
+        ("item", "Orphan all y"),
+        ("item", "Remove yours"),
+        ("paragraph", "That is all."),
+    ]

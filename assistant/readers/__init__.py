@@ -53,11 +53,12 @@ SUFFIXES = tuple(READERS)
 # ``<li><p>``, is an item; 9: a Markdown file's Pandoc title block states its title; 10: a PDF face named
 # "Regular" is never bold whatever weight PDFium gives it, bold means nothing where most prose reads as bold, and a
 # short all-bold numbered line is a heading; 11: an HTML title loses its permalink mark, and a site name that is
-# only the title again is no publisher).  ``CHANGED_AT`` is the version at which
+# only the title again is no publisher; 12: a Word paragraph that is numbered or bulleted, or in a list style, is
+# a list item).  ``CHANGED_AT`` is the version at which
 # each reader last changed: only files of those kinds are read again (a change to the HTML reader does not run
 # OCR over every scan again).
-EXTRACTION_VERSION = 11
-CHANGED_AT = {"pdf": 10, "image": 6, "html": 11, "docx": 4, ".md": 9}
+EXTRACTION_VERSION = 12
+CHANGED_AT = {"pdf": 10, "image": 6, "html": 11, "docx": 12, ".md": 9}
 BINARY_KINDS = ("pdf", "docx", "image")
 OCR_KINDS = ("pdf", "image")  # readers that take ``OcrOptions``
 

@@ -38,6 +38,7 @@ DOCUMENT = "word/document.xml"
 CORE = "docProps/core.xml"
 STYLES = "word/styles.xml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_LIST_STYLE = re.compile(r"List")  # Word's list styles ("ListParagraph", "ListBullet", "ListNumber2")
 _RUN_TEXT = {f"{W}tab": "\t", f"{W}ptab": "\t", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
 _CORE_FIELDS = {
     "{http://purl.org/dc/elements/1.1/}title": "title",
@@ -78,7 +79,9 @@ class _Body:
         self.path: list[str] = []
         self.paras: list[str] = []
         self.styles: list[str | int] = []  # per paragraph: its style id, or its own outline level (1-based)
+        self.listed: list[bool] = []  # per paragraph: numbered or bulleted (its own ``w:numPr``)
         self.style: str | int = ""
+        self.numbered = False
         self.parts: list[str] | None = None  # the open body paragraph's pieces
         self.in_text = False
         self.chars = 0
@@ -86,7 +89,9 @@ class _Body:
     def start(self, tag, attrib):
         path = self.path
         if tag == f"{W}p" and len(path) == 2 and path[1] == f"{W}body":
-            self.parts, self.style = [], ""
+            self.parts, self.style, self.numbered = [], "", False
+        elif self.parts is not None and path[3:] == [f"{W}pPr"] and tag == f"{W}numPr":
+            self.numbered = True
         elif self.parts is not None and path[3:] == [f"{W}pPr"] and tag in (f"{W}pStyle", f"{W}outlineLvl"):
             value = attrib.get(f"{W}val", "")
             if tag == f"{W}pStyle" and not isinstance(self.style, int):
@@ -124,6 +129,7 @@ class _Body:
         elif tag == f"{W}p" and len(self.path) == 2 and self.parts is not None:
             self.paras.append("".join(self.parts))
             self.styles.append(self.style)
+            self.listed.append(self.numbered)
             self.parts = None
             self.chars += len(PARA_SEP)
 
@@ -249,7 +255,11 @@ class DocxReader:
         except Exception as e:  # malformed XML, a bad CRC, an unsupported compression method
             raise ValueError(f"corrupt .docx ({type(e).__name__}: {e}); not indexed") from None
         levels = [s if isinstance(s, int) else styles.level(s) for s in body.styles]
-        paras = [HtmlBlock("heading" if lv else "paragraph", p, lv) for p, lv in zip(body.paras, levels, strict=True)]
+        kinds = [
+            "heading" if lv else "item" if listed or _LIST_STYLE.match(str(st)) else "paragraph"
+            for lv, listed, st in zip(levels, body.listed, body.styles, strict=True)
+        ]
+        paras = [HtmlBlock(k, p, lv) for k, p, lv in zip(kinds, body.paras, levels, strict=True)]
         text, blocks = layout([b for b in paras if b.text.strip()])  # non-empty paragraphs, a blank line apart
         if not text.strip():
             raise ValueError("the Word file has no text in its body paragraphs; not indexed")
