@@ -487,3 +487,21 @@ def test_the_manifest_is_written_in_pieces_exactly_as_one_json_dumps(manifest):
 
     text = "".join(_manifest_json(manifest))
     assert text == json.dumps(manifest, ensure_ascii=False) and json.loads(text) == manifest
+
+
+def test_a_corpus_indexed_empty_then_given_files_answers_from_them(tmp_path):
+    """The first run of a new user: `assistant index` (or the UI) on an empty folder, then files added and indexed
+    again; every question over them used to fail on the sentence vectors of the empty first build."""
+    import shutil
+
+    from conftest import CORPUS
+
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", embedder="hash")
+    settings.corpus_dir.mkdir()
+    assistant = Assistant(settings)
+    assert assistant.index(progress=False).chunks_total == 0
+    for path in sorted(CORPUS.glob("*.txt"))[:2]:
+        shutil.copy(path, settings.corpus_dir / path.name)
+    assert Assistant(settings).index(progress=False).chunks_embedded > 0
+    ans = Assistant(settings).ask("How many hostages were released?")
+    assert ans.citations or ans.abstained
