@@ -154,7 +154,8 @@ def compose(
 ) -> tuple[tuple[Segment, ...], list[Citation]]:
     """(segments, citations) of the answer that quotes ``picked``; an abstention when nothing is picked."""
     if not picked:
-        return (Segment("abstain", abstention(nearest, unseen)),), []
+        text = abstention(nearest, unseen) if docs else lang.current.NO_DOCUMENTS_TEXT  # nothing indexed yet
+        return (Segment("abstain", text),), []
     citer = _Citer(docs)
     segments = _conflict(picked, citer) if conflict else _agreeing(picked, citer)
     return tuple(segments), citer.citations

@@ -499,7 +499,10 @@ def test_a_corpus_indexed_empty_then_given_files_answers_from_them(tmp_path):
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", embedder="hash")
     settings.corpus_dir.mkdir()
     assistant = Assistant(settings)
-    assert assistant.index(progress=False).chunks_total == 0
+    report = assistant.index(progress=False)
+    assert report.chunks_total == 0 and "Note: the index holds no documents" in report.summary()
+    empty = assistant.ask("How many hostages were released?")
+    assert empty.abstained and empty.text.startswith("No documents are indexed yet"), empty.text
     for path in sorted(CORPUS.glob("*.txt"))[:2]:
         shutil.copy(path, settings.corpus_dir / path.name)
     assert Assistant(settings).index(progress=False).chunks_embedded > 0

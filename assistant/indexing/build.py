@@ -40,6 +40,7 @@ from ..config import Settings
 from ..corpus import LoadError
 from ..errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
 from ..ports import Embedder, KeywordIndex, VectorStore
+from ..readers import SUFFIXES
 from ..types import Chunk, Document, content_hash
 from .embedding import embed_chunks, embed_sentences
 from .entries import doc_from_json, doc_to_json, outdated
@@ -91,6 +92,9 @@ class BuildReport:
         if self.repaired:
             lines.append(f"Repaired: the vector store had lost {self.repaired} chunks; they were embedded again.")
         lines += [f"{'Skipped' if e.skipped else 'Warning'} {e.source}: {e.reason}" for e in self.skipped]
+        if not self.chunks_total:
+            kinds = ", ".join(SUFFIXES)
+            lines.append(f"Note: the index holds no documents; questions get no answer until files ({kinds}) are added.")
         return "\n".join(lines)
 
 

@@ -339,6 +339,10 @@ INSTRUCTION_RE = re.compile(
 
 # --- answer wording (compose.py): the words around the sources' own sentences --------------------------
 NO_ANSWER_TEXT = "The sources do not answer this question."
+NO_DOCUMENTS_TEXT = (
+    "No documents are indexed yet, so there is nothing to answer from: add files to the corpus folder (or upload "
+    "them) and index them."
+)
 UNSEEN_NAMES = "None of them mentions {names}."
 NAMES_JOIN = " or "
 CLOSEST = "The closest material is in {where}, which does not address it directly."
