@@ -98,11 +98,16 @@ class _Citer:
         return Segment("quote", doc.text[a:b], (n,))
 
     def quotes(self, runs: list[list[Scored]]) -> list[Segment]:
+        """The quotes, each after the term it defines or the headings that date it (``Scored.label``), said once
+        for quotes in a row under the same one."""
         out: list[Segment] = []
+        said = ""
         for run in runs:
             out += [Segment("sep", " ")] if out else []
-            term = defined_term(self.docs[run[0].sentence.source], run[0].sentence.start)
-            out += [Segment("term", term if term[-1] in "?.!:" else f"{term}:"), Segment("sep", " ")] if term else []
+            term = defined_term(self.docs[run[0].sentence.source], run[0].sentence.start) or run[0].label
+            if term and term != said:
+                out += [Segment("term", term if term[-1] in "?.!:" else f"{term}:"), Segment("sep", " ")]
+            said = term
             out.append(self.quote(run))
         return out
 

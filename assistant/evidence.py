@@ -31,6 +31,7 @@ class Scored:
     index: int  # position in its document's sentence list
     context: bool = False  # added by ``with_context`` so that a picked sentence reads alone
     miss: float = 0.0  # share of the question's pinning terms (names, numbers, dates) missing around it
+    label: str = ""  # the headings that give the date asked for when the sentence does not ("Version 1.95 (2026-04-16)")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def candidate_features(
     cos = vectors([Sentence(c.source, c.start, c.end, c.text) for c in cands]) @ q
     # what names the candidate's place: its document's title and author, and the heading it lies under (a
     # definition's term, an FAQ's question), which its own sentences seldom repeat
-    sections = [sindex.section(c.source, c.start) for c in cands]
+    sections = [sindex.place(c.source, c.start) for c in cands]
     windows = [f"{own_words(sindex.window(c.source, c.index))} {h}" for c, h in zip(cands, sections, strict=True)]
     meta = [f"{sindex.meta[c.source]} {h}" if c.source in sindex.docs else "" for c, h in zip(cands, sections, strict=True)]
     leads = [sindex.opened(c.source, c.index) for c in cands]

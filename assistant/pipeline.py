@@ -172,7 +172,8 @@ def extract(plan: Plan, engine: Engine, settings: Settings, filters: Filters | N
     if plan.shape != "topic":  # a question wants an answer; a topic's passages may be questions ("have ye never read")
         scored = after_questions(scored, engine.sentences)
     defined = [] if unseen else compared_definitions(plan, engine, s, filters)
-    picked, conflict = (defined, False) if defined or unseen else select(scored, s, plan, threshold(engine, s), bm25.idf)
+    where = lambda x: docs[x.source].section_at(x.start)  # noqa: E731  the headings a sentence lies under
+    picked, conflict = (defined, False) if defined or unseen else select(scored, s, plan, threshold(engine, s), bm25.idf, where)
     picked = with_context(picked, engine.sentences)
     nearest = docs.get(ev.hits[0].chunk.source) if ev.hits and not picked else None
     ans = build_answer(

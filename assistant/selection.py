@@ -156,8 +156,26 @@ def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float, idf: Callab
     return [*fresh, *(replace(s, score=min(s.score, fresh[0].score * 0.99)) for s in stale)]
 
 
+def _giving(scored: Sequence[Scored], asks: str, asked: str, where: Callable[[Sentence], str]) -> list[Scored]:
+    """The candidates that give the date, name, place or figure asked for.  A date may be given by the headings a
+    sentence lies under instead ("When was Rust 1.95 released?" under "Version 1.95 (2026-04-16) › Language"): the
+    answer then names them (``Scored.label``).  Names are not taken from headings: most headings hold one."""
+    out = []
+    for s in scored:
+        if gives_new(asks, s.sentence.text, asked):
+            out.append(s)
+        elif asks == "date" and (heads := where(s.sentence)) and gives_new(asks, heads, asked):
+            out.append(replace(s, label=heads))
+    return out
+
+
 def select(
-    scored: Sequence[Scored], settings: Settings, plan: Plan, threshold: float, idf: Callable[[str], float] = lambda t: 1.0
+    scored: Sequence[Scored],
+    settings: Settings,
+    plan: Plan,
+    threshold: float,
+    idf: Callable[[str], float] = lambda t: 1.0,
+    where: Callable[[Sentence], str] = lambda s: "",
 ) -> tuple[list[Scored], bool]:
     """Pick the sentences to cite; returns (picked, is_conflict).
 
@@ -177,7 +195,7 @@ def select(
             return [], False
     asks = lang.current.asks_new(plan.question)  # "when did ...", "who replaced ...": a date or name not yet known
     if asks:  # only a sentence that gives one can answer
-        scored = [s for s in scored if gives_new(asks, s.sentence.text, plan.asked)]
+        scored = _giving(scored, asks, plan.asked, where)
         if not scored or scored[0].score < floor:
             return [], False
     scored = _fresh_first(scored, plan, floor, idf)

@@ -102,6 +102,7 @@ class SentenceIndex:
             lambda source: frozenset(b.start for b in docs[source].blocks if b.kind == "item"), max_docs
         )
         self._meta_terms: frozenset[str] | None = None
+        self._places: dict[tuple[str, int], str] = {}
 
     @property
     def meta_terms(self) -> frozenset[str]:
@@ -139,6 +140,17 @@ class SentenceIndex:
         "" for plain text or before the first heading."""
         h = self._last_heading(source, offset)
         return self.docs[source].text[h[0] : h[1]] if h is not None else ""
+
+    def place(self, source: str, offset: int) -> str:
+        """The two innermost layout headings ``offset`` lies under, joined ("Version 1.95 (2026-04-16) Language": a
+        changelog's version, a manual's chapter and section); "" for plain text.  One walk per heading, kept."""
+        h = self._last_heading(source, offset)
+        if h is None:
+            return ""
+        key = (source, h[0])
+        if key not in self._places:
+            self._places[key] = " ".join(self.docs[source].heading_path(h[0])[-2:])
+        return self._places[key]
 
     def opened(self, source: str, i: int) -> str:
         """The heading whose section sentence ``i`` opens (the first citable sentence after it), else "": a

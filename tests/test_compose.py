@@ -180,3 +180,19 @@ def test_a_sentence_that_only_points_elsewhere_never_leads(pointer):
     ]
     segments, cits = compose(picked, False, {"p.txt": doc})
     assert [c.quote for c in cits] == [says, pointer]
+
+
+@pytest.mark.unit
+def test_headings_that_date_a_quote_introduce_it_once():
+    """A changelog's bullet says what changed; its version heading says when (``Scored.label``)."""
+    text = "- Stabilize async closures. See RFC 3668 for more details."
+    doc = Document("r.md", text, title="Rust Release Notes")
+    label = "Version 1.85.0 (2025-02-20) › Language"
+    cut = text.index("See")
+    picked = [
+        Scored(Sentence("r.md", 0, cut - 1, text[: cut - 1]), 0.8, 0.5, 0.5, 0, label=label),
+        Scored(Sentence("r.md", cut, len(text), text[cut:]), 0.6, 0.5, 0.5, 2, label=label),
+    ]
+    segments, _ = compose(picked, False, {"r.md": doc})
+    assert render_text(segments).count(label) == 1
+    assert render_text(segments).startswith(f"According to “Rust Release Notes”, {label}: “- Stabilize async closures.” [1]")

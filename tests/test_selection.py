@@ -746,3 +746,37 @@ def test_a_followup_is_not_answered_by_the_last_answers_quote_unless_it_holds_th
     idf = lambda t: 3.0 if t.startswith("purg") else 1.0  # noqa: E731  "package" is in every sentence of the manual
     picked, _ = select(scored, Settings(), Plan.of(followup, history), 0.2, idf)
     assert picked[0].sentence == {"define": define, "purge": purge}[first]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "question, heads, label",
+    [
+        pytest.param("When were async closures stabilized?", "Version 1.85.0 (2025-02-20) › Language", True, id="dated-heading"),
+        pytest.param("When were async closures stabilized?", "Language", False, id="no-date-anywhere"),
+        pytest.param(
+            "Who stabilized async closures?", "Version 1.85.0 by Jane Doe › Language", False, id="names-not-from-headings"
+        ),
+    ],
+)
+def test_a_date_asked_for_may_be_given_by_the_headings_a_sentence_lies_under(question, heads, label):
+    from assistant.config import Settings
+    from assistant.selection import select
+
+    bullet = Sentence("r.md", 0, 45, "async closures were stabilized in the compiler.")
+    picked, _ = select([Scored(bullet, 0.8, 0.6, 0.6, 0)], Settings(), Plan.of(question), 0.2, where=lambda s: heads)
+    assert [p.label for p in picked] == ([heads] if label else [])
+
+
+@pytest.mark.unit
+def test_a_sentences_place_is_its_two_innermost_headings():
+    """What the scorer reads with a candidate: a changelog's version and section, not the section alone."""
+    from assistant.corpus import make_document
+    from assistant.readers import read_file
+    from assistant.sentences import SentenceIndex
+
+    text = "Version 1.95 (2026-04-16)\n=========================\n\nLanguage\n--------\n\nIf let guards are stable now.\n"
+    ex = read_file("r.md", text.encode())
+    sindex = SentenceIndex({"r.md": make_document("r.md", ex.text, None, ex)})
+    assert sindex.place("r.md", text.index("If let")) == "Version 1.95 (2026-04-16) Language"
+    assert sindex.place("r.md", 0) == "Version 1.95 (2026-04-16)"
