@@ -104,7 +104,8 @@ class _Citer:
         said = ""
         for run in runs:
             out += [Segment("sep", " ")] if out else []
-            term = defined_term(self.docs[run[0].sentence.source], run[0].sentence.start) or run[0].label
+            label = next((x.label for x in run if x.label), "")  # a neighbour read with it has none
+            term = defined_term(self.docs[run[0].sentence.source], run[0].sentence.start) or label
             if term and term != said:
                 out += [Segment("term", term if term[-1] in "?.!:" else f"{term}:"), Segment("sep", " ")]
             said = term

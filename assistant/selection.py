@@ -158,8 +158,8 @@ def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float, idf: Callab
 
 def _giving(scored: Sequence[Scored], asks: str, asked: str, where: Callable[[Sentence], str]) -> list[Scored]:
     """The candidates that give the date, name, place or figure asked for.  A date may be given by the headings a
-    sentence lies under instead ("When was Rust 1.95 released?" under "Version 1.95 (2026-04-16) › Language"): the
-    answer then names them (``Scored.label``).  Names are not taken from headings: most headings hold one."""
+    sentence lies under instead ("When were async closures stabilized?" under "Version 1.85.0 (2025-02-20) ›
+    Language"): the answer then names them (``Scored.label``).  Names are not taken from headings: most headings hold one."""
     out = []
     for s in scored:
         if gives_new(asks, s.sentence.text, asked):
