@@ -37,8 +37,8 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
     The previous sentence when it opens with an anaphor ("During that time, ..."), the next one when it is a
     quotation that carries the claim of a sentence reporting speech ('X noted that ... . "quote," she said.';
     after any other sentence a quotation is somebody else's) or the first item of a list the sentence announces
-    ("... lays out three main stages." / "First, ...", or a colon over the first item of a list).  Neighbours
-    merge into one citation.
+    ("... lays out three main stages." / "First, ...", or over the first item of a list or a definition list).
+    Neighbours merge into one citation.
     """
     out = {(p.sentence.source, p.index): p for p in picked}
     for p in picked:
@@ -54,20 +54,21 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             out.setdefault((p.sentence.source, i - 1), Scored(before, p.score, p.dense, p.lexical, i - 1, True))
         opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
         quoted = nxt and opens(nxt.text) and lang.current.REPORTED_SPEECH_RE.search(p.sentence.text)
-        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and _first_item(p.sentence, nxt, sindex)
-        if nxt and (quoted or listed) and nxt.start - p.sentence.end <= 3:
+        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and _first_item(nxt, i + 1, sindex)
+        near = nxt and nxt.start - p.sentence.end <= 3
+        if nxt and (quoted or listed) and (near or (listed and sindex.opens_definition(nxt.source, i + 1))):  # a term between
             out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 
 
-def _first_item(announcing: Sentence, nxt: Sentence, sindex: SentenceIndex) -> bool:
-    """Is ``nxt`` the first item of what ``announcing`` announces: "First, ...", "1. ...", or, after a colon, the
-    first item of a list of the layout ("... you should make sure you do the following steps:" over an HTML list,
-    whose numbers are not text)?"""
-    if lang.current.FIRST_ITEM_RE.match(nxt.text):
+def _first_item(nxt: Sentence, i: int, sindex: SentenceIndex) -> bool:
+    """Is ``nxt`` (sentence ``i`` of its document) the first item of what the sentence before it announces: "First,
+    ...", "1. ...", or the first item of a list or of a definition list of the layout (HTML numbers its items
+    itself: "... you should make sure you do the following steps:" over "Orphan all your packages ...")?"""
+    if lang.current.FIRST_ITEM_RE.match(nxt.text) or sindex.opens_item(nxt):
         return True
-    return announcing.text.rstrip().endswith(":") and sindex.opens_item(nxt)
+    return nxt.source in sindex.docs and sindex.opens_definition(nxt.source, i)
 
 
 def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:

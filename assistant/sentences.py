@@ -166,6 +166,14 @@ class SentenceIndex:
         terms = list(itertools.takewhile(lambda p: p[0] >= TERM_LEVEL, reversed(doc.leveled_path(h[0]))))
         return " ".join(t for _, t in reversed(terms)) if len(terms) > 1 else doc.text[h[0] : h[1]]
 
+    def opens_definition(self, source: str, i: int) -> bool:
+        """Does sentence ``i`` open the description under a definition list's term ("required" over "Packages which
+        are necessary for the proper functioning of the system ...")?"""
+        sents = self.by_doc[source]
+        h = self._last_heading(source, sents[i].start)
+        opens = h is not None and sents[i].start >= h[1] and (i == 0 or sents[i - 1].start < h[1])
+        return opens and h[0] in self.terms[source]
+
     def lead(self, source: str, i: int) -> str:
         """Sentence ``i`` read with the heading of the section it opens (``read_with``), else "": what its stored
         lead vector is of."""

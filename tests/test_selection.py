@@ -780,3 +780,24 @@ def test_a_sentences_place_is_its_two_innermost_headings():
     sindex = SentenceIndex({"r.md": make_document("r.md", ex.text, None, ex)})
     assert sindex.place("r.md", text.index("If let")) == "Version 1.95 (2026-04-16) Language"
     assert sindex.place("r.md", 0) == "Version 1.95 (2026-04-16)"
+
+
+@pytest.mark.unit
+def test_the_following_is_read_with_the_first_definition_under_it():
+    """A definition list after "The following priority levels are recognized ..." (Debian Policy): the quote runs on
+    over the first term to its description."""
+    from assistant.corpus import make_document
+    from assistant.readers import read_file
+    from assistant.selection import with_context
+    from assistant.sentences import SentenceIndex
+
+    page = (
+        "<html><body><main><p>The following priority levels are recognized by the package management tools.</p>"
+        "<dl><dt>required</dt><dd>Packages which are necessary for the proper functioning of the system.</dd>"
+        "<dt>important</dt><dd>Programs which one would expect to find on any Unix-like system.</dd></dl></main></body></html>"
+    )
+    ex = read_file("p.html", page.encode())
+    sindex = SentenceIndex({"p.html": make_document("p.html", ex.text, None, ex)})
+    lead = Scored(sindex.by_doc["p.html"][0], 0.9, 0.5, 0.5, 0)
+    got = [s.sentence.text for s in with_context([lead], sindex)]
+    assert got[1:] == ["Packages which are necessary for the proper functioning of the system."]

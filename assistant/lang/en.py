@@ -214,8 +214,11 @@ XREF_TITLE_RE = re.compile(
 )
 OPENS_QUOTE_RE = re.compile(r"^[“\"]")
 # A sentence that announces what follows ("The proposal lays out three main stages toward a ceasefire.", "There are
-# three major distributions:") is read with the first item after it ("First, over a period of six weeks, ...").
-ANNOUNCES_RE = re.compile(rf":\s*$|\b(?:\d+|{'|'.join(sorted(NUMBER_VALUES))})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)
+# three major distributions:", "The following priority levels are recognized ...") is read with the first item
+# after it ("First, over a period of six weeks, ...", a list item or a definition of the layout).
+ANNOUNCES_RE = re.compile(
+    rf":\s*$|\b(?:\d+|{'|'.join(sorted(NUMBER_VALUES))})\s+(?:[\w-]+\s+)?[a-z]+s\b|\bthe following\b|\bas follows\b", re.I
+)
 FIRST_ITEM_RE = re.compile(r"^(?:First(?:ly)?(?![\w-])|First of all\b|To begin with\b|\(?1[.)]\s|\(a\)\s)")
 # English reported speech: 'X noted that ... . "quote," she said.' A sentence with a speech verb near its end, or
 # one that reports what was said ("noted that ..."), is read with the quotation after it; any other sentence
