@@ -152,14 +152,23 @@ class Document:
         return tuple(t for _, t in self.leveled_path(offset))
 
     def leveled_path(self, offset: int) -> list[tuple[int, str]]:
-        """``heading_path`` with each heading's level: (level, text), outermost first."""
+        """``heading_path`` with each heading's level: (level, text), outermost first.  A title page's headings
+        (a first page of headings only, "Debian Policy Manual", "The Debian Policy Mailing List") head no later
+        page."""
         path: list[tuple[int, str]] = []
+        cover = self._cover_end()
         for b in self.blocks:
             if b.start > offset:
                 break
-            if b.kind == "heading":
+            if b.kind == "heading" and not b.start < cover <= offset:
                 path = [h for h in path if h[0] < b.level] + [(b.level, self._heading_text(b))]
         return path
+
+    def _cover_end(self) -> int:
+        """Where a title page ends: the first of several pages when it holds headings only; else 0."""
+        first = self.pages[0].end if len(self.pages) > 1 else 0
+        on_it = [b for b in self.blocks if b.start < first]
+        return first if on_it and all(b.kind == "heading" for b in on_it) else 0
 
     def _heading_text(self, b: Block) -> str:
         """A heading's words on one line, without Markdown's marks ("## Install ##" -> "Install")."""

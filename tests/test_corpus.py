@@ -399,3 +399,22 @@ def test_a_laid_out_files_title_is_its_first_pages_top_heading(meta, kind, title
         text, kind, meta, pages if kind == "pdf" else (), furniture=(Span(0, 31),), blocks=blocks if kind == "pdf" else ()
     )
     assert make_document("fasta_guide.pdf", text, None, ex).title == title
+
+
+@pytest.mark.parametrize(
+    "cover_has_text, path", [(False, ("2.5 Priorities",)), (True, ("Policy", "Mailing List", "2.5 Priorities"))]
+)
+def test_a_title_page_of_headings_heads_no_later_page(cover_has_text, path):
+    """Debian Policy's first page is its title, "Release 4.6.2.0" and "The Debian Policy Mailing List" in large
+    type; its chapters are set smaller, so the cover's headings would head every section after them."""
+    from assistant.types import Block, Document, Page
+
+    cover = "Policy\n\nMailing List\n\n" + ("A note on the cover.\n\n" if cover_has_text else "")
+    text = cover + "2.5 Priorities\n\nEach package must have a priority."
+    at = text.index("2.5")
+    blocks = [Block("heading", 0, 6, 1), Block("heading", 8, 20, 2)]
+    blocks += [Block("paragraph", 22, 42, 0)] if cover_has_text else []
+    blocks += [Block("heading", at, at + 14, 3), Block("paragraph", at + 16, len(text), 0)]
+    doc = Document("p.pdf", text, blocks=tuple(blocks), pages=(Page(1, 0, at - 2), Page(2, at, len(text))))
+    assert doc.heading_path(text.index("Each")) == path
+    assert doc.heading_path(9) == ("Policy", "Mailing List")  # on the cover itself they still hold
