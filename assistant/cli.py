@@ -14,6 +14,7 @@ from pathlib import Path
 from .config import Settings, apply_offline_env
 from .errors import AssistantError
 from .storage import disk_problem
+from .types import where_quoted
 
 apply_offline_env()
 
@@ -53,8 +54,7 @@ def _print_answer(ans, as_json: bool) -> None:
 def _citation_line(c) -> str:
     """'[1] releases.md [101311:101386] Rust Release Notes, Version 1.85.0 (2025-02-20) › Language': where the
     quote lies (page, headings) says what the quote alone may not ("Which version stabilized ...?")."""
-    where = "".join(f", {w}" for w in (f"p. {c.page}" if c.page else "", c.section) if w)
-    return f"[{c.n}] {c.source} [{c.start}:{c.end}] {c.publisher or c.title} {c.date}".rstrip() + where
+    return f"[{c.n}] {c.source} [{c.start}:{c.end}] {c.publisher or c.title} {c.date}".rstrip() + where_quoted(c.page, c.section)
 
 
 def cmd_index(args) -> int:

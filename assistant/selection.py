@@ -54,21 +54,20 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
             out.setdefault((p.sentence.source, i - 1), Scored(before, p.score, p.dense, p.lexical, i - 1, True))
         opens, nxt = lang.current.OPENS_QUOTE_RE.match, sents[i + 1] if i + 1 < len(sents) else None
         quoted = nxt and opens(nxt.text) and lang.current.REPORTED_SPEECH_RE.search(p.sentence.text)
-        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and _first_item(nxt, i + 1, sindex)
+        defines = nxt is not None and sindex.opens_definition(p.sentence.source, i + 1)  # its term lies between
+        listed = nxt and lang.current.ANNOUNCES_RE.search(p.sentence.text) and (_first_item(nxt, sindex) or defines)
         near = nxt and nxt.start - p.sentence.end <= 3
-        if nxt and (quoted or listed) and (near or (listed and sindex.opens_definition(nxt.source, i + 1))):  # a term between
+        if nxt and (quoted or listed) and (near or (listed and defines)):
             out.setdefault((p.sentence.source, i + 1), Scored(nxt, p.score, p.dense, p.lexical, i + 1, True))
     order = {k: n for n, k in enumerate((p.sentence.source, p.index) for p in picked)}
     return sorted(out.values(), key=lambda x: (order.get((x.sentence.source, x.index), len(order)), x.index))
 
 
-def _first_item(nxt: Sentence, i: int, sindex: SentenceIndex) -> bool:
-    """Is ``nxt`` (sentence ``i`` of its document) the first item of what the sentence before it announces: "First,
-    ...", "1. ...", or the first item of a list or of a definition list of the layout (HTML numbers its items
-    itself: "... you should make sure you do the following steps:" over "Orphan all your packages ...")?"""
-    if lang.current.FIRST_ITEM_RE.match(nxt.text) or sindex.opens_item(nxt):
-        return True
-    return nxt.source in sindex.docs and sindex.opens_definition(nxt.source, i)
+def _first_item(nxt: Sentence, sindex: SentenceIndex) -> bool:
+    """Is ``nxt`` the first item of what the sentence before it announces: "First, ...", "1. ...", or the first item
+    of a list of the layout (HTML numbers its items itself: "... you should make sure you do the following steps:"
+    over "Orphan all your packages ...")?  A definition under its term is the other kind (``opens_definition``)."""
+    return bool(lang.current.FIRST_ITEM_RE.match(nxt.text)) or sindex.opens_item(nxt)
 
 
 def _distinct(pool: Sequence[Scored], limit: int, per_source: int, questions: bool = False) -> list[Scored]:
@@ -149,8 +148,9 @@ def _fresh_first(scored: Sequence[Scored], plan: Plan, floor: float, idf: Callab
     own = coarse_terms({t: idf(t) for t in set(tokenize(plan.unframed))})
     if not plan.last_answer or not own:
         return list(scored)
-    stale = [s for s in scored if s.sentence.text in plan.last_answer and coverage(own, set(coarse(s.sentence.text))) < 0.5]
-    fresh = [s for s in scored if s not in stale]
+    old = [s.sentence.text in plan.last_answer and coverage(own, set(coarse(s.sentence.text))) < 0.5 for s in scored]
+    fresh = [s for s, o in zip(scored, old, strict=True) if not o]
+    stale = [s for s, o in zip(scored, old, strict=True) if o]
     if not fresh or fresh[0].score < floor:
         return list(scored)
     # below the new leader in probability too, so that no ordering by score puts it first again

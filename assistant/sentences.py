@@ -152,13 +152,20 @@ class SentenceIndex:
             self._places[key] = " ".join(self.docs[source].heading_path(h[0])[-2:])
         return self._places[key]
 
-    def opened(self, source: str, i: int) -> str:
-        """The heading whose section sentence ``i`` opens (the first citable sentence after it), else "": a
-        definition speaks of its term ("-k --keep" over "Keep (don't delete) input files ..."), an FAQ's answer of
-        its question.  A nested list's term comes with the terms it lies under ("set -e" for set's option -e)."""
+    def _opened_heading(self, source: str, i: int) -> tuple[int, int] | None:
+        """The span of the heading whose section sentence ``i`` opens (the first citable sentence after it)."""
         sents = self.by_doc[source]
         h = self._last_heading(source, sents[i].start)
         if h is None or sents[i].start < h[1] or (i > 0 and sents[i - 1].start >= h[1]):
+            return None
+        return h
+
+    def opened(self, source: str, i: int) -> str:
+        """The heading whose section sentence ``i`` opens, else "": a definition speaks of its term ("-k --keep"
+        over "Keep (don't delete) input files ..."), an FAQ's answer of its question.  A nested list's term comes
+        with the terms it lies under ("set -e" for set's option -e)."""
+        h = self._opened_heading(source, i)
+        if h is None:
             return ""
         doc = self.docs[source]
         if h[0] not in self.terms[source]:  # a section heading, not a term: only a term nests in other terms
@@ -169,10 +176,8 @@ class SentenceIndex:
     def opens_definition(self, source: str, i: int) -> bool:
         """Does sentence ``i`` open the description under a definition list's term ("required" over "Packages which
         are necessary for the proper functioning of the system ...")?"""
-        sents = self.by_doc[source]
-        h = self._last_heading(source, sents[i].start)
-        opens = h is not None and sents[i].start >= h[1] and (i == 0 or sents[i - 1].start < h[1])
-        return opens and h[0] in self.terms[source]
+        h = self._opened_heading(source, i)
+        return h is not None and h[0] in self.terms[source]
 
     def lead(self, source: str, i: int) -> str:
         """Sentence ``i`` read with the heading of the section it opens (``read_with``), else "": what its stored

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -167,7 +168,7 @@ class Document:
     def _cover_end(self) -> int:
         """Where a title page ends: the first of several pages when it holds headings only; else 0."""
         first = self.pages[0].end if len(self.pages) > 1 else 0
-        on_it = [b for b in self.blocks if b.start < first]
+        on_it = list(itertools.takewhile(lambda b: b.start < first, self.blocks))  # blocks are in document order
         return first if on_it and all(b.kind == "heading" for b in on_it) else 0
 
     def _heading_text(self, b: Block) -> str:
@@ -334,6 +335,11 @@ def segment_text(kind: str, text: str, citations: Sequence[int] = (), supported:
         flag = "" if supported or plain else f"{FLAG} "
         return f"{flag}{text}" + (f" {tags}" if tags else "")
     return text
+
+
+def where_quoted(page: int | None, section: str) -> str:
+    """ ", p. 9, 2 Vectors › 2.2 Vector arithmetic": where a quote lies (``Citation.page``, ``Citation.section``)."""
+    return (f", p. {page}" if page else "") + (f", {section}" if section else "")
 
 
 def render_text(segments: Sequence[Segment], plain: bool = False) -> str:

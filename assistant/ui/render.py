@@ -19,7 +19,7 @@ from ..errors import AssistantError
 from ..generated.parse import MARKER_RE
 from ..readers.ocr_words import LOW, doubtful
 from ..text import human_date
-from ..types import reflow, segment_text
+from ..types import reflow, segment_text, where_quoted
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -341,7 +341,7 @@ def render_panel(assistant: Assistant, convo: Sequence[dict], turn: int | None =
 def _place(c: dict) -> str:
     """ ", p. 9, 2 Vectors › 2.2 Vector arithmetic" for a citation with a page and headings; "" without."""
     ocr = f", OCR {c['ocr_confidence']:.0%} confidence" if c.get("ocr_confidence") is not None else ""
-    return (f", p. {c['page']}" if c.get("page") else "") + (f", {c['section']}" if c.get("section") else "") + ocr
+    return where_quoted(c.get("page"), c.get("section") or "") + ocr
 
 
 def export_markdown(convo: Sequence[dict]) -> str:
