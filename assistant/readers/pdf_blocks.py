@@ -111,7 +111,8 @@ def _bold_means(runs: list[Run], body: float) -> bool:
 def classify(runs: list[Run], text: str, body: float) -> tuple[Block, ...]:
     """Blocks with their kinds; heading levels rank the heading font sizes, largest first (bold body text last,
     a definition list's terms below them all, as HTML's ``<dt>``)."""
-    kinds = [_kind(r, text, body, _bold_means(runs, body)) for r in runs]
+    bold_means = _bold_means(runs, body)  # one reading of the whole document's prose
+    kinds = [_kind(r, text, body, bold_means) for r in runs]
     sizes = sorted({round(r.first.size) for r, k in zip(runs, kinds, strict=True) if k == "heading"}, reverse=True)
     level = {size: i + 1 for i, size in enumerate(s for s in sizes if s > 1.12 * body)}
     out = []
