@@ -35,6 +35,7 @@ _NUMBERING = re.compile(r"^\s*[\dA-Z]{0,3}(?:\.\d+)*\.?\s+(?=\w)")
 
 
 MAX_DOCS_KEPT = 1024  # documents whose sentences stay split in memory (the ones read last)
+MAX_PLACES_KEPT = 50_000  # sections whose two innermost headings (``SentenceIndex.place``) stay joined in memory
 # A "heading" longer than this is markup used for emphasis (a lede set in <h1>): text.  The longest real heading
 # among the 405 of the manuals and faq-html corpora has 28 words (two FAQ questions in one); a news lede, 34.
 MAX_HEADING_WORDS = 30
@@ -102,7 +103,10 @@ class SentenceIndex:
             lambda source: frozenset(b.start for b in docs[source].blocks if b.kind == "item"), max_docs
         )
         self._meta_terms: frozenset[str] | None = None
-        self._places: dict[tuple[str, int], str] = {}
+        # (source, heading start) -> the heading's two innermost headings joined, bounded as the rest
+        self._places: dict[tuple[str, int], str] = _Lazy(
+            lambda key: " ".join(docs[key[0]].heading_path(key[1])[-2:]), MAX_PLACES_KEPT
+        )
 
     @property
     def meta_terms(self) -> frozenset[str]:
@@ -145,12 +149,7 @@ class SentenceIndex:
         """The two innermost layout headings ``offset`` lies under, joined ("Version 1.95 (2026-04-16) Language": a
         changelog's version, a manual's chapter and section); "" for plain text.  One walk per heading, kept."""
         h = self._last_heading(source, offset)
-        if h is None:
-            return ""
-        key = (source, h[0])
-        if key not in self._places:
-            self._places[key] = " ".join(self.docs[source].heading_path(h[0])[-2:])
-        return self._places[key]
+        return self._places[(source, h[0])] if h is not None else ""
 
     def _opened_heading(self, source: str, i: int) -> tuple[int, int] | None:
         """The span of the heading whose section sentence ``i`` opens (the first citable sentence after it)."""
