@@ -34,7 +34,8 @@ def _overlap(a: str, b: str) -> float:
 def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored]:
     """Add the neighbours a picked sentence needs to be read alone.
 
-    The previous sentence when it opens with an anaphor ("During that time, ..."), the next one when it is a
+    The previous sentence when it opens with an anaphor ("During that time, ...", not "This paper reviews ...": a
+    sentence about the document itself, ``lang.en.SIGNPOST_RE``), the next one when it is a
     quotation that carries the claim of a sentence reporting speech ('X noted that ... . "quote," she said.';
     after any other sentence a quotation is somebody else's) or the first item of a list the sentence announces
     ("... lays out three main stages." / "First, ...", or over the first item of a list or a definition list).
@@ -48,6 +49,7 @@ def with_context(picked: Sequence[Scored], sindex: SentenceIndex) -> list[Scored
         if (
             before
             and lang.current.ANAPHORA_RE.match(p.sentence.text)
+            and not lang.current.SIGNPOST_RE.match(p.sentence.text)
             and before.end + 3 >= p.sentence.start
             and not sindex.is_heading(before)
         ):

@@ -543,6 +543,31 @@ def test_a_heading_is_not_the_context_an_anaphoric_sentence_gets():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    "opening, joined",
+    [
+        pytest.param("This paper briefly reviews a class of covariance estimators.", False, id="the-paper-itself"),
+        pytest.param("This section describes the kernels in turn.", False, id="the-section-itself"),
+        pytest.param("This proposal was rejected within a day.", True, id="what-came-before"),
+    ],
+)
+def test_a_sentence_about_the_document_itself_is_not_read_with_the_sentence_before_it(opening, joined):
+    """A paper's "This paper reviews ..." after a figure's caption: its "This" names the paper, so the caption is
+    no context; "This proposal ..." still takes the sentence that made the proposal."""
+    from assistant.selection import with_context
+
+    sindex = _laid_out(
+        [
+            ("paragraph", "Figure 4: OLS-based CUSUM test (left) and fitted model (right) for real interest data."),
+            ("paragraph", opening),
+        ]
+    )
+    sents = sindex.by_doc["faq.html"]
+    got = with_context([Scored(sents[1], 0.9, 0.5, 0.5, 1)], sindex)
+    assert sorted(s.index for s in got) == ([0, 1] if joined else [1])
+
+
+@pytest.mark.unit
 def test_a_long_heading_is_text_set_large_not_a_heading():
     """A lede set in <h1> (three sentences, 60 words) is text: its sentences are cited like any other."""
     from assistant.evidence import under_headings

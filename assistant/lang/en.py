@@ -172,11 +172,13 @@ def compared(question: str) -> tuple[str, ...]:
 
 
 # A sentence about the document itself ("In this section, we give some examples of ...", "This chapter describes
-# ...", "I covered this earlier, in Attributes, but it bears repeating."): it restates its heading and answers nothing
-# beyond it, so it is not read with the heading (``SentenceIndex.lead``).
+# ...", "This paper briefly reviews ...", "I covered this earlier, in Attributes, but it bears repeating."): it
+# restates its heading and answers nothing beyond it, so it is not read with the heading (``SentenceIndex.lead``);
+# its "This" names the document, not what the sentence before it said (``selection.with_context``).
+_SELF = r"(?:section|chapter|part|document|manual|guide|paper|article|tutorial|vignette)"
 SIGNPOST_RE = re.compile(
-    r"^(?:in this (?:section|chapter|part|document|manual|guide)\b"
-    r"|this (?:section|chapter|part|document|manual|guide) \w+s\b"
+    rf"^(?:in this {_SELF}\b"
+    rf"|this {_SELF} (?:\w+ly )?\w+s\b"
     r"|the following (?:sections?|chapters?)\b"
     r"|(?:as )?(?:I|we) (?:covered|described|explained|mentioned|discussed) (?:this |that |it )?"
     r"(?:earlier|above|before|previously)\b)",
